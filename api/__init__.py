@@ -1,0 +1,11 @@
+"""The officers' JSON API, /api/v1 (CONTRACT.md section 3).
+
+Errors are {"error": {"code", "message"}}; lists are {"items": [...], "total": N}, paged
+with ?page=&per_page=. Each capability adds its routes to `bp` in its own module.
+"""
+from flask import Blueprint
+
+from api.errors import install_error_handlers
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+install_error_handlers(bp)

@@ -1,0 +1,38 @@
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status, code, message):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def install_error_handlers(bp):
+    @bp.errorhandler(ApiError)
+    def _api_error(exc):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(exc):
+        return error_response(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
+
+
+def paged(query_select, serialise, session, max_per_page=200):
+    """Run a SELECT with ?page=&per_page= and shape it as {"items": [...], "total": N}."""
+    from sqlalchemy import func, select
+
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(max_per_page, max(1, int(request.args.get("per_page", 50))))
+    except ValueError:
+        raise ApiError(400, "bad_paging", "page and per_page must be whole numbers") from None
+    total = session.execute(select(func.count()).select_from(query_select.order_by(None).subquery())).scalar_one()
+    rows = session.execute(query_select.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return {"items": [serialise(row) for row in rows], "total": total, "page": page, "per_page": per_page}

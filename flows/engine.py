@@ -1,0 +1,385 @@
+"""A small declarative state machine for USSD journeys.
+
+Why not python-statemachine or transitions: both model a fixed set of states with
+event-named transitions on an object. A USSD journey needs more of something else:
+each state *renders a screen* (translated, paged to 160 characters), answers the reserved
+keys (0 back, 00 home, 98 more), validates free text, keeps a back stack, and must live
+in a JSON blob in Redis between hops. Those libraries would hold none of that, so the
+engine is this one file; the journeys in `flows/*.py` only declare states.
+
+The engine does no I/O. `advance` takes a `Session` (plain data) and the caller's new
+input and returns a `Reply`: the screen, whether it ends the session, and `effects`
+(data such as {"type": "register_miner", ...}) for the caller to carry out.
+"""
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from core.i18n import N_, translator
+
+log = logging.getLogger(__name__)
+
+SCREEN_BUDGET = 160  # characters shown after "CON "/"END " (CONTRACT.md section 1)
+MAX_INPUT = 200  # longer input is refused with the screen's error line, never stored
+
+BACK, HOME, MORE = "0", "00", "98"
+MAIN = "main"
+
+MSG_MORE = N_("98 More")
+MSG_NAV = N_("0 Back 00 Home")
+MSG_INVALID_CHOICE = N_("Invalid choice. Try again.")
+MSG_TOO_LONG = N_("Too long. Try again.")
+MSG_FAILED = N_("Sorry, something went wrong. Please dial again.")
+
+
+class Invalid(Exception):
+    """Raised by a validator: the screen is shown again with this (msgid) error line."""
+
+    def __init__(self, msgid, **params):
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+
+# --- session and reply --------------------------------------------------------------
+
+@dataclass
+class Session:
+    """Everything one USSD session knows. Plain data: `to_dict`/`from_dict` round-trip JSON."""
+
+    phone: str
+    locale: str
+    state: str = MAIN
+    page: int = 0
+    stack: list = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    # A snapshot of the caller taken on the first hop (registered? name, site...), so that
+    # no hop after the first needs the database.
+    caller: dict = field(default_factory=dict)
+    error: str | None = None  # msgid of the error line shown on the current screen
+    error_params: dict = field(default_factory=dict)
+
+    def to_dict(self):
+        return {
+            "phone": self.phone, "locale": self.locale, "state": self.state, "page": self.page,
+            "stack": list(self.stack), "data": self.data, "caller": self.caller,
+            "error": self.error, "error_params": self.error_params,
+        }
+
+    @classmethod
+    def from_dict(cls, raw):
+        return cls(
+            phone=raw["phone"], locale=raw["locale"], state=raw.get("state", MAIN),
+            page=int(raw.get("page", 0)), stack=list(raw.get("stack", [])),
+            data=dict(raw.get("data", {})), caller=dict(raw.get("caller", {})),
+            error=raw.get("error"), error_params=dict(raw.get("error_params") or {}),
+        )
+
+    @property
+    def t(self):
+        return translator(self.locale)
+
+
+@dataclass
+class Reply:
+    text: str
+    end: bool = False
+    effects: list = field(default_factory=list)
+
+    @property
+    def wire(self):
+        """The body for Africa's Talking: 'CON ...' or 'END ...'."""
+        return ("END " if self.end else "CON ") + self.text
+
+
+def effect(kind, **payload):
+    return {"type": kind, **payload}
+
+
+# --- states ----------------------------------------------------------------------
+
+Text = str | Callable[[Session], str]  # a msgid, or a function rendering translated text
+Next = str | Callable[[Session], str]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One numbered choice. `label` is a msgid unless `literal` (data such as a county)."""
+
+    label: str
+    next: Next
+    value: Any = None
+    literal: bool = False
+    key: str | None = None  # a fixed number (the main menu's); otherwise its position
+
+    def render_label(self, session):
+        return self.label if self.literal else session.t(self.label)
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    # Entering the state may change session data and return effects to carry out.
+    on_enter: Callable[[Session], list] | None = None
+    # A dropped session in this state can be resumed on the next dial.
+    resumable: bool = False
+    nav: bool = True  # offers 0 back / 00 home
+    in_history: bool = True  # False: "back" skips this screen (a one-off question)
+
+    def text(self, session):
+        return ""
+
+    def lines(self, session):
+        return []
+
+
+def _render(text, session):
+    return text(session) if callable(text) else session.t(text)
+
+
+@dataclass(frozen=True)
+class Menu(State):
+    """A title and numbered options; choosing one saves its value and moves on."""
+
+    title: Text = ""
+    options: list | Callable[[Session], list] = ()
+    save_as: str | None = None
+
+    def text(self, session):
+        return _render(self.title, session)
+
+    def visible_options(self, session):
+        return list(self.options(session) if callable(self.options) else self.options)
+
+    def numbered(self, session):
+        return [(o.key or str(n), o) for n, o in enumerate(self.visible_options(session), 1)]
+
+    def lines(self, session):
+        return [f"{key} {o.render_label(session)}" for key, o in self.numbered(session)]
+
+    def choose(self, session, raw):
+        option = dict(self.numbered(session)).get(raw)
+        if option is None:
+            raise Invalid(MSG_INVALID_CHOICE)
+        if self.save_as:
+            session.data[self.save_as] = option.value
+        return option.next(session) if callable(option.next) else option.next
+
+
+@dataclass(frozen=True)
+class Ask(State):
+    """A prompt for free text; `validate(raw, session)` returns the value or raises Invalid."""
+
+    prompt: Text = ""
+    validate: Callable[[str, Session], Any] | None = None
+    save_as: str | None = None
+    next: Next = MAIN
+
+    def text(self, session):
+        return _render(self.prompt, session)
+
+    def answer(self, session, raw):
+        value = self.validate(raw, session) if self.validate else raw
+        if self.save_as:
+            session.data[self.save_as] = value
+        return self.next(session) if callable(self.next) else self.next
+
+
+@dataclass(frozen=True)
+class Say(State):
+    """A text to read (paged with 98); only the reserved keys work here."""
+
+    body: Text = ""
+
+    def text(self, session):
+        return _render(self.body, session)
+
+
+@dataclass(frozen=True)
+class End(State):
+    """The last screen: the session ends here."""
+
+    body: Text = ""
+    nav: bool = False
+
+    def text(self, session):
+        return _render(self.body, session)
+
+
+# --- paging ------------------------------------------------------------------------
+
+def _wrap(text, width):
+    """Split text into lines no longer than width, at spaces where possible."""
+    out = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            while len(word) > width:  # a single word longer than a page (rare): cut it
+                if line:
+                    out.append(line)
+                    line = ""
+                out.append(word[:width])
+                word = word[width:]
+            candidate = f"{line} {word}" if line else word
+            if len(candidate) <= width:
+                line = candidate
+            else:
+                out.append(line)
+                line = word
+        out.append(line)
+    return out
+
+
+def paginate(text, option_lines, nav_line, more_line, budget=SCREEN_BUDGET):
+    """Pack a screen's text and options into pages of at most `budget` characters.
+
+    Every page but the last ends with `more_line` (98 More); every page ends with
+    `nav_line` when the screen offers back/home. Text lines flow across pages. Options
+    that fit on one page stay together on the last page, so a caller never has to page
+    back to see a choice; a long list (counties) is spread over pages.
+    """
+    last_footer = [nav_line] if nav_line else []
+    more_footer = [more_line] + last_footer
+    width = budget - sum(len(x) + 1 for x in more_footer)
+    text_lines = [line for line in _wrap(text, width) if line] if text else []
+    options = list(option_lines)
+
+    def size(lines):
+        return len("\n".join(lines))
+
+    keep_options_together = size(options + last_footer) <= budget
+    pages, rest, n_text = [], text_lines + options, len(text_lines)
+    while True:
+        if size(rest + last_footer) <= budget:
+            pages.append(rest + last_footer)
+            return ["\n".join(p) for p in pages]
+        page = []
+        while rest and size(page + [rest[0]] + more_footer) <= budget:
+            if keep_options_together and n_text == 0:
+                break  # only options are left: they go together on the next page
+            page, rest = page + [rest[0]], rest[1:]
+            n_text = max(0, n_text - 1)
+        if not page:  # one line too long for any page: cut it rather than loop
+            page, rest = [rest[0][:width]], rest[1:]
+            n_text = max(0, n_text - 1)
+        pages.append(page + more_footer)
+
+
+# --- the machine -------------------------------------------------------------------
+
+class Flow:
+    """All states of all journeys, by id."""
+
+    def __init__(self, *state_lists):
+        self.states = {}
+        for states in state_lists:
+            for state in states:
+                if state.id in self.states:
+                    raise ValueError(f"duplicate state id {state.id}")
+                self.states[state.id] = state
+        if MAIN not in self.states:
+            raise ValueError("a flow needs a 'main' state")
+
+    def state(self, session):
+        return self.states.get(session.state) or self.states[MAIN]
+
+    # Rendering
+
+    def pages(self, session):
+        state = self.state(session)
+        t = session.t
+        nav = t(MSG_NAV) if state.nav else None
+        return paginate(state.text(session), state.lines(session), nav, t(MSG_MORE))
+
+    def render(self, session):
+        state = self.state(session)
+        pages = self.pages(session)
+        session.page = max(0, min(session.page, len(pages) - 1))
+        screen = pages[session.page]
+        if session.error:
+            screen = _with_error(session.t(session.error, **session.error_params), screen)
+        return Reply(screen, end=isinstance(state, End))
+
+    # Moving
+
+    def start(self, session):
+        """The first screen of a session (the current state, normally the main menu)."""
+        return self._safely(session, lambda: self._enter(session, session.state, push=False))
+
+    def advance(self, session, raw):
+        """The caller typed `raw` on the current screen."""
+        return self._safely(session, lambda: self._advance(session, raw))
+
+    def _safely(self, session, step):
+        try:
+            return step()
+        except Exception:  # a journey bug must not become a gateway error
+            log.exception("flow failed in state %s", session.state)
+            return Reply(session.t(MSG_FAILED), end=True)
+
+    def _advance(self, session, raw):
+        raw = (raw or "").strip()
+        state = self.state(session)
+        session.error, session.error_params = None, {}
+        if raw == MORE and session.page + 1 < len(self.pages(session)):
+            session.page += 1
+            return self.render(session)
+        if state.nav and raw == BACK:
+            if session.page > 0:
+                session.page -= 1
+                return self.render(session)
+            return self.back(session)
+        if state.nav and raw == HOME:
+            return self.home(session)
+        if len(raw) > MAX_INPUT:
+            return self._invalid(session, Invalid(MSG_TOO_LONG))
+        try:
+            if isinstance(state, Menu):
+                target = state.choose(session, raw)
+            elif isinstance(state, Ask):
+                target = state.answer(session, raw)
+            else:
+                raise Invalid(MSG_INVALID_CHOICE)
+        except Invalid as invalid:
+            return self._invalid(session, invalid)
+        return self._enter(session, target)
+
+    def _invalid(self, session, invalid):
+        session.error, session.error_params = invalid.msgid, invalid.params
+        return self.render(session)
+
+    def _enter(self, session, target, push=True):
+        if target not in self.states:
+            raise KeyError(f"unknown state {target!r}")
+        if target == MAIN:
+            session.stack = []
+        elif push and session.state != target and self.state(session).in_history:
+            session.stack.append(session.state)
+        session.state, session.page = target, 0
+        state = self.states[target]
+        effects = list(state.on_enter(session) or []) if state.on_enter else []
+        reply = self.render(session)
+        reply.effects = effects
+        return reply
+
+    def back(self, session):
+        previous = session.stack.pop() if session.stack else MAIN
+        session.state, session.page = previous, 0
+        return self.render(session)
+
+    def home(self, session):
+        session.stack, session.state, session.page = [], MAIN, 0
+        return self.render(session)
+
+    def jump(self, session, target):
+        """Go to `target` as if chosen (used to replay direct-dial input and resume)."""
+        return self._safely(session, lambda: self._enter(session, target))
+
+
+def _with_error(error, screen, budget=SCREEN_BUDGET):
+    """Put the error line above the screen; drop leading text lines until it fits."""
+    lines = screen.split("\n")
+    while lines and len(error) + 1 + len("\n".join(lines)) > budget and len(lines) > 1:
+        lines.pop(0)
+    combined = error + "\n" + "\n".join(lines)
+    return combined if len(combined) <= budget else "\n".join(lines)[:budget]

@@ -1,0 +1,75 @@
+"""Officers (county mining officers, association staff) and their API tokens."""
+import hashlib
+import secrets
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import UTCDateTime, db, utcnow
+
+ROLES = ("admin", "officer", "viewer")
+
+
+class Officer(db.Model):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False)
+    county: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    locale: Mapped[str] = mapped_column(String(5), nullable=False, default="sw")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    disabled_at = mapped_column(UTCDateTime, nullable=True)
+
+    tokens = relationship("ApiToken", back_populates="officer", cascade="all, delete-orphan")
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def sees_full_numbers(self):
+        return self.role == "admin"
+
+    def may(self, action):
+        """Roles per the contract: admin everything; officer incidents, broadcasts and
+        prices (limited to their county when they have one); viewer reads only."""
+        if self.role == "admin":
+            return True
+        if self.role == "officer":
+            return action in {"read", "incidents", "broadcasts", "prices", "tips"}
+        return action == "read"
+
+    def in_scope(self, county):
+        """County scoping: an officer with a county sees only that county."""
+        return self.role == "admin" or not self.county or (county or "").casefold() == self.county.casefold()
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at = mapped_column(UTCDateTime, nullable=True)
+    revoked_at = mapped_column(UTCDateTime, nullable=True)
+
+    officer = relationship("Officer", back_populates="tokens")
+
+    @staticmethod
+    def hash(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, officer):
+        token = "ms_" + secrets.token_urlsafe(32)
+        db.session.add(cls(officer=officer, token_hash=cls.hash(token)))
+        return token

@@ -1,0 +1,1 @@
+"""The Africa's Talking USSD callback: sessions in Redis, input derivation, CON/END."""

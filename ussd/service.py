@@ -1,0 +1,109 @@
+"""One USSD hop: find the session, work out the new input, step the flow, carry out effects.
+
+The database is touched on the first hop of a session (who is calling?) and when a
+journey's effects must be stored (a registration, a report); every other hop is Redis only.
+"""
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from core.i18n import N_, gettext
+from flows.engine import MSG_FAILED, Flow, Reply, Session
+from flows.main_menu import RESUME
+from ussd.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+MSG_EXPIRED = N_("Your session timed out. Please dial *384*12# again.")
+
+
+def new_input(previous_text, text):
+    """What the caller typed on this hop, given the `text` AT sent on the previous one.
+
+    AT joins every input with '*', and a caller may type '*' inside an answer, so the new
+    input is whatever follows the previous text (never a blind split on '*').
+    """
+    if previous_text == "":
+        return text
+    prefix = previous_text + "*"
+    if text.startswith(prefix):
+        return text[len(prefix):]
+    # Not a continuation of what we saw (a gateway quirk): take the last field, and say so.
+    log.warning("USSD text does not extend the previous hop's; using its last field")
+    return text.rsplit("*", 1)[-1]
+
+
+@dataclass
+class HopService:
+    flow: Flow
+    store: SessionStore
+    load_caller: Callable[[str], dict]  # phone -> caller snapshot (the first hop's one query)
+    run_effects: Callable[[list], None]
+    default_locale: str = "sw"
+
+    def handle(self, sid, phone, text):
+        """The wire answer ('CON ...'/'END ...') for one hop."""
+        with self.store.lock(sid, phone):
+            record = self.store.load(sid, phone)
+            if record is not None and text == record["last_text"]:
+                return record["last_screen"]  # a repeated hop: same screen, nothing done twice
+            if record is None:
+                if text and self.store.was_seen(sid, phone):
+                    return self._expired(phone)
+                session, reply = self._first_hop(phone, text)
+            else:
+                session = Session.from_dict(record["session"])
+                if record.get("ended"):
+                    return record["last_screen"]
+                reply = self.flow.advance(session, new_input(record["last_text"], text))
+            reply, carried_out = self._carry_out(session, reply)
+            self.store.save(sid, phone, {
+                "session": session.to_dict(), "last_text": text, "last_screen": reply.wire, "ended": reply.end,
+            }, first_hop=record is None)
+            if carried_out:  # when storing failed, the snapshot stays so the caller can resume
+                self._keep_for_resume(session, reply)
+            return reply.wire
+
+    def _first_hop(self, phone, text):
+        caller = self.load_caller(phone)
+        session = Session(phone=phone, locale=caller.get("locale") or self.default_locale, caller=caller)
+        if text:
+            # Direct dial (*384*12*1#): the extra digits are choices from the main menu.
+            reply, effects = self.flow.start(session), []
+            for choice in text.split("*"):
+                reply = self.flow.advance(session, choice)
+                effects += reply.effects
+                if reply.end:
+                    break
+            reply.effects = effects
+            return session, reply
+        snapshot = self.store.resume_get(phone)
+        if snapshot:
+            session.data["resume"] = snapshot
+            return session, self.flow.jump(session, RESUME)
+        return session, self.flow.start(session)
+
+    def _carry_out(self, session, reply):
+        if not reply.effects:
+            return reply, True
+        try:
+            self.run_effects(reply.effects)
+        except Exception:
+            log.exception("USSD effects failed in state %s", session.state)
+            return Reply(session.t(MSG_FAILED), end=True), False
+        return reply, True
+
+    def _keep_for_resume(self, session, reply):
+        if session.state == RESUME:
+            return  # still deciding whether to resume: keep the snapshot
+        if not reply.end and self.flow.state(session).resumable:
+            self.store.resume_put(session.phone, {
+                "state": session.state, "stack": session.stack,
+                "data": {k: v for k, v in session.data.items() if k != "resume"},
+            })
+        else:
+            self.store.resume_clear(session.phone)
+
+    def _expired(self, phone):
+        caller_locale = self.load_caller(phone).get("locale") or self.default_locale
+        return "END " + gettext(caller_locale, MSG_EXPIRED)
