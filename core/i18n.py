@@ -3,7 +3,8 @@
 Officers' web pages use Flask-Babel; callers' text is rendered in the caller's own
 language, which is not the request's, so it goes through here. Both read the same
 catalogues in `locales/`. Source strings (msgids) are English; `N_` marks them for
-extraction without translating.
+extraction without translating; `t(...)` (a session's translator), `translate(locale, ...)`
+and `translate_plural(locale, ...)` are extraction keywords too (see bin/i18n).
 """
 from functools import lru_cache
 from pathlib import Path
@@ -44,12 +45,13 @@ def translations(locale):
     return NullTranslations()
 
 
-def gettext(locale, msgid, **params):
+def translate(locale, msgid, **params):
+    """msgid in `locale`, with %(name)s parameters filled in."""
     text = translations(locale).gettext(msgid)
     return text % params if params else text
 
 
-def ngettext(locale, singular, plural, n, **params):
+def translate_plural(locale, singular, plural, n, **params):
     text = translations(locale).ngettext(singular, plural, n)
     params.setdefault("num", n)
     return text % params

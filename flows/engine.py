@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 SCREEN_BUDGET = 160  # characters shown after "CON "/"END " (CONTRACT.md section 1)
 MAX_INPUT = 200  # longer input is refused with the screen's error line, never stored
+# A screen spread over pages keeps this much room for an error line, so that showing an
+# error never moves an option to another page.
+ERROR_RESERVE = 36
 
 BACK, HOME, MORE = "0", "00", "98"
 MAIN = "main"
@@ -289,7 +292,11 @@ class Flow:
         state = self.state(session)
         t = session.t
         nav = t(MSG_NAV) if state.nav else None
-        return paginate(state.text(session), state.lines(session), nav, t(MSG_MORE))
+        text, lines = state.text(session), state.lines(session)
+        pages = paginate(text, lines, nav, t(MSG_MORE))
+        if len(pages) > 1:
+            pages = paginate(text, lines, nav, t(MSG_MORE), budget=SCREEN_BUDGET - ERROR_RESERVE)
+        return pages
 
     def render(self, session):
         state = self.state(session)
@@ -297,7 +304,8 @@ class Flow:
         session.page = max(0, min(session.page, len(pages) - 1))
         screen = pages[session.page]
         if session.error:
-            screen = _with_error(session.t(session.error, **session.error_params), screen)
+            error = session.t(session.error, **session.error_params)
+            screen = _with_error(error, screen, keep=set(state.lines(session)))
         return Reply(screen, end=isinstance(state, End))
 
     # Moving
@@ -376,10 +384,14 @@ class Flow:
         return self._safely(session, lambda: self._enter(session, target))
 
 
-def _with_error(error, screen, budget=SCREEN_BUDGET):
-    """Put the error line above the screen; drop leading text lines until it fits."""
+def _with_error(error, screen, keep, budget=SCREEN_BUDGET):
+    """Put the error line above the screen; if it does not fit, drop text lines (never the
+    options in `keep`) from the top until it does."""
     lines = screen.split("\n")
-    while lines and len(error) + 1 + len("\n".join(lines)) > budget and len(lines) > 1:
-        lines.pop(0)
+    while len(error) + 1 + len("\n".join(lines)) > budget:
+        droppable = [i for i, line in enumerate(lines[:-1]) if line not in keep]
+        if not droppable:
+            break
+        del lines[droppable[0]]
     combined = error + "\n" + "\n".join(lines)
     return combined if len(combined) <= budget else "\n".join(lines)[:budget]

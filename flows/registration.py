@@ -105,7 +105,7 @@ STATES = [
          title=N_("We keep your name, phone, county and site to send you safety alerts. "
                   "Officers see them. Agree?"),
          options=[
-             Option(N_("Yes, and send me SMS"), CONFIRM, value=True),
+             Option(N_("Yes, with SMS"), CONFIRM, value=True),
              Option(N_("Yes, but no SMS"), CONFIRM, value=False),
              Option(N_("No"), DECLINED, value=None),
          ]),

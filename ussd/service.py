@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from core.i18n import N_, gettext
+from core.i18n import N_, translate
 from flows.engine import MSG_FAILED, Flow, Reply, Session
 from flows.main_menu import RESUME
 from ussd.store import SessionStore
@@ -106,4 +106,4 @@ class HopService:
 
     def _expired(self, phone):
         caller_locale = self.load_caller(phone).get("locale") or self.default_locale
-        return "END " + gettext(caller_locale, MSG_EXPIRED)
+        return "END " + translate(caller_locale, MSG_EXPIRED)

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, current_app, request
 
 from core.callbacks import BadCallback, check_token, form_fields, phone_field
-from core.i18n import gettext
+from core.i18n import translate
 from flows.engine import MSG_FAILED
 from models import UssdSessionOutcome, db
 
@@ -33,7 +33,7 @@ def ussd_callback():
     except Exception:
         # Whatever broke (Redis down, a bug), the caller gets a polite END, never an error page.
         log.exception("USSD hop failed for %s", phone)
-        body = "END " + gettext(current_app.config["DEFAULT_LOCALE"], MSG_FAILED)
+        body = "END " + translate(current_app.config["DEFAULT_LOCALE"], MSG_FAILED)
     return _plain(body)
 
 

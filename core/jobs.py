@@ -1,0 +1,35 @@
+"""Background jobs on RQ: the queues, and the app context every job runs in.
+
+Two queues by urgency: `replies` (person-to-person: answers, alerts, receipts) is always
+served first; `bulk` (broadcasts, drips, price alerts) takes what is left. `default` holds
+housekeeping. The worker line of the Procfile serves them in that order.
+"""
+from functools import lru_cache
+
+from flask import current_app, has_app_context
+from rq import Queue, Worker
+
+REPLIES, BULK, DEFAULT = "replies", "bulk", "default"
+
+
+@lru_cache(maxsize=1)
+def worker_app():
+    """The app a worker process runs jobs in (created once per process)."""
+    from app import create_app
+
+    return create_app()
+
+
+class AppWorker(Worker):
+    """An RQ worker whose jobs run inside the Flask app context (database, config)."""
+
+    def perform_job(self, job, queue):
+        if has_app_context():
+            return super().perform_job(job, queue)
+        with worker_app().app_context():
+            return super().perform_job(job, queue)
+
+
+def queue(name, connection=None):
+    """The RQ queue `name` on the app's Redis."""
+    return Queue(name, connection=connection or current_app.extensions["redis"])
