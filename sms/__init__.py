@@ -1,0 +1,2 @@
+"""SMS: inbound keyword commands, the outbound gateway (Africa's Talking), broadcasts,
+delivery reports, opt-outs, GSM-7 checks."""
