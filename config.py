@@ -44,6 +44,7 @@ def load():
     at_username = os.environ.get("AT_USERNAME", "sandbox")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SQLALCHEMY_DATABASE_URI": _database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,

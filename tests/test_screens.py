@@ -1,0 +1,104 @@
+"""Every screen of every journey, rendered with worst-case data, fits 160 characters and is
+plain GSM-7, in Swahili and in English; the Swahili catalogue has no gaps."""
+from pathlib import Path
+
+import gsm0338  # noqa: F401  registers the "gsm03.38" codec
+import pytest
+from babel.messages.pofile import read_po
+
+from core.i18n import LOCALES
+from flows import FLOW
+from flows.catalog import MINING_COUNTIES
+from flows.engine import SCREEN_BUDGET, Invalid, Session
+
+LONGEST_COUNTY = max(MINING_COUNTIES, key=len)
+NAME_40 = "Wanjiku Nyambura Achieng Atieno Chepkoec"[:40]
+SITE_40 = "Rosterman Ikolomani Shinyalu Bushiangala"[:40]
+
+WORST_DATA = {
+    "name": NAME_40, "county": LONGEST_COUNTY, "site": SITE_40, "role": "processor",
+    "gender": "undisclosed", "sms": True, "new_site": SITE_40, "new_locale": "sw",
+}
+WORST_CALLER = {
+    "registered": True, "name": NAME_40, "county": LONGEST_COUNTY, "site": SITE_40,
+    "role": "processor", "gender": "undisclosed", "locale": "sw", "sms": True,
+}
+
+
+def is_gsm7(text):
+    try:
+        text.encode("gsm03.38")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def all_pages(session):
+    pages = FLOW.pages(session)
+    return pages
+
+
+ERRORS = [
+    ("Invalid choice. Try again.", {}),
+    ("At most %(max)s characters. Try again.", {"max": 40}),
+    ("Please type letters, not only numbers.", {}),
+]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("state_id", sorted(FLOW.states))
+@pytest.mark.parametrize("registered", [True, False], ids=["registered", "new-caller"])
+def test_every_screen_fits_and_is_gsm7(state_id, locale, registered):
+    session = Session(phone="+254712345678", locale=locale, state=state_id,
+                      data=dict(WORST_DATA), caller=dict(WORST_CALLER) if registered else {"locale": locale})
+    for page_number, page in enumerate(all_pages(session)):
+        assert len(page) <= SCREEN_BUDGET, f"{state_id} page {page_number} ({locale}): {len(page)} chars\n{page}"
+        assert is_gsm7(page), f"{state_id} ({locale}) is not GSM-7: {page!r}"
+        for msgid, params in ERRORS:
+            session.page, session.error, session.error_params = page_number, msgid, params
+            screen = FLOW.render(session).text
+            assert len(screen) <= SCREEN_BUDGET, f"{state_id} with error ({locale}): {len(screen)}\n{screen}"
+        session.error = None
+
+
+def test_end_screens_fit_on_one_page():
+    for state_id, state in FLOW.states.items():
+        if type(state).__name__ != "End":
+            continue
+        for locale in LOCALES:
+            session = Session(phone="+254712345678", locale=locale, state=state_id,
+                              data=dict(WORST_DATA), caller=dict(WORST_CALLER))
+            assert len(FLOW.pages(session)) == 1, f"END screen {state_id} ({locale}) needs paging"
+
+
+def test_swahili_catalogue_is_complete():
+    path = Path(__file__).parent.parent / "locales" / "sw" / "LC_MESSAGES" / "messages.po"
+    with open(path, "rb") as handle:
+        catalogue = read_po(handle, locale="sw")
+    missing = [m.id for m in catalogue if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
+    assert not missing, f"English msgids without a Swahili translation: {missing}"
+    assert not fuzzy, f"fuzzy (unchecked) Swahili translations: {fuzzy}"
+    not_gsm = [m.id for m in catalogue if m.id and isinstance(m.string, str) and not is_gsm7(m.string)]
+    assert not not_gsm, f"Swahili strings that are not GSM-7: {not_gsm}"
+
+
+def test_catalogue_covers_every_marked_string(tmp_path):
+    """`bin/i18n update` has been run: every string marked in the code is in the Swahili
+    catalogue (so none is shown in English to a Swahili caller)."""
+    import os
+    import subprocess
+
+    from babel.messages.pofile import read_po as read
+
+    root = Path(__file__).parent.parent
+    if not (root / ".venv" / "bin" / "pybabel").exists():
+        pytest.skip("pybabel is not installed in .venv (run bin/setup)")
+    pot = tmp_path / "messages.pot"
+    subprocess.run([str(root / "bin" / "i18n"), "extract"], cwd=root, check=True,
+                   env={**os.environ, "POT": str(pot)})
+    with open(pot, "rb") as handle:
+        marked = {m.id for m in read(handle) if m.id}
+    with open(root / "locales" / "sw" / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        translated = {m.id for m in read(handle, locale="sw") if m.id}
+    assert not marked - translated, f"run bin/i18n update and translate: {sorted(marked - translated)}"
