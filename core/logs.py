@@ -19,11 +19,22 @@ class MaskPhonesFilter(logging.Filter):
         return True
 
 
+# Libraries that log with handlers of their own (RQ prints each job's arguments).
+THIRD_PARTY_LOGGERS = ("rq.worker", "rq.job", "rq.queue", "rq.scheduler", "gunicorn.error", "werkzeug")
+
+
+def _add_filter(target):
+    if not any(isinstance(f, MaskPhonesFilter) for f in target.filters):
+        target.addFilter(MaskPhonesFilter())
+
+
 def install(level=logging.INFO):
-    """Put the masking filter on every handler of the root logger (once)."""
+    """Mask phone numbers in every record: on the root logger's handlers (our code) and on
+    the loggers of libraries that keep handlers of their own."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in root.handlers:
-        if not any(isinstance(f, MaskPhonesFilter) for f in handler.filters):
-            handler.addFilter(MaskPhonesFilter())
+        _add_filter(handler)
+    for name in THIRD_PARTY_LOGGERS:
+        _add_filter(logging.getLogger(name))
