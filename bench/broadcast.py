@@ -182,7 +182,13 @@ def main(argv=None):
                     break
                 time.sleep(0.2)
             elapsed = time.monotonic() - started
-            counts = broadcasts.progress(db.session.get(Broadcast, broadcast_id))
+            final = db.session.get(Broadcast, broadcast_id)
+            counts = broadcasts.progress(final)
+            phases = {
+                "queued_to_started": (final.started_at - final.created_at).total_seconds() if final.started_at else None,
+                "planning": (final.planned_at - final.started_at).total_seconds() if final.planned_at else None,
+                "after_planning": (final.finished_at - final.planned_at).total_seconds() if final.finished_at else None,
+            }
         cpu = {"workers": 0.0, "fake_gateway": 0.0}
         for name, group in (("workers", workers), ("fake_gateway", [fake])):
             for proc in group:
@@ -200,7 +206,7 @@ def main(argv=None):
             "seconds": round(elapsed, 2), "messages_per_second": round(counts.get("sent", 0) / elapsed, 1),
             "at_requests": stats["requests"], "at_requests_per_second": round(stats["requests"] / elapsed, 1),
             "accepted_by_gateway": stats["accepted"], "duplicates_at_gateway": stats["duplicates"],
-            "counts": counts, "peak_worker_rss_mb": round(peak / 2**20, 1), "cpus": os.cpu_count(),
+            "counts": counts, "phases_seconds": phases, "peak_worker_rss_mb": round(peak / 2**20, 1), "cpus": os.cpu_count(),
             "cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
         }
         print(f"{args.miners} recipients: {status} in {elapsed:.1f}s - {result['messages_per_second']} messages/s, "

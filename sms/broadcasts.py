@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 NAIROBI = ZoneInfo("Africa/Nairobi")
 PURPOSE = "broadcast"
 MAX_SEGMENTS = 6
+# AT requests one batch job makes (AT_BATCH_SIZE recipients each): fewer, larger jobs keep
+# RQ's own bookkeeping (~40 Redis calls per job) small next to the sending.
+REQUESTS_PER_JOB = 5
 AT_OPT_OUT_HEADROOM = 40  # AT appends opt-out instructions to the first bulk SMS to a number
 AUDIENCE_KEYS = ("all", "county", "site", "role", "gender", "language", "registered_after", "registered_before")
 
@@ -251,23 +254,26 @@ def _wait_for_hours(broadcast, job, *args):
     log.info("broadcast %s is not urgent: waiting until %s", broadcast.id, when.isoformat())
 
 
-def _row_values(broadcast, mapping, analyses):
-    """Column expressions of one message row per selected miner (INSERT ... SELECT)."""
+def _row_values(broadcast, locale, analysis):
+    """Column expressions of one message row per selected miner (INSERT ... SELECT): every
+    row of one planning pass has the same text, so a batch is one AT request."""
     now = utcnow()
-    default = mapping[current_app.config["DEFAULT_LOCALE"]] if current_app.config["DEFAULT_LOCALE"] in mapping \
-        else next(iter(broadcast.texts))
-    locale_expr = case({m: t for m, t in mapping.items()}, value=Miner.locale, else_=default)
-
-    def by_locale(pick):
-        return case({m: pick(t) for m, t in mapping.items()}, value=Miner.locale, else_=pick(default))
-
     return {
         "phone": Miner.phone, "miner_id": Miner.id, "broadcast_id": literal(broadcast.id), "purpose": literal(PURPOSE),
-        "text": by_locale(lambda t: broadcast.texts[t]), "locale": locale_expr,
-        "encoding": by_locale(lambda t: analyses[t].encoding), "segments": by_locale(lambda t: analyses[t].segments),
-        "status": literal(QUEUED), "attempts": literal(0), "created_at": literal(now, Message.created_at.type),
-        "updated_at": literal(now, Message.updated_at.type),
+        "text": literal(analysis.text), "locale": literal(locale), "encoding": literal(analysis.encoding),
+        "segments": literal(analysis.segments), "status": literal(QUEUED), "attempts": literal(0),
+        "created_at": literal(now, Message.created_at.type), "updated_at": literal(now, Message.updated_at.type),
     }
+
+
+def _speakers(mapping, text_locale, default_locale):
+    """Miners who get the `text_locale` text: their language maps to it (an unknown
+    language gets the default's text)."""
+    languages = [m for m, t in mapping.items() if t == text_locale]
+    condition = Miner.locale.in_(languages)
+    if mapping.get(default_locale) == text_locale:
+        condition = or_(condition, Miner.locale.not_in(list(mapping)))
+    return condition
 
 
 def _insert_rows(columns, where):
@@ -286,25 +292,27 @@ def plan(broadcast_id):
     broadcast = db.session.get(Broadcast, broadcast_id)
     if broadcast is None or broadcast.status in (Broadcast.CANCELLED, Broadcast.DONE):
         return None
-    batch_size, page = config["AT_BATCH_SIZE"], config["AT_BATCH_SIZE"] * 10
+    batch_size = config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB
+    page = batch_size * 4
     mapping = text_locales(broadcast.texts, config["DEFAULT_LOCALE"])
-    analyses = {locale: encoding.analyse(text) for locale, text in broadcast.texts.items()}
-    columns = _row_values(broadcast, mapping, analyses)
-    who = and_(audience_filter(broadcast.audience), reachable())
-    last_id, new_rows = 0, 0
-    bulk = jobs.queue(jobs.BULK)
-    while True:
-        # Keyset page of miner ids: bounded memory whatever the audience size.
-        keys = select(Miner.id.label("id")).where(who, Miner.id > last_id).order_by(Miner.id).limit(page).subquery()
-        bounds = db.session.execute(select(func.min(keys.c.id), func.max(keys.c.id), func.count()).select_from(keys)).one()
-        low, high, count = bounds
-        if not count:
-            break
-        ids = sorted(db.session.execute(
-            _insert_rows(columns, and_(who, Miner.id.between(low, high)))).scalars().all())
-        db.session.commit()
-        last_id, new_rows = high, new_rows + len(ids)
-        _enqueue_batches(bulk, broadcast_id, ids, batch_size)
+    bulk, new_rows = jobs.queue(jobs.BULK), 0
+    for locale, text in broadcast.texts.items():
+        columns = _row_values(broadcast, locale, encoding.analyse(text))
+        who = and_(audience_filter(broadcast.audience), reachable(),
+                   _speakers(mapping, locale, config["DEFAULT_LOCALE"]))
+        last_id = 0
+        while True:
+            # Keyset page of miner ids: bounded memory whatever the audience size.
+            keys = select(Miner.id.label("id")).where(who, Miner.id > last_id).order_by(Miner.id).limit(page).subquery()
+            low, high, count = db.session.execute(
+                select(func.min(keys.c.id), func.max(keys.c.id), func.count()).select_from(keys)).one()
+            if not count:
+                break
+            ids = sorted(db.session.execute(
+                _insert_rows(columns, and_(who, Miner.id.between(low, high)))).scalars().all())
+            db.session.commit()
+            last_id, new_rows = high, new_rows + len(ids)
+            _enqueue_batches(bulk, broadcast_id, ids, batch_size)
     broadcast = db.session.get(Broadcast, broadcast_id)
     total = db.session.execute(select(func.count()).select_from(Message).where(
         Message.broadcast_id == broadcast_id)).scalar_one()
@@ -388,14 +396,13 @@ def _release(rows):
 
 
 def _skip_unreachable(in_range):
-    """Rows of miners who opted out, became unreachable or were erased since planning."""
-    gone = select(Miner.id).where(~reachable())
+    """Rows of miners who opted out, became unreachable or were erased since planning
+    (committed together with the claim that follows)."""
+    gone = select(Miner.id).where(Miner.id == Message.miner_id, ~reachable()).exists()
     db.session.execute(
-        db.update(Message).where(in_range, Message.status == QUEUED,
-                                 or_(Message.miner_id.is_(None), Message.miner_id.in_(gone)))
+        db.update(Message).where(in_range, Message.status == QUEUED, or_(Message.miner_id.is_(None), gone))
         .values(status=SKIPPED, failure_reason="opted out or unreachable before sending", updated_at=utcnow())
         .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def _open_rows(broadcast_id):
@@ -480,11 +487,12 @@ def reconcile(broadcast_id, stale_after=None):
     while True:
         ids = db.session.execute(
             select(Message.id).where(Message.broadcast_id == broadcast_id, Message.status == QUEUED,
-                                     Message.id > last_id).order_by(Message.id).limit(config["AT_BATCH_SIZE"] * 10)
+                                     Message.id > last_id).order_by(Message.id)
+            .limit(config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB * 4)
         ).scalars().all()
         if not ids:
             break
-        _enqueue_batches(bulk, broadcast_id, ids, config["AT_BATCH_SIZE"])
+        _enqueue_batches(bulk, broadcast_id, ids, config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB)
         last_id, enqueued = ids[-1], enqueued + len(ids)
     _finish_if_done(broadcast_id)
     return enqueued

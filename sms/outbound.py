@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from rq import Retry
+from sqlalchemy import text as sql
 
 from core import jobs
 from core.i18n import N_, translate
@@ -171,7 +172,7 @@ def transmit(claimed, text, *, keep_ambiguous=False):
             elif result.outcome == gateway.OPTED_OUT:
                 opted_out.append(row)
     if sent:
-        db.session.execute(db.update(Message), sent)
+        _record_sent(sent, now)
     if failed:
         db.session.execute(db.update(Message), failed)
     if unreachable:
@@ -184,6 +185,26 @@ def transmit(claimed, text, *, keep_ambiguous=False):
         log.info("AT accepted %d of %d; %d failed for good, %d to retry (%s)",
                  len(sent), len(claimed), outcome.failed, len(outcome.to_retry), outcome.reason)
     return outcome
+
+
+RECORD_SENT_PG = sql(
+    "UPDATE sms_messages AS m SET status = 'sent', at_message_id = v.message_id, cost = v.cost, "
+    "at_status_code = v.code, sent_at = :now, failure_reason = NULL, updated_at = :now "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS text[]), CAST(:costs AS text[]), "
+    "CAST(:codes AS smallint[])) AS v(id, message_id, cost, code) WHERE m.id = v.id")
+
+
+def _record_sent(sent, now):
+    """Write AT's messageId and cost on every accepted row. On PostgreSQL one
+    UPDATE ... FROM (VALUES ...) statement for the whole request instead of one per row:
+    this is the hot path of a 250,000-recipient broadcast."""
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(db.update(Message), sent)
+        return
+    # Four arrays, one statement; the text is constant so the driver prepares it once.
+    db.session.execute(RECORD_SENT_PG, {
+        "ids": [row["id"] for row in sent], "message_ids": [row["at_message_id"] for row in sent],
+        "costs": [row["cost"] for row in sent], "codes": [row["at_status_code"] for row in sent], "now": now})
 
 
 def _update(rows, **values):
