@@ -157,7 +157,15 @@ def main(argv=None):
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / f"worker{i}.log", "w"))
             for i in range(args.workers)]
         procs += workers
-        time.sleep(1.5)  # let the workers import the app before the clock starts
+        # The clock starts when every worker has registered (imported the app, connected).
+        from rq import Worker
+
+        import redis as redis_lib
+
+        connection = redis_lib.Redis.from_url(redis_url)
+        deadline = time.monotonic() + 60
+        while Worker.count(connection=connection) < args.workers and time.monotonic() < deadline:
+            time.sleep(0.1)
         peak = tree_rss(workers)
 
         client = app.test_client()
