@@ -52,9 +52,8 @@ class FakeGateway:
         self.accepted = 0
         self.statuses = Counter()
         self._ids = itertools.count(1)
-        self._dlr_heap, self._dlr_cv = [], threading.Condition()
+        self._dlr_heap, self._dlr_cv, self._dlr_inflight = [], threading.Condition(), 0
         self._dlr_thread = None
-        self._http = requests.Session()
 
     # --- faults -------------------------------------------------------------------------
     def set_faults(self, **changes):
@@ -152,7 +151,17 @@ class FakeGateway:
                     timeout = (self._dlr_heap[0][0] - time.time()) if self._dlr_heap else None
                     self._dlr_cv.wait(timeout)
                 _, message_id, number, status = heapq.heappop(self._dlr_heap)
-            self.post_delivery_report(message_id, number, status)
+                self._dlr_inflight += 1
+            try:
+                self.post_delivery_report(message_id, number, status)
+            finally:
+                with self._dlr_cv:
+                    self._dlr_inflight -= 1
+
+    def pending_reports(self):
+        """Delivery reports not posted yet (scheduled or being posted)."""
+        with self._dlr_cv:
+            return len(self._dlr_heap) + self._dlr_inflight
 
     def post_delivery_report(self, message_id, number, status="Success", failure_reason=None):
         fields = {"id": message_id, "status": status, "phoneNumber": number, "networkCode": "63902"}
@@ -160,15 +169,24 @@ class FakeGateway:
             fields["failureReason"] = failure_reason
         return self.post_callback("/sms/delivery", fields)
 
-    def post_callback(self, path, fields):
+    def post_callback(self, path, fields, attempts=3):
+        """POST a callback like AT does: form-encoded, retried when it does not get a 200."""
         if not self.callback_url:
             return None
         params = {"token": self.callback_token} if self.callback_token else None
-        try:
-            return self._http.post(self.callback_url + path, data=fields, params=params, timeout=10).status_code
-        except requests.RequestException as exc:
-            log.warning("callback %s failed: %s", path, exc)
-            return None
+        for attempt in range(attempts):
+            try:
+                # A new connection each time: a kept-alive one the server just closed would
+                # lose the report.
+                status = requests.post(self.callback_url + path, data=fields, params=params, timeout=10).status_code
+                if status < 500:
+                    return status
+            except requests.RequestException as exc:
+                status = None
+                if attempt == attempts - 1:
+                    log.warning("callback %s failed: %s", path, exc)
+            time.sleep(0.05 * (attempt + 1))
+        return status
 
     def send_inbound(self, number, text, to="22384"):
         """A phone texts the service: what AT posts to the inbound callback."""
@@ -190,6 +208,7 @@ class FakeGateway:
             return {
                 "requests": self.requests, "accepted": self.accepted, "numbers": len(per_number),
                 "duplicates": sum(c - 1 for c in per_number.values() if c > 1),
+            "pending_reports": len(self._dlr_heap),
                 "status_codes": {str(k): v for k, v in self.statuses.items()},
             }
 

@@ -214,6 +214,11 @@ def _may_send_now(broadcast):
 
 # --- lifecycle --------------------------------------------------------------------------
 
+def _load(broadcast_id):
+    """The broadcast as the database has it now (another process may have moved it on)."""
+    return db.session.get(Broadcast, broadcast_id, populate_existing=True)
+
+
 def create(texts, audience, *, urgent=False, send_at=None, officer_id=None):
     """Store and schedule a broadcast (validated); returns it."""
     texts, audience = clean_texts(texts), clean_audience(audience)
@@ -233,7 +238,7 @@ def create(texts, audience, *, urgent=False, send_at=None, officer_id=None):
 
 
 def start(broadcast_id):
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is None or broadcast.status not in (Broadcast.SCHEDULED, Broadcast.WAITING):
         return None
     if not _may_send_now(broadcast):
@@ -289,7 +294,7 @@ def _insert_rows(columns, where):
 def plan(broadcast_id):
     """Write every recipient's row (idempotent) and enqueue the batches that send them."""
     config = current_app.config
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is None or broadcast.status in (Broadcast.CANCELLED, Broadcast.DONE):
         return None
     batch_size = config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB
@@ -313,7 +318,7 @@ def plan(broadcast_id):
             db.session.commit()
             last_id, new_rows = high, new_rows + len(ids)
             _enqueue_batches(bulk, broadcast_id, ids, batch_size)
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     total = db.session.execute(select(func.count()).select_from(Message).where(
         Message.broadcast_id == broadcast_id)).scalar_one()
     excluded = db.session.execute(select(func.count()).select_from(Miner).where(
@@ -341,7 +346,7 @@ def _enqueue_batches(bulk, broadcast_id, ids, batch_size):
 def send_batch(broadcast_id, first_id, last_id):
     """Send the broadcast's queued rows with ids first_id..last_id (one RQ job)."""
     config = current_app.config
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is None or broadcast.status in (Broadcast.CANCELLED, Broadcast.DONE, Broadcast.PAUSED):
         return "not sending"
     if not _may_send_now(broadcast):
@@ -436,7 +441,7 @@ def pause(broadcast_id, reason):
 
 def cancel(broadcast_id):
     """Stop a broadcast: nothing more is sent; rows already sent stay as they are."""
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is None:
         return None
     if broadcast.status in (Broadcast.DONE, Broadcast.CANCELLED):
@@ -452,7 +457,7 @@ def cancel(broadcast_id):
 
 def resume(broadcast_id):
     """After a pause (AT balance topped up) or a crash: carry on with whoever is left."""
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is None or broadcast.status in (Broadcast.DONE, Broadcast.CANCELLED):
         return broadcast
     if broadcast.status == Broadcast.PAUSED:
@@ -461,13 +466,13 @@ def resume(broadcast_id):
         db.session.commit()
     current_app.extensions["redis"].delete("sms:admin-alert:balance")
     reconcile(broadcast_id)
-    return db.session.get(Broadcast, broadcast_id)
+    return _load(broadcast_id)
 
 
 def reconcile(broadcast_id, stale_after=None):
     """Make sure every recipient is sent exactly once after crashes; returns rows enqueued."""
     config = current_app.config
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is None or broadcast.status not in (Broadcast.PLANNING, Broadcast.SENDING, Broadcast.WAITING):
         return 0
     if broadcast.planned_at is None:
@@ -510,7 +515,7 @@ def watch(broadcast_id):
     """Every SMS_CLAIM_TIMEOUT_SECONDS while a broadcast is open: reconcile it."""
     current_app.extensions["redis"].delete(f"sms:broadcast-watch:{broadcast_id}")
     enqueued = reconcile(broadcast_id)
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    broadcast = _load(broadcast_id)
     if broadcast is not None and broadcast.status in (Broadcast.PLANNING, Broadcast.SENDING):
         _schedule_watch(broadcast_id)
     return enqueued

@@ -74,7 +74,9 @@ def fake_at(sms_app, _fake_server, live_url):
     gateway.set_faults(dlr=False)
     sms_app.config["AT_API_URL"] = served.url + "/version1"
     gateway.url = served.url
-    return gateway
+    yield gateway
+    gateway.callback_url = None  # reports still pending go nowhere once the test is over
+    gateway.reset()
 
 
 def run_jobs(app, queues=(jobs.REPLIES, jobs.BULK, jobs.DEFAULT), max_jobs=None):
