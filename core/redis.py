@@ -35,7 +35,7 @@ def _socket_alive(sock):
 
 def ensure_embedded(directory, stop_on_exit=True):
     """Start (or reuse) the embedded redis-server in `directory`; return its URL."""
-    directory = Path(directory)
+    directory = Path(directory).resolve()  # redis-server changes into --dir: no relative paths
     directory.mkdir(parents=True, exist_ok=True)
     sock = directory / "redis.sock"
     url = f"unix://{sock}"
