@@ -37,6 +37,10 @@ class AppSimpleWorker(SimpleWorker):
     jobs, and a fork plus a fresh app and database connection for each one cost more than
     the job (see bench/broadcast.py). Job timeouts still apply (SIGALRM in this process)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        worker_app()  # made now, not on the first job: the first reply should not wait for it
+
     def perform_job(self, job, queue, *args, **kwargs):
         if has_app_context():
             return super().perform_job(job, queue, *args, **kwargs)

@@ -469,8 +469,14 @@ def resume(broadcast_id):
     return _load(broadcast_id)
 
 
-def reconcile(broadcast_id, stale_after=None):
-    """Make sure every recipient is sent exactly once after crashes; returns rows enqueued."""
+def reconcile(broadcast_id, stale_after=None, requeue_all=True):
+    """Make sure every recipient is sent exactly once after crashes; returns rows enqueued.
+
+    Rows claimed more than `stale_after` seconds ago whose AT answer was never recorded (and
+    that no delivery report adopted) are queued and sent again. With requeue_all, batches
+    are enqueued for every queued row (their jobs may have died with a worker); extra jobs
+    for the same rows are harmless, the claim lets only one of them send.
+    """
     config = current_app.config
     broadcast = _load(broadcast_id)
     if broadcast is None or broadcast.status not in (Broadcast.PLANNING, Broadcast.SENDING, Broadcast.WAITING):
@@ -478,26 +484,30 @@ def reconcile(broadcast_id, stale_after=None):
     if broadcast.planned_at is None:
         plan(broadcast_id)
     stale_after = config["SMS_CLAIM_TIMEOUT_SECONDS"] if stale_after is None else stale_after
-    released = db.session.execute(
+    released = sorted(db.session.execute(
         db.update(Message)
         .where(Message.broadcast_id == broadcast_id, Message.status == SENDING, Message.at_message_id.is_(None),
                Message.claimed_at < utcnow() - timedelta(seconds=stale_after))
         .values(status=QUEUED, failure_reason="send result lost; sending again", updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .returning(Message.id).execution_options(synchronize_session=False)).scalars().all())
     db.session.commit()
+    bulk, per_job = jobs.queue(jobs.BULK), config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB
     if released:
         log.warning("broadcast %s: %d message(s) claimed by a worker that never recorded AT's answer and "
-                    "no delivery report adopted: sending them again", broadcast_id, released)
-    bulk, last_id, enqueued = jobs.queue(jobs.BULK), 0, 0
+                    "no delivery report adopted: sending them again", broadcast_id, len(released))
+    if not requeue_all:
+        _enqueue_batches(bulk, broadcast_id, released, per_job)
+        _finish_if_done(broadcast_id)
+        return len(released)
+    last_id, enqueued = 0, 0
     while True:
         ids = db.session.execute(
             select(Message.id).where(Message.broadcast_id == broadcast_id, Message.status == QUEUED,
-                                     Message.id > last_id).order_by(Message.id)
-            .limit(config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB * 4)
+                                     Message.id > last_id).order_by(Message.id).limit(per_job * 4)
         ).scalars().all()
         if not ids:
             break
-        _enqueue_batches(bulk, broadcast_id, ids, config["AT_BATCH_SIZE"] * REQUESTS_PER_JOB)
+        _enqueue_batches(bulk, broadcast_id, ids, per_job)
         last_id, enqueued = ids[-1], enqueued + len(ids)
     _finish_if_done(broadcast_id)
     return enqueued
@@ -512,9 +522,18 @@ def _schedule_watch(broadcast_id):
 
 
 def watch(broadcast_id):
-    """Every SMS_CLAIM_TIMEOUT_SECONDS while a broadcast is open: reconcile it."""
-    current_app.extensions["redis"].delete(f"sms:broadcast-watch:{broadcast_id}")
-    enqueued = reconcile(broadcast_id)
+    """Every SMS_CLAIM_TIMEOUT_SECONDS while a broadcast is open: release stale claims, and
+    when nothing moved since the last look (its batch jobs died with a worker), re-enqueue
+    every queued row. A slow but moving broadcast is left alone (no duplicate jobs)."""
+    redis = current_app.extensions["redis"]
+    redis.delete(f"sms:broadcast-watch:{broadcast_id}")
+    open_rows = db.session.execute(select(func.count()).select_from(Message).where(
+        Message.broadcast_id == broadcast_id, Message.status.in_((QUEUED, SENDING)))).scalar_one()
+    progress_key = f"sms:broadcast-open:{broadcast_id}"
+    before = redis.get(progress_key)
+    moving = before is not None and open_rows < int(before)
+    redis.set(progress_key, open_rows, ex=86400)
+    enqueued = reconcile(broadcast_id, requeue_all=not moving)
     broadcast = _load(broadcast_id)
     if broadcast is not None and broadcast.status in (Broadcast.PLANNING, Broadcast.SENDING):
         _schedule_watch(broadcast_id)

@@ -10,6 +10,7 @@ request, every recipient's outcome recorded.
 """
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
@@ -68,7 +69,9 @@ def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None
 def send_message(message_id):
     """The job behind queue_sms: claim the row, send it, record what AT said."""
     max_attempts = current_app.config["SMS_MAX_ATTEMPTS"]
-    claimed = claim(db.select(Message.id).where(Message.id == message_id))
+    # A row left `sending` by a worker that died long ago may be claimed again.
+    claimed = claim(db.select(Message.id).where(Message.id == message_id),
+                    reclaim_after=current_app.config["SMS_CLAIM_TIMEOUT_SECONDS"])
     if not claimed:
         log.info("message %s is not waiting to be sent; nothing to do", message_id)
         return None
@@ -93,13 +96,18 @@ class Claimed:
     attempts: int
 
 
-def claim(ids_select):
+def claim(ids_select, reclaim_after=None):
     """Atomically move the queued rows among `ids_select` to `sending`; only this caller
-    gets them (a second worker running the same job finds nothing to claim)."""
+    gets them (a second worker running the same job finds nothing to claim). With
+    reclaim_after, rows stuck in `sending` for that many seconds are taken too."""
     now = utcnow()
+    claimable = Message.status == QUEUED
+    if reclaim_after is not None:
+        claimable = claimable | ((Message.status == SENDING) & Message.at_message_id.is_(None)
+                                 & (Message.claimed_at < now - timedelta(seconds=reclaim_after)))
     rows = db.session.execute(
         db.update(Message)
-        .where(Message.id.in_(ids_select), Message.status == QUEUED)
+        .where(Message.id.in_(ids_select), claimable)
         .values(status=SENDING, claimed_at=now, attempts=Message.attempts + 1, updated_at=now)
         .returning(Message.id, Message.phone, Message.miner_id, Message.text, Message.attempts)
         .execution_options(synchronize_session=False)

@@ -381,3 +381,34 @@ def test_cli_scheduled_cancel_and_resume(runner, fake_at, sms_app):
     assert "cancelled" in runner.invoke(args=["broadcast", "cancel", str(broadcast_id)]).output
     assert "no broadcast 999" in runner.invoke(args=["broadcast", "resume", "999"]).output
     assert runner.invoke(args=["broadcast", "send", "--sw", "x", "--at", "soon", "--yes"]).exit_code != 0
+
+
+def test_watch_requeues_only_when_a_broadcast_stopped_moving(fake_at, sms_app):
+    for i in range(12):
+        add_miner(phone(i))
+    sms_app.config["AT_BATCH_SIZE"] = 2  # 10 recipients per batch job
+    broadcast = broadcasts.create({"sw": "Habari"}, {}, urgent=True)
+    run_jobs(sms_app, max_jobs=1)  # planned; its two batch jobs are lost (as with a dead worker)
+    bulk = jobs.queue(jobs.BULK)
+    bulk.empty()
+    assert broadcasts.watch(broadcast.id) == 12  # first look: nothing known to move, requeue all
+    run_jobs(sms_app, max_jobs=1)  # one batch (10) goes out
+    bulk.empty()
+    assert broadcasts.watch(broadcast.id) == 0  # it moved since: only stale claims would be redone
+    assert broadcasts.watch(broadcast.id) == 2  # no movement since the last look: requeue
+    run_jobs(sms_app)
+    assert fresh(broadcast).status == "done"
+    assert gateway_counts(fake_at) == Counter({phone(i): 1 for i in range(12)})
+
+
+def test_a_reply_left_sending_by_a_dead_worker_is_sent_when_its_job_runs_again(fake_at, sms_app):
+    from sms.outbound import queue_sms, send_message
+
+    job = queue_sms(phone(1), "Habari", locale="sw", purpose="test")
+    message = db.session.execute(db.select(Message)).scalar_one()
+    message.status, message.claimed_at = "sending", utcnow() - timedelta(hours=1)
+    db.session.commit()
+    send_message(*job.args)
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).status == "sent"
+    assert len(fake_at.messages(phone(1))) == 1
