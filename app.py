@@ -40,11 +40,13 @@ def create_app(overrides=None):
 
     from api import bp as api_bp
     from api.health import bp as health_bp
+    from sms.views import bp as sms_bp
     from ussd.views import bp as ussd_bp
 
     app.register_blueprint(ussd_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(sms_bp)
 
     from cli import register_commands
 

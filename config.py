@@ -62,6 +62,13 @@ def load():
         "AT_BATCH_SIZE": _int("AT_BATCH_SIZE", 100),
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
         "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),
+        # First retry after this many seconds, then doubling (10, 20, 40, 80, 160 s).
+        "SMS_RETRY_BASE_SECONDS": _int("SMS_RETRY_BASE_SECONDS", 10),
+        # A broadcast row claimed this long ago whose send result never came back (worker killed,
+        # answer lost) is reconciled: adopted from a delivery report, or sent again.
+        "SMS_CLAIM_TIMEOUT_SECONDS": _int("SMS_CLAIM_TIMEOUT_SECONDS", 300),
+        # Ordinary (not urgent) broadcasts go out only between these hours, Nairobi time.
+        "SMS_QUIET_HOURS": (os.environ.get("SMS_SEND_FROM", "07:00"), os.environ.get("SMS_SEND_UNTIL", "19:00")),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "sw"),
         "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),

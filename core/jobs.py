@@ -7,7 +7,7 @@ housekeeping. The worker line of the Procfile serves them in that order.
 from functools import lru_cache
 
 from flask import current_app, has_app_context
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 REPLIES, BULK, DEFAULT = "replies", "bulk", "default"
 
@@ -23,11 +23,29 @@ def worker_app():
 class AppWorker(Worker):
     """An RQ worker whose jobs run inside the Flask app context (database, config)."""
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, *args, **kwargs):
+        # RQ 3 passes the execution as a third argument.
         if has_app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
         with worker_app().app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
+
+
+class AppSimpleWorker(SimpleWorker):
+    """AppWorker without a fork per job: the app, its database pool and the AT client are
+    made once per process. The Procfile's worker uses it: sending SMS is thousands of short
+    jobs, and a fork plus a fresh app and database connection for each one cost more than
+    the job (see bench/broadcast.py). Job timeouts still apply (SIGALRM in this process)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        worker_app()  # made now, not on the first job: the first reply should not wait for it
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        if has_app_context():
+            return super().perform_job(job, queue, *args, **kwargs)
+        with worker_app().app_context():
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 def queue(name, connection=None):

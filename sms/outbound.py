@@ -2,40 +2,251 @@
 
     queue_sms(phone, text, locale="sw", purpose="incident_receipt")
 
-The text is sent by a background job on the `replies` queue (or `bulk`), never inside a
-web request. The SMS core (issue 4) owns what happens after: a durable message row,
-the gateway, retries, statuses.
+It writes a durable message row (transliterated to GSM-7, encoding and parts counted) and
+enqueues a job on the `replies` queue (or `bulk`) that sends it through `sms.gateway`; the
+job is retried with exponential backoff up to SMS_MAX_ATTEMPTS times, and the row keeps the
+reason when it gives up. `transmit` is the part broadcasts share: claimed rows in, one AT
+request, every recipient's outcome recorded.
 """
 import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
+from rq import Retry
+from sqlalchemy import text as sql
 
 from core import jobs
+from core.i18n import N_, translate
+from models import Message, Miner, Officer, db, utcnow
+from models.message import FAILED, QUEUED, SENDING, SENT
+from sms import encoding, gateway
 
 log = logging.getLogger(__name__)
 
+ADMIN_ALERT_PURPOSE = "admin_alert"
+ADMIN_ALERT_KEY = "sms:admin-alert:{kind}"
+BALANCE_ALERT = N_("Madini Salama: SMS stopped, AT balance too low. Top up, then run: broadcast resume")
+
+
+class RetryLater(Exception):
+    """Raised by a send job so that RQ runs it again after the next backoff interval."""
+
+
+def backoff_intervals(app=None):
+    """Seconds before each retry: base, 2x base, 4x base ... capped at an hour."""
+    config = (app or current_app).config
+    base = config["SMS_RETRY_BASE_SECONDS"]
+    return [min(3600, base * 2 ** i) for i in range(max(1, config["SMS_MAX_ATTEMPTS"] - 1))]
+
+
+def retry_policy(app=None):
+    config = (app or current_app).config
+    if config["SMS_MAX_ATTEMPTS"] <= 1:
+        return None
+    return Retry(max=config["SMS_MAX_ATTEMPTS"] - 1, interval=backoff_intervals(app))
+
 
 def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None):
-    """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job."""
+    """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job.
+
+    The message row is committed first (so the job always finds it); this commits the
+    caller's session too.
+    """
+    analysis = encoding.analyse(text)
+    message = Message(
+        phone=phone, miner_id=miner_id, purpose=purpose[:40], text=analysis.text, locale=locale,
+        encoding=analysis.encoding, segments=analysis.segments, status=QUEUED,
+    )
+    db.session.add(message)
+    db.session.commit()
     return jobs.queue(queue).enqueue(
-        send_now, phone, text, locale=locale, purpose=purpose, miner_id=miner_id,
-        retry=None, job_timeout=60,
+        send_message, message.id, retry=retry_policy(), job_timeout=120,
+        description=f"sms {purpose} #{message.id}",
     )
 
 
-def gateway():
-    """The Africa's Talking SMS service, pointed at AT_API_URL (a fake gateway in tests)."""
-    from africastalking.SMS import SMSService
+def send_message(message_id):
+    """The job behind queue_sms: claim the row, send it, record what AT said."""
+    max_attempts = current_app.config["SMS_MAX_ATTEMPTS"]
+    # A row left `sending` by a worker that died long ago may be claimed again.
+    claimed = claim(db.select(Message.id).where(Message.id == message_id),
+                    reclaim_after=current_app.config["SMS_CLAIM_TIMEOUT_SECONDS"])
+    if not claimed:
+        log.info("message %s is not waiting to be sent; nothing to do", message_id)
+        return None
+    row = claimed[0]
+    outcome = transmit(claimed, row.text)
+    if outcome.fatal:
+        notify_admins_balance()
+    if outcome.to_retry:
+        if row.attempts >= max_attempts:
+            give_up(outcome.to_retry, outcome.reason)
+            return "failed"
+        raise RetryLater(f"message {message_id}: {outcome.reason}")
+    return outcome.summary()
 
-    config = current_app.config
-    service = SMSService(config["AT_USERNAME"], config["AT_API_KEY"])
-    # The SDK has no base-URL option; this private attribute is why its version is pinned.
-    service._baseUrl = config["AT_API_URL"]
-    return service
+
+@dataclass
+class Claimed:
+    id: int
+    phone: str
+    miner_id: int | None
+    text: str
+    attempts: int
 
 
-def send_now(phone, text, *, locale, purpose, miner_id=None):
-    config = current_app.config
-    response = gateway().send(text, [phone], sender_id=config.get("AT_SENDER_ID"))
-    log.info("sent %s SMS to %s: %s", purpose, phone, response)
-    return response
+def claim(ids_select, reclaim_after=None):
+    """Atomically move the queued rows among `ids_select` to `sending`; only this caller
+    gets them (a second worker running the same job finds nothing to claim). With
+    reclaim_after, rows stuck in `sending` for that many seconds are taken too."""
+    now = utcnow()
+    claimable = Message.status == QUEUED
+    if reclaim_after is not None:
+        claimable = claimable | ((Message.status == SENDING) & Message.at_message_id.is_(None)
+                                 & (Message.claimed_at < now - timedelta(seconds=reclaim_after)))
+    rows = db.session.execute(
+        db.update(Message)
+        .where(Message.id.in_(ids_select), claimable)
+        .values(status=SENDING, claimed_at=now, attempts=Message.attempts + 1, updated_at=now)
+        .returning(Message.id, Message.phone, Message.miner_id, Message.text, Message.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return [Claimed(*row) for row in rows]
+
+
+@dataclass
+class Outcome:
+    accepted: int = 0
+    failed: int = 0
+    fatal: bool = False
+    reason: str = ""
+    to_retry: list = field(default_factory=list)  # Claimed rows put back to queued
+    ambiguous: list = field(default_factory=list)  # left in sending: AT may have them
+
+    def summary(self):
+        return {"accepted": self.accepted, "failed": self.failed, "retry": len(self.to_retry),
+                "fatal": self.fatal, "reason": self.reason}
+
+
+def transmit(claimed, text, *, keep_ambiguous=False):
+    """Send `text` to the claimed rows in one AT request and record every outcome.
+
+    Rows AT accepted become `sent`; permanent failures `failed` (and the miner is marked
+    unreachable or opted out); retryable ones go back to `queued` (listed in to_retry).
+    With keep_ambiguous (broadcasts), rows whose answer was lost (read timeout) stay
+    `sending` for reconciliation instead of being sent twice.
+    """
+    outcome = Outcome()
+    now = utcnow()
+    try:
+        results = gateway.send(text, [row.phone for row in claimed])
+    except gateway.RequestFailed as exc:
+        outcome.reason = exc.reason
+        if exc.ambiguous and keep_ambiguous:
+            outcome.ambiguous = list(claimed)
+            _update(claimed, failure_reason=exc.reason)
+        elif exc.retryable:
+            outcome.to_retry = list(claimed)
+            _update(claimed, status=QUEUED, failure_reason=exc.reason)
+        else:
+            outcome.failed = len(claimed)
+            _update(claimed, status=FAILED, failure_reason=exc.reason)
+        db.session.commit()
+        log.warning("AT request for %d message(s) failed: %s", len(claimed), exc.reason)
+        return outcome
+
+    sent, failed, retry, unreachable, opted_out = [], [], [], [], []
+    for row, result in zip(claimed, results):
+        if result.outcome == gateway.ACCEPTED:
+            sent.append({"id": row.id, "status": SENT, "at_message_id": result.message_id, "cost": result.cost,
+                         "at_status_code": result.status_code, "sent_at": now, "failure_reason": None,
+                         "updated_at": now})
+            continue
+        reason = f"{result.status_code} {result.reason}" if result.status_code else result.reason
+        values = {"id": row.id, "at_status_code": result.status_code, "failure_reason": reason, "updated_at": now}
+        if result.outcome in (gateway.RETRY, gateway.FATAL):
+            retry.append(row)
+            outcome.to_retry.append(row)
+            outcome.reason = reason
+            outcome.fatal = outcome.fatal or result.outcome == gateway.FATAL
+            failed.append({**values, "status": QUEUED})
+        else:
+            failed.append({**values, "status": FAILED})
+            outcome.failed += 1
+            if result.outcome == gateway.UNREACHABLE:
+                unreachable.append(row)
+            elif result.outcome == gateway.OPTED_OUT:
+                opted_out.append(row)
+    if sent:
+        _record_sent(sent, now)
+    if failed:
+        db.session.execute(db.update(Message), failed)
+    if unreachable:
+        _mark_miners(unreachable, unreachable_at=now)
+    if opted_out:
+        _mark_miners(opted_out, sms_opt_out_at=now)
+    db.session.commit()
+    outcome.accepted = len(sent)
+    if outcome.failed or outcome.to_retry:
+        log.info("AT accepted %d of %d; %d failed for good, %d to retry (%s)",
+                 len(sent), len(claimed), outcome.failed, len(outcome.to_retry), outcome.reason)
+    return outcome
+
+
+RECORD_SENT_PG = sql(
+    "UPDATE sms_messages AS m SET status = 'sent', at_message_id = v.message_id, cost = v.cost, "
+    "at_status_code = v.code, sent_at = :now, failure_reason = NULL, updated_at = :now "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS text[]), CAST(:costs AS text[]), "
+    "CAST(:codes AS smallint[])) AS v(id, message_id, cost, code) WHERE m.id = v.id")
+
+
+def _record_sent(sent, now):
+    """Write AT's messageId and cost on every accepted row. On PostgreSQL one
+    UPDATE ... FROM (VALUES ...) statement for the whole request instead of one per row:
+    this is the hot path of a 250,000-recipient broadcast."""
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(db.update(Message), sent)
+        return
+    # Four arrays, one statement; the text is constant so the driver prepares it once.
+    db.session.execute(RECORD_SENT_PG, {
+        "ids": [row["id"] for row in sent], "message_ids": [row["at_message_id"] for row in sent],
+        "costs": [row["cost"] for row in sent], "codes": [row["at_status_code"] for row in sent], "now": now})
+
+
+def _update(rows, **values):
+    now = utcnow()
+    db.session.execute(db.update(Message), [{"id": row.id, "updated_at": now, **values} for row in rows])
+
+
+def _mark_miners(rows, **values):
+    """AT says a number is invalid (403/404) or blocked us (406): remember it on the miner
+    so no broadcast picks it again. Only sets a timestamp that is not set yet."""
+    (column, value), = values.items()
+    phones = [row.phone for row in rows]
+    db.session.execute(
+        db.update(Miner).where(Miner.phone.in_(phones), getattr(Miner, column).is_(None))
+        .values({column: value}).execution_options(synchronize_session=False))
+
+
+def give_up(rows, reason):
+    _update(rows, status=FAILED, failure_reason=f"gave up after retries: {reason}"[:200])
+    db.session.commit()
+    log.warning("gave up on %d message(s): %s", len(rows), reason)
+
+
+def notify_admins_balance(detail=None):
+    """405 InsufficientBalance: an error log line, and an SMS to every admin with a phone -
+    at most once an hour (the SMS itself waits for the top-up like everything else)."""
+    log.error("Africa's Talking balance is too low: SMS sending is paused%s", f" ({detail})" if detail else "")
+    redis = current_app.extensions["redis"]
+    if not redis.set(ADMIN_ALERT_KEY.format(kind="balance"), "1", nx=True, ex=3600):
+        return 0
+    admins = db.session.execute(
+        db.select(Officer).where(Officer.role == "admin", Officer.phone.is_not(None),
+                                 Officer.disabled_at.is_(None))).scalars().all()
+    for officer in admins:
+        queue_sms(officer.phone, translate(officer.locale, BALANCE_ALERT), locale=officer.locale,
+                  purpose=ADMIN_ALERT_PURPOSE)
+    return len(admins)
