@@ -4,8 +4,10 @@ One module per aggregate; `db` is the Flask-SQLAlchemy handle. Redis holds only 
 queues, rate limits and locks.
 """
 from models.base import db, utcnow
+from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
 from models.ussd_session import UssdSessionOutcome
 
-__all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome"]
+__all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome",
+           "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal"]
