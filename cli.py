@@ -54,8 +54,10 @@ def token_issue(username):
 
 
 def register_commands(app: Flask):
+    from incidents.cli import incidents_cli
     from ussd.sim import ussd_sim
 
     app.cli.add_command(officer_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(ussd_sim)
+    app.cli.add_command(incidents_cli)
