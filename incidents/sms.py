@@ -21,7 +21,7 @@ from flows.catalog import MINING_COUNTIES
 from incidents import texts
 from incidents.categories import CATEGORIES, MAX_COUNT, UNCLASSIFIED
 from incidents.reference import leading_reference, new_reference
-from incidents.service import add_follow_up, file_report, last_reference
+from incidents.service import DATABASE_DOWN, add_follow_up, file_report, last_reference
 from models import Incident, Miner, db
 from sms.keywords import Inbound, fallback, keyword
 
@@ -83,7 +83,10 @@ def guess_category(text):
             if " " in stem:
                 score += joined.count(" " + stem)
             else:
-                score += sum(1 for word in words if word.startswith(stem))
+                # Swahili puts subject and tense before the stem (li-me-poromoka), so a long
+                # stem may sit inside the word; short ones only start it ("umia" is in "kutumia").
+                score += sum(1 for word in words
+                             if word.startswith(stem) or (len(stem) >= 5 and stem in word))
         if score:
             scores[code] = score
     if not scores:
@@ -130,8 +133,22 @@ def _existing_reference(at_id):
     value = _redis().get(SMS_REFERENCE_KEY.format(at_id=at_id))
     if value:
         return value.decode() if isinstance(value, bytes) else value
-    row = db.session.execute(db.select(Incident.reference).filter_by(at_message_id=at_id)).scalar_one_or_none()
-    return row
+    try:
+        return db.session.execute(
+            db.select(Incident.reference).filter_by(at_message_id=at_id)
+        ).scalar_one_or_none()
+    except DATABASE_DOWN:
+        db.session.rollback()
+        return None  # the Redis claim above is what guards retries while the database is away
+
+
+def _reporter(phone):
+    """The registered miner behind a phone, or None (also when the database is away)."""
+    try:
+        return db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
+    except DATABASE_DOWN:
+        db.session.rollback()
+        return None
 
 
 def _own_incident(phone, reference):
@@ -161,7 +178,7 @@ def report(message: Inbound):
         if not _redis().set(SMS_REFERENCE_KEY.format(at_id=message.at_id), reference, nx=True,
                             ex=SMS_REFERENCE_TTL):
             return texts.sms_reply_text(message.locale, _existing_reference(message.at_id), category)
-    miner = db.session.execute(db.select(Miner).filter_by(phone=message.phone)).scalar_one_or_none()
+    miner = _reporter(message.phone)
     counts = guess_counts(text)
     incident, _ = file_report({
         "reference": reference, "phone": message.phone, "locale": message.locale, "channel": "sms",
