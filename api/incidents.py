@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, time, timezone
 
 from flask import g, jsonify, request
+from sqlalchemy.orm import selectinload
 
 from api import bp
 from api.auth import requires
@@ -91,7 +92,7 @@ def _choices(name, allowed, transform=str):
 @requires("read")
 def list_incidents():
     officer = g.officer
-    query = db.select(Incident)
+    query = db.select(Incident).options(selectinload(Incident.follow_ups))
     statuses = _choices("status", STATUSES)
     if statuses:
         query = query.where(Incident.status.in_(statuses))

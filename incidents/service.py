@@ -154,10 +154,12 @@ def file_report(payload, *, on_clash="raise"):
 def queue_notifications(incident):
     try:
         notify.incident_filed(incident)
-    except Exception:
+    except Exception as exc:
         # The report is safe; `drain` (job and CLI) sweeps incidents whose alerts are not queued.
+        # No traceback: SQL parameters in it could carry an anonymous reporter's number.
         db.session.rollback()
-        log.exception("incident %s stored but its alerts were not queued yet", incident.reference)
+        log.error("incident %s stored but its alerts were not queued yet (%s)", incident.reference,
+                  type(exc).__name__)
         spool.schedule_drain()
 
 

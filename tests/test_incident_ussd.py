@@ -275,3 +275,21 @@ def test_direct_dial_goes_straight_to_the_categories(client, redis):
     screen = Phone(client, "+254712000309").dial("1")
     assert screen.startswith("CON Nini kimetokea?\n1 Shimo au handaki limeporomoka")
     assert re.search(r"98 Zaidi", screen)
+
+
+def test_anonymous_report_during_an_outage_never_logs_the_number(app, client, redis, outbox, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    phone = Phone(client, "+254712000310")
+    with DatabaseOutage(app):
+        phone.dial()
+        for answer in ["1", "1", "4", "1", "1", "Osiri", "1", "2"]:
+            phone.send(answer)
+        end = phone.send("2")  # anonymous, no SMS
+    assert spool.drain()["filed"] == 1
+    [incident] = incidents()
+    assert incident.reference == reference_in(end) and incident.anonymous and not incident.notify_reporter
+    logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
+    assert "spooled" in logged and "caller lookup failed" in logged  # the outage really was logged
+    assert "712000310" not in logged and "+2547******10" not in logged

@@ -67,10 +67,11 @@ class HopService:
     def _first_hop(self, phone, text):
         try:
             caller = self.load_caller(phone)
-        except Exception:
+        except Exception as exc:
             # The database is down: carry on as for an unregistered caller, so that an
             # emergency report still gets through (incidents spool it until the database is back).
-            log.exception("caller lookup failed; continuing without the caller's record")
+            # No traceback: its SQL parameters hold the caller's number.
+            log.error("caller lookup failed (%s); continuing without the caller's record", type(exc).__name__)
             caller = {"registered": False, "locale": self.default_locale}
         session = Session(phone=phone, locale=caller.get("locale") or self.default_locale, caller=caller)
         if text:
