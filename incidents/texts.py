@@ -47,13 +47,15 @@ def gsm_safe(value, limit=None):
     return text
 
 
-def render(locale, msgid, shrink=None, **params):
-    """The translated SMS, shortened (the `shrink` parameter first) to one GSM-7 segment."""
+def render(locale, msgid, shrink=(), **params):
+    """The translated SMS in one GSM-7 segment: the `shrink` parameters (people's data first,
+    then labels) are shortened until it fits; the template's own words are never cut."""
     text = translate(locale, msgid, **params)
-    while septets(text) > SEGMENT and shrink and len(params[shrink]) > 3:
-        params[shrink] = params[shrink][:-4].rstrip() + "."
-        text = translate(locale, msgid, **params)
-    if septets(text) > SEGMENT:  # cannot happen with the shipped catalogues; never send two segments
+    for name in shrink:
+        while septets(text) > SEGMENT and len(params[name]) > 4:
+            params[name] = params[name][:-4].rstrip() + "."
+            text = translate(locale, msgid, **params)
+    if septets(text) > SEGMENT:  # the catalogue tests make this unreachable; never send two segments
         text = text[:SEGMENT]
     return text
 
@@ -67,18 +69,19 @@ def alert_text(locale, incident):
     county = gsm_safe(incident.county, 20)
     place = ", ".join(p for p in (site, county) if p) or "-"
     return render(
-        locale, ALERT, shrink="place", ref=incident.reference, category=category_label(locale, incident.category),
+        locale, ALERT, shrink=("place", "category"), ref=incident.reference, category=category_label(locale, incident.category),
         dead=incident.dead, injured=incident.injured, trapped=incident.trapped, place=place,
         when=translate(locale, OCCURRED_LABELS.get(incident.occurred, OCCURRED_LABELS["now"])),
     )
 
 
 def receipt_text(locale, incident):
-    return render(locale, RECEIPT, ref=incident.reference, category=category_label(locale, incident.category))
+    return render(locale, RECEIPT, shrink=("category",), ref=incident.reference,
+                  category=category_label(locale, incident.category))
 
 
 def sms_reply_text(locale, reference, category):
-    return render(locale, SMS_REPLY, ref=reference, category=category_label(locale, category))
+    return render(locale, SMS_REPLY, shrink=("category",), ref=reference, category=category_label(locale, category))
 
 
 def status_text(locale, reference, status):

@@ -53,7 +53,7 @@ def test_urgent_incident_alerts_every_officer_with_a_phone_in_its_county(client,
     assert all(m["queue"] == "replies" for m in outbox)
     sw = next(m["text"] for m in outbox if m["phone"] == "+254722000001")
     en = next(m["text"] for m in outbox if m["phone"] == "+254722000002")
-    assert sw == (f"DHARURA {incident.reference}: Shimo au handaki limeporomoka. Wafu 0, majeruhi 0, "
+    assert sw == (f"DHARURA {incident.reference}: Shimo limeporomoka. Wafu 0, majeruhi 0, "
                   "wamenaswa/wamepotea 2. Osiri, Migori. Sasa hivi.")
     assert en == (f"URGENT {incident.reference}: Pit or tunnel collapse. Dead 0, injured 0, trapped/missing 2. "
                   "Osiri, Migori. Now.")
@@ -76,8 +76,8 @@ def test_ordinary_incident_alerts_nobody_but_receipts_the_reporter(client, outbo
     [receipt] = outbox
     assert receipt["phone"] == "+254712000501" and receipt["purpose"] == "incident_receipt"
     assert receipt["text"] == (f"Madini Salama: ripoti {incident.reference} imepokelewa (Zebaki). Maafisa "
-                               f"wataifuatilia. Kuongeza maelezo, tuma SMS {incident.reference} na maneno yako. "
-                               "Dharura: 999/112.")
+                               f"wataifuatilia. Maelezo zaidi: tuma SMS {incident.reference} na maneno yako. "
+                               "Dharura 999/112.")
 
 
 def test_anonymous_reporter_gets_a_receipt_only_when_they_asked_for_sms(client, outbox, officers):
@@ -152,6 +152,15 @@ def test_every_sms_is_one_gsm7_segment_with_the_longest_data(locale):
     rendered += [texts.render(locale, texts.SMS_HELP), texts.render(locale, texts.FOLLOW_UP_ADDED, ref="MS-WWWW")]
     for text in rendered:
         assert len(text.encode("gsm03.38")) <= 160, text
+    # Nothing is cut to fit: every message still ends with its template's own last words
+    # and carries the full category label.
+    endings = {translate(locale, m).rsplit(")s", 1)[-1] for m in (texts.RECEIPT, texts.SMS_REPLY, texts.ALERT)}
+    for category in CATEGORY_LABELS:
+        incident = _worst_incident(category, locale)
+        label = translate(locale, CATEGORY_LABELS[category])
+        for text in (texts.receipt_text(locale, incident), texts.sms_reply_text(locale, "MS-WWWW", category)):
+            assert f"({label})" in text and any(text.endswith(end) for end in endings), text
+        assert f": {label}. " in texts.alert_text(locale, incident)
     # The site is kept (shortened), never dropped, and its odd characters are transliterated.
     alert = texts.alert_text(locale, _worst_incident("COLLAPSE", locale))
     assert "Mgodi wa Nyakach" in alert and "MS-WWWW" in alert

@@ -71,7 +71,7 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     queued = [(job.args[0], job.args[1], job.kwargs["purpose"]) for job in replies.get_jobs()]
     alerts = [q for q in queued if q[2] == "incident_alert"]
     assert [a[0] for a in alerts] == ["+254722000001"]  # Migori only: not Kakamega, not the admin
-    assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo au handaki limeporomoka. Wafu 0, majeruhi 0, "
+    assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Wafu 0, majeruhi 0, "
                                    f"wamenaswa/wamepotea 1. Osiri, Migori.")
     assert ("+254712345678", "incident_receipt") in [(q[0], q[2]) for q in queued]
 
@@ -273,7 +273,7 @@ def test_report_screens_are_resumable_until_confirmed():
 
 def test_direct_dial_goes_straight_to_the_categories(client, redis):
     screen = Phone(client, "+254712000309").dial("1")
-    assert screen.startswith("CON Nini kimetokea?\n1 Shimo au handaki limeporomoka")
+    assert screen.startswith("CON Nini kimetokea?\n1 Shimo limeporomoka")
     assert re.search(r"98 Zaidi", screen)
 
 
