@@ -1,7 +1,10 @@
 """`flask --app app incidents ...`: incidents for an officer at a terminal, and the spool.
 
     flask --app app incidents list [--open] [--county Migori] [--urgent] [--limit 50]
-    flask --app app incidents drain-spool
+    flask --app app incidents show MS-7K3Q
+    flask --app app incidents drain-spool      (also worth running from cron every few minutes:
+                                                it files reports spooled to local files while
+                                                Redis and the database were both down)
 """
 import click
 from flask.cli import AppGroup
@@ -61,3 +64,28 @@ def drain_spool():
                + (" (database still down)" if result["database_down"] else ""))
     if result["database_down"]:
         raise SystemExit(1)
+
+
+@incidents_cli.command("show")
+@click.argument("reference")
+def show_incident(reference):
+    """One incident with its follow-ups and status history."""
+    incident = db.session.execute(
+        db.select(Incident).filter_by(reference=reference.strip().upper())
+    ).scalar_one_or_none()
+    if incident is None:
+        raise click.ClickException(f"no incident {reference}")
+    local = lambda moment: moment.astimezone(NAIROBI).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    click.echo(f"{incident.reference}  {incident.category}  {incident.status}"
+               + ("  URGENT" if incident.urgent else ""))
+    click.echo(f"reported {local(incident.reported_at)} EAT by {incident.channel}; happened: {incident.occurred}")
+    click.echo(f"where: {', '.join(p for p in (incident.site, incident.county) if p) or '-'}")
+    click.echo(f"people: dead {incident.dead}, injured {incident.injured}, trapped or missing {incident.trapped}")
+    click.echo(f"reporter: {_reporter(incident)}")
+    if incident.description:
+        click.echo(f"description: {incident.description}")
+    for follow_up in incident.follow_ups:
+        click.echo(f"  + {local(follow_up.created_at)} {follow_up.text}")
+    for change in incident.status_changes:
+        click.echo(f"  * {local(change.created_at)} {change.officer_username}: {change.old_status} -> "
+                   f"{change.new_status}" + (f" ({change.note})" if change.note else ""))

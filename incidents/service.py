@@ -148,6 +148,8 @@ def file_report(payload, *, on_clash="raise"):
         log.info("incident %s filed (%s, %s, urgent=%s)", incident.reference, incident.channel,
                  incident.category, incident.urgent)
         queue_notifications(incident)
+        if spool.has_local_files():  # written while Redis was down too: the database is back now
+            spool.schedule_drain()
     return incident, created
 
 

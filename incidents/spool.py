@@ -74,6 +74,11 @@ def _write_file(reference, raw):
         pass
 
 
+def has_local_files():
+    directory = spool_dir()
+    return directory.exists() and any(directory.glob("*.json"))
+
+
 def pending():
     """How many reports wait in the spool (Redis list and files)."""
     files = len(list(spool_dir().glob("*.json"))) if spool_dir().exists() else 0

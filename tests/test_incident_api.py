@@ -174,3 +174,19 @@ def test_cli_drains_the_spool(app, runner, redis, outbox):
     result = runner.invoke(args=["incidents", "drain-spool"])
     assert result.exit_code == 0 and "filed 1" in result.output and "left 0" in result.output
     assert [i.reference for i in incidents()] == ["MS-EEEE"]
+
+
+def test_cli_shows_one_incident_with_its_history(app, client, runner, outbox, tokens):
+    from incidents.service import add_follow_up
+
+    incident = report("MS-FFFF", trapped=2, description="Wawili wamenaswa")
+    add_follow_up(incident, "Mmoja ameokolewa")
+    client.patch("/api/v1/incidents/MS-FFFF", headers=tokens["migori"], json={"status": "responding",
+                                                                              "note": "Team sent"})
+    result = runner.invoke(args=["incidents", "show", "ms-ffff"])
+    assert result.exit_code == 0, result.output
+    for expected in ("MS-FFFF  COLLAPSE  responding  URGENT", "trapped or missing 2", "Osiri, Migori",
+                     "+ ", "Mmoja ameokolewa", "migori1: new -> responding (Team sent)", mask(REPORTER)):
+        assert expected in result.output
+    assert REPORTER not in result.output
+    assert runner.invoke(args=["incidents", "show", "MS-ZZZZ"]).exit_code != 0

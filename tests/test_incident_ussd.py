@@ -185,9 +185,13 @@ def test_redis_and_database_both_down_spools_to_a_file(app, client, redis, outbo
             assert file_report(payload) == (None, False)
     files = list(spool.spool_dir().glob("*.json"))
     assert len(files) == 1 and json.loads(files[0].read_text())["reference"] == "MS-FILE"
+    # Both are back: the next report stored asks for a drain of the local files.
+    assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 0
+    file_report({**payload, "reference": "MS-NEXT", "phone": "+254712000311"})
+    assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 1
     result = spool.drain()
     assert result["filed"] == 1 and not list(spool.spool_dir().glob("*.json"))
-    assert incidents()[0].reference == "MS-FILE"
+    assert [i.reference for i in incidents()] == ["MS-NEXT", "MS-FILE"]
 
 
 def test_dropped_report_resumes_where_it_stopped(client, redis, outbox):
