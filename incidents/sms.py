@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 SMS_REFERENCE_KEY = "incidents:sms:{at_id}"  # AT message id -> the reference it was given
 SMS_REFERENCE_TTL = 2 * 24 * 3600  # AT retries for 12 hours at most
+# More new reports than this from one phone in an hour are joined to its latest one instead:
+# officers are not paged again and again by one prankster (or one panicking caller).
+MAX_NEW_REPORTS_PER_HOUR = 5
+REPORT_RATE_KEY = "incidents:sms:rate:{phone}"
 
 # Word beginnings per category, English and Swahili (domain.md section 5), ASCII lower case.
 CATEGORY_WORDS = {
@@ -171,6 +175,12 @@ def report(message: Inbound):
     known = _existing_reference(message.at_id)
     if known:  # the same AT message again: same answer, nothing new
         return texts.sms_reply_text(message.locale, known, category)
+    if _too_many_reports(message.phone):
+        incident = _latest_incident(message.phone)
+        if incident is not None:
+            log.warning("more than %s SMS reports in an hour from one phone: joined to %s",
+                        MAX_NEW_REPORTS_PER_HOUR, incident.reference)
+            return _follow_up(message, incident, text)
     reference = new_reference()
     if message.at_id:
         # Claim the reference for this message first, so that a retried job reuses it even
@@ -189,6 +199,25 @@ def report(message: Inbound):
     }, on_clash="renew")
     reference = incident.reference if incident is not None else reference
     return texts.sms_reply_text(message.locale, reference, category)
+
+
+def _too_many_reports(phone):
+    key = REPORT_RATE_KEY.format(phone=phone)
+    pipe = _redis().pipeline()
+    pipe.set(key, 0, ex=3600, nx=True)  # the hour starts at the first report (works on Redis 6)
+    pipe.incr(key)
+    _, count = pipe.execute()
+    return count > MAX_NEW_REPORTS_PER_HOUR
+
+
+def _latest_incident(phone):
+    try:
+        return db.session.execute(
+            db.select(Incident).filter_by(reporter_phone=phone).order_by(Incident.id.desc()).limit(1)
+        ).scalar_one_or_none()
+    except DATABASE_DOWN:
+        db.session.rollback()
+        return None  # nothing to join it to: file it (a report is never dropped)
 
 
 def _follow_up(message, incident, text):

@@ -184,3 +184,20 @@ def test_alert_really_goes_on_the_replies_queue(client, redis):
     assert job.args[1].startswith(f"URGENT {ref}: Pit or tunnel collapse. Dead 1, injured 0, trapped/missing 0.")
     assert job.kwargs["purpose"] == "incident_alert" and job.kwargs["locale"] == "en"
     assert jobs.queue(jobs.BULK).count == 0
+
+
+def test_a_flood_of_reports_from_one_phone_stops_paging_officers(client, outbox):
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = "+254712000407"
+    for n in range(incident_sms.MAX_NEW_REPORTS_PER_HOUR):
+        send(inbound(f"RIPOTI Migori shimo limeporomoka, {n + 1} wamenaswa", phone=phone, at_id=f"AT{n}"))
+    assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR
+    reply = send(inbound("RIPOTI Migori shimo limeporomoka tena, 9 wamenaswa", phone=phone, at_id="ATmore"))
+    latest = incidents()[-1]
+    assert reply == f"Madini Salama: imeongezwa kwenye ripoti {latest.reference}. Asante."
+    assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR
+    assert [f.text for f in latest.follow_ups] == ["Migori shimo limeporomoka tena, 9 wamenaswa"]
+    assert len([m for m in outbox if m["purpose"] == "incident_alert"]) == incident_sms.MAX_NEW_REPORTS_PER_HOUR
+    # Another phone is not affected.
+    send(inbound("RIPOTI Migori shimo limeporomoka, 1 amenaswa", phone="+254712000408", at_id="ATother"))
+    assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR + 1
