@@ -297,3 +297,21 @@ def test_anonymous_report_during_an_outage_never_logs_the_number(app, client, re
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert "spooled" in logged and "caller lookup failed" in logged  # the outage really was logged
     assert "712000310" not in logged and "+2547******10" not in logged
+
+
+def test_registered_miner_can_report_from_another_place(client, redis, outbox):
+    add_miner("+254712000312", county="Migori", site="Osiri", locale="en")
+    phone = Phone(client, "+254712000312")
+    phone.dial()
+    for answer in ["1", "2", "1"]:
+        screen = phone.send(answer)
+    assert screen.startswith("CON At Osiri (Migori)?\n1 Yes, now")
+    assert phone.send("4").startswith("CON Which county?\n1 Migori")
+    assert phone.send("2") == "CON Name of the mine, site or village:\n0 Back 00 Home"
+    phone.send("Shinyalu *pit 4")
+    summary = phone.send("2")
+    assert summary.startswith("CON Flooding\nNobody hurt\nShinyalu *pit 4, Kakamega\nEarlier today\n1 Send")
+    phone.send("1")
+    [incident] = incidents()
+    assert (incident.county, incident.site, incident.occurred) == ("Kakamega", "Shinyalu *pit 4", "today")
+    assert incident.miner_id is not None and incident.locale == "en"
