@@ -129,7 +129,15 @@ def _incident_in_scope(reference):
 @bp.get("/incidents/<reference>")
 @requires("read")
 def get_incident(reference):
-    return jsonify(serialise(_incident_in_scope(reference), g.officer, detail=True))
+    incident = _incident_in_scope(reference)
+    data = serialise(incident, g.officer, detail=True)
+    if g.officer.role == "admin":  # who looked at the reporter's number, and why
+        looks = db.session.execute(
+            db.select(ReporterReveal).filter_by(incident_id=incident.id).order_by(ReporterReveal.id)
+        ).scalars().all()
+        data["reporter_looked_up"] = [{"officer": r.officer_username, "reason": r.reason, "at": _iso(r.created_at)}
+                                      for r in looks]
+    return jsonify(data)
 
 
 @bp.patch("/incidents/<reference>")

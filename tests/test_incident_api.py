@@ -141,6 +141,9 @@ def test_anonymity_hides_the_number_in_every_response_and_log_line(client, redis
     assert revealed.status_code == 200 and revealed.get_json()["phone"] == number
     [look] = db.session.execute(db.select(ReporterReveal)).scalars().all()
     assert (look.officer_username, look.reason) == ("admin1", "Police need a witness statement")
+    looks = client.get(f"/api/v1/incidents/{ref}", headers=tokens["admin"]).get_json()["reporter_looked_up"]
+    assert [(x["officer"], x["reason"]) for x in looks] == [("admin1", "Police need a witness statement")]
+    assert "reporter_looked_up" not in client.get(f"/api/v1/incidents/{ref}", headers=tokens["migori"]).get_json()
 
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert f"incident {ref} filed" in logged  # the log is really captured
