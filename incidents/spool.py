@@ -129,8 +129,8 @@ def drain(limit=BATCH):
             except Exception as exc:
                 # No traceback: its SQL parameters would carry the reporter's number, and the
                 # report may be anonymous. The item itself is kept in the failed list.
-                log.error("spooled incident %s cannot be filed (%s: %s); moved aside", payload.get("reference"),
-                          type(exc).__name__, str(exc).split("\n")[0][:200] if not hasattr(exc, "statement") else "")
+                log.error("spooled incident %s cannot be filed (%s); moved aside to %s",
+                          payload.get("reference"), type(exc).__name__, FAILED_KEY)
                 result["failed"] += 1
                 return "failed"
             if created:

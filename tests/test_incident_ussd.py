@@ -315,3 +315,13 @@ def test_registered_miner_can_report_from_another_place(client, redis, outbox):
     [incident] = incidents()
     assert (incident.county, incident.site, incident.occurred) == ("Kakamega", "Shinyalu *pit 4", "today")
     assert incident.miner_id is not None and incident.locale == "en"
+
+
+def test_a_spooled_report_that_can_never_be_filed_is_moved_aside(client, redis, outbox):
+    spool.put({"reference": "MS-BAD2", "phone": "+254712000313", "channel": "ussd", "category": "FLOOD",
+               "reported_at": "not a date"})
+    spool.put({"reference": "MS-GUD2", "phone": "+254712000313", "channel": "ussd", "category": "FLOOD"})
+    result = spool.drain()
+    assert (result["filed"], result["failed"], result["left"]) == (1, 1, 0)
+    assert [i.reference for i in incidents()] == ["MS-GUD2"]
+    assert json.loads(redis.lindex(spool.FAILED_KEY, 0))["reference"] == "MS-BAD2"
