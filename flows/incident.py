@@ -42,6 +42,7 @@ HURT_CHOICES = (
     ("trapped", N_("Trapped or missing"), N_("How many are trapped or missing? Type a number:")),
 )
 COUNT_PROMPTS = {code: prompt for code, _, prompt in HURT_CHOICES if prompt}
+HURT_LABELS = {code: label for code, label, _ in HURT_CHOICES}
 COUNT_FIELDS = ("dead", "injured", "trapped")
 
 # Categories that are about people in danger underground: the END screen warns rescuers.
@@ -157,8 +158,7 @@ def hurt_line(session: Session):
     hurt = d.get("hurt", "none")
     if hurt == "none":
         return t("Nobody hurt")
-    label = dict((code, label) for code, label, _ in HURT_CHOICES)[hurt]
-    return f"{t(label)}: {d.get(hurt, 0)}"
+    return f"{t(HURT_LABELS[hurt])}: {d.get(hurt, 0)}"
 
 
 def summary(session: Session):
