@@ -25,6 +25,8 @@ def create_app(overrides=None):
     app.extensions["redis"] = redis_setup.connect(redis_setup.resolve_url(app.config))
 
     from flows import FLOW
+    import incidents.service  # noqa: F401 - the file_incident effect, the erasure hook
+    import incidents.sms  # noqa: F401 - REPORT/RIPOTI and follow-ups
     from ussd import effects
     from ussd.service import HopService
     from ussd.store import SessionStore

@@ -55,9 +55,11 @@ def token_issue(username):
 
 def register_commands(app: Flask):
     from sms.cli import broadcast_cli
+    from incidents.cli import incidents_cli
     from ussd.sim import ussd_sim
 
     app.cli.add_command(officer_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(ussd_sim)
     app.cli.add_command(broadcast_cli)
+    app.cli.add_command(incidents_cli)

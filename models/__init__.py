@@ -5,9 +5,11 @@ queues, rate limits and locks.
 """
 from models.base import db, utcnow
 from models.message import Broadcast, InboundMessage, Message
+from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
 from models.ussd_session import UssdSessionOutcome
 
 __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome",
-           "Broadcast", "Message", "InboundMessage"]
+           "Broadcast", "Message", "InboundMessage",
+           "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal"]

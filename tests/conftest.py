@@ -172,3 +172,13 @@ class Phone:
 @pytest.fixture
 def phone(client):
     return Phone(client)
+
+
+@pytest.fixture(autouse=True)
+def predictable_references(monkeypatch):
+    """Incident references are random; golden screens need the same ones on every run."""
+    import random
+
+    from incidents import reference
+
+    monkeypatch.setattr(reference, "_random", random.Random(2026))

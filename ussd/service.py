@@ -65,7 +65,14 @@ class HopService:
             return reply.wire
 
     def _first_hop(self, phone, text):
-        caller = self.load_caller(phone)
+        try:
+            caller = self.load_caller(phone)
+        except Exception as exc:
+            # The database is down: carry on as for an unregistered caller, so that an
+            # emergency report still gets through (incidents spool it until the database is back).
+            # No traceback: its SQL parameters hold the caller's number.
+            log.error("caller lookup failed (%s); continuing without the caller's record", type(exc).__name__)
+            caller = {"registered": False, "locale": self.default_locale}
         session = Session(phone=phone, locale=caller.get("locale") or self.default_locale, caller=caller)
         if text:
             # Direct dial (*384*12*1#): the extra digits are choices from the main menu.

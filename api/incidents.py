@@ -1,0 +1,189 @@
+"""Incidents in the officers' API (CONTRACT.md section 3).
+
+    GET   /api/v1/incidents                      ?status=&category=&county=&since=&urgent=&page=&per_page=
+    GET   /api/v1/incidents/<ref>                one incident with its follow-ups and status trail
+    PATCH /api/v1/incidents/<ref>                {"status": "...", "note": "..."}
+    POST  /api/v1/incidents/<ref>/reporter       admin only, {"reason": "..."}: an anonymous
+                                                 reporter's number; the reason is recorded
+
+County officers see and change only their county's incidents. Reporter numbers: none for
+anonymous reports (whatever the role), masked unless the officer is an admin.
+"""
+import logging
+from datetime import datetime, time, timezone
+
+from flask import g, jsonify, request
+from sqlalchemy.orm import selectinload
+
+from api import bp
+from api.auth import requires
+from api.errors import ApiError, paged
+from core.phones import mask
+from incidents.categories import CATEGORY_CODES, STATUSES
+from incidents.service import StatusError, change_status
+from models import Incident, ReporterReveal, db
+
+log = logging.getLogger(__name__)
+
+NOTE_MAX = 1000
+REASON_MIN, REASON_MAX = 10, 500
+
+
+def _iso(value):
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+
+
+def reporter_view(incident, officer):
+    """What this officer may know about who reported."""
+    if incident.anonymous:
+        phone = None
+    elif not incident.reporter_phone:
+        phone = None  # erased at the reporter's request
+    else:
+        phone = incident.reporter_phone if officer.sees_full_numbers else mask(incident.reporter_phone)
+    return {"anonymous": incident.anonymous, "phone": phone, "registered": incident.miner_id is not None,
+            "locale": incident.locale, "gets_sms_updates": bool(incident.reporter_phone and incident.notify_reporter)}
+
+
+def serialise(incident, officer, detail=False):
+    data = {
+        "reference": incident.reference, "status": incident.status, "category": incident.category,
+        "urgent": incident.urgent,
+        "people": {"dead": incident.dead, "injured": incident.injured, "trapped_or_missing": incident.trapped},
+        "county": incident.county, "site": incident.site, "occurred": incident.occurred,
+        "description": incident.description, "channel": incident.channel,
+        "reporter": reporter_view(incident, officer),
+        "reported_at": _iso(incident.reported_at), "updated_at": _iso(incident.updated_at),
+        "follow_up_count": len(incident.follow_ups),
+    }
+    if detail:
+        data["follow_ups"] = [
+            {"text": f.text, "channel": f.channel, "created_at": _iso(f.created_at)} for f in incident.follow_ups
+        ]
+        data["status_history"] = [
+            {"officer": c.officer_username, "from": c.old_status, "to": c.new_status, "note": c.note,
+             "at": _iso(c.created_at)} for c in incident.status_changes
+        ]
+    return data
+
+
+def _since(value):
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "bad_since", "since must be an ISO 8601 date or time, e.g. 2026-11-24") from None
+    if len(value) == 10:  # a date: from its start
+        parsed = datetime.combine(parsed.date(), time.min)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _choices(name, allowed, transform=str):
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    values = [transform(v.strip()) for v in raw.split(",") if v.strip()]
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ApiError(400, f"bad_{name}", f"{name} must be among: {', '.join(allowed)}")
+    return values
+
+
+@bp.get("/incidents")
+@requires("read")
+def list_incidents():
+    officer = g.officer
+    query = db.select(Incident).options(selectinload(Incident.follow_ups))
+    statuses = _choices("status", STATUSES)
+    if statuses:
+        query = query.where(Incident.status.in_(statuses))
+    categories = _choices("category", CATEGORY_CODES, str.upper)
+    if categories:
+        query = query.where(Incident.category.in_(categories))
+    county = (request.args.get("county") or "").strip()
+    if county:
+        if not officer.in_scope(county):
+            raise ApiError(403, "forbidden", "you may only see incidents in your county")
+        query = query.where(db.func.lower(Incident.county) == county.lower())
+    elif officer.role != "admin" and officer.county:
+        query = query.where(db.func.lower(Incident.county) == officer.county.lower())
+    if request.args.get("since"):
+        query = query.where(Incident.reported_at >= _since(request.args["since"]))
+    urgent = request.args.get("urgent")
+    if urgent in ("true", "1", "false", "0"):
+        query = query.where(Incident.urgent.is_(urgent in ("true", "1")))
+    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc())
+    return jsonify(paged(query, lambda row: serialise(row, officer), db.session))
+
+
+def _incident_in_scope(reference):
+    incident = db.session.execute(
+        db.select(Incident).filter_by(reference=reference.strip().upper())
+    ).scalar_one_or_none()
+    if incident is None:
+        raise ApiError(404, "not_found", "no incident with this reference")
+    if not g.officer.in_scope(incident.county):
+        raise ApiError(403, "forbidden", "this incident is outside your county")
+    return incident
+
+
+@bp.get("/incidents/<reference>")
+@requires("read")
+def get_incident(reference):
+    incident = _incident_in_scope(reference)
+    data = serialise(incident, g.officer, detail=True)
+    if g.officer.role == "admin":  # who looked at the reporter's number, and why
+        looks = db.session.execute(
+            db.select(ReporterReveal).filter_by(incident_id=incident.id).order_by(ReporterReveal.id)
+        ).scalars().all()
+        data["reporter_looked_up"] = [{"officer": r.officer_username, "reason": r.reason, "at": _iso(r.created_at)}
+                                      for r in looks]
+    return jsonify(data)
+
+
+@bp.patch("/incidents/<reference>")
+@requires("incidents")
+def update_incident(reference):
+    incident = _incident_in_scope(reference)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "send a JSON object: {\"status\": \"...\", \"note\": \"...\"}")
+    status = body.get("status")
+    if status not in STATUSES:
+        raise ApiError(400, "bad_status", f"status must be one of: {', '.join(STATUSES)}")
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise ApiError(400, "bad_note", "note must be text")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ApiError(400, "bad_note", f"note must be at most {NOTE_MAX} characters")
+    if status == incident.status and not note:
+        raise ApiError(409, "unchanged", f"the incident is already {status}; add a note to record something")
+    try:
+        change_status(incident, g.officer, status, note)
+    except StatusError as exc:
+        raise ApiError(400, "bad_status", str(exc)) from None
+    return jsonify(serialise(incident, g.officer, detail=True))
+
+
+@bp.post("/incidents/<reference>/reporter")
+@requires("read")
+def reveal_reporter(reference):
+    """An admin looks at who reported, giving a reason that is kept (anonymous reports)."""
+    officer = g.officer
+    if officer.role != "admin":
+        raise ApiError(403, "forbidden", "only an admin may see a reporter's number")
+    incident = _incident_in_scope(reference)
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason") if isinstance(body, dict) else None
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise ApiError(400, "reason_required",
+                       f"say why you need the number ({REASON_MIN} to {REASON_MAX} characters)")
+    if not incident.reporter_phone:
+        raise ApiError(410, "erased", "the reporter's number was erased at their request")
+    db.session.add(ReporterReveal(incident_id=incident.id, officer_id=officer.id,
+                                  officer_username=officer.username, reason=reason))
+    db.session.commit()
+    log.warning("admin %s looked at the reporter's number of incident %s", officer.username, incident.reference)
+    return jsonify({"reference": incident.reference, "phone": incident.reporter_phone,
+                    "anonymous": incident.anonymous, "reason_recorded": True})

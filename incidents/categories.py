@@ -1,0 +1,48 @@
+"""Incident categories (domain.md 1.3), life-threatening first, and what makes a report urgent.
+
+Pure data and rules: the USSD flow, the SMS keyword guesser, the alerts and the API all
+read them from here. Codes are what the database stores; labels are msgids.
+"""
+from core.i18n import N_
+
+# Order matters: the USSD menu shows them in this order, so a caller in a hurry finds the
+# deadly ones on the first page.
+CATEGORIES = (
+    ("COLLAPSE", N_("Pit or tunnel collapse")),
+    ("FLOOD", N_("Flooding")),
+    ("AIR", N_("Bad air, fumes, smoke")),
+    ("BLAST", N_("Blast, explosives")),
+    ("FALL", N_("Fall, rope or ladder broke")),
+    ("INJURY", N_("Other injury")),
+    ("CYANIDE", N_("Cyanide")),
+    ("MERCURY", N_("Mercury")),
+    ("VIOLENCE", N_("Violence, theft")),
+    ("CHILD", N_("Child labour")),
+    ("ENV", N_("Pollution, open pits")),
+    ("NEARMISS", N_("Danger, nobody hurt")),
+)
+UNCLASSIFIED = "UNCLASSIFIED"  # an SMS report whose words matched no category
+CATEGORY_LABELS = dict(CATEGORIES) | {UNCLASSIFIED: N_("Other incident")}
+CATEGORY_CODES = tuple(CATEGORY_LABELS)
+
+# Ground and air accidents where an injured person is still in danger (rescuers too).
+DANGEROUS_GROUND = frozenset({"COLLAPSE", "FLOOD", "BLAST", "AIR"})
+
+STATUSES = ("new", "acknowledged", "responding", "resolved", "rejected")
+OPEN_STATUSES = ("new", "acknowledged", "responding")
+
+OCCURRED = (
+    ("now", N_("Now")),
+    ("today", N_("Earlier today")),
+    ("earlier", N_("Another day")),
+)
+OCCURRED_LABELS = dict(OCCURRED)
+
+MAX_COUNT = 500  # more people than this in one report is a typing mistake
+
+
+def is_urgent(category, dead=0, injured=0, trapped=0):
+    """Anyone dead, trapped or missing; or a collapse, flood, blast or bad air with anyone injured."""
+    if (dead or 0) > 0 or (trapped or 0) > 0:
+        return True
+    return category in DANGEROUS_GROUND and (injured or 0) > 0

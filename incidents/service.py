@@ -1,0 +1,263 @@
+"""Filing incidents so that none is ever lost, and changing their status.
+
+`file_incident` is the USSD effect: it runs inside the confirming hop, so the report is
+committed before the END screen goes back. When the database cannot be reached the report
+goes to the spool (`incidents.spool`) instead and the caller still gets their reference;
+the spool is drained into the database once it answers again.
+
+The reference is the idempotency key: filing a report whose reference is already stored
+for the same phone and channel does nothing (a retried hop, a resumed session, a spool
+drained twice). The same reference for a different reporter is a clash of two random
+references, never a duplicate: the second report is kept under a new reference.
+"""
+import logging
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from incidents import notify, spool
+from incidents.categories import CATEGORY_CODES, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
+from incidents.reference import new_reference
+from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, db, utcnow
+from models.erasure import on_erase
+from ussd import effects
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the database is not there right now", as opposed to a bad report.
+DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+
+LAST_INCIDENT_KEY = "incidents:last:{phone}"  # the phone's latest report, for SMS follow-ups
+FOLLOW_UP_WINDOW = 30 * 60  # seconds
+
+
+class ReferenceClash(Exception):
+    """A new report drew a reference another reporter already has."""
+
+
+def _count(value):
+    try:
+        return max(0, min(MAX_COUNT, int(value or 0)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _clean(payload):
+    """A report as the database takes it, from an effect, an SMS or a spooled record."""
+    category = payload.get("category") if payload.get("category") in CATEGORY_CODES else "UNCLASSIFIED"
+    reported_at = payload.get("reported_at")
+    if isinstance(reported_at, str):
+        reported_at = datetime.fromisoformat(reported_at)
+    dead, injured, trapped = (_count(payload.get(k)) for k in ("dead", "injured", "trapped"))
+    anonymous = bool(payload.get("anonymous"))
+    return {
+        "reference": payload["reference"], "category": category,
+        "dead": dead, "injured": injured, "trapped": trapped,
+        "urgent": is_urgent(category, dead, injured, trapped),
+        "county": (payload.get("county") or None) and payload["county"][:60],
+        "site": (payload.get("site") or None) and payload["site"][:80],
+        "occurred": payload.get("occurred") if payload.get("occurred") in OCCURRED_LABELS else "now",
+        "description": (payload.get("description") or None) and payload["description"][:2000],
+        "channel": payload.get("channel", "ussd"), "reporter_phone": payload.get("phone"),
+        "locale": payload.get("locale") or "sw", "anonymous": anonymous,
+        "notify_reporter": bool(payload.get("notify_reporter", not anonymous)),
+        "at_message_id": payload.get("at_message_id"),
+        "reported_at": reported_at or utcnow(),
+    }
+
+
+def _same_submission(incident, fields):
+    return incident.reporter_phone == fields["reporter_phone"] and incident.channel == fields["channel"]
+
+
+def store_report(payload, *, on_clash="raise"):
+    """Insert the report unless it is already stored: (incident, created).
+
+    Raises one of DATABASE_DOWN when the database is unreachable (nothing is half-done: the
+    session is rolled back), ReferenceClash when `on_clash="raise"` and another reporter
+    holds the reference; with `on_clash="renew"` the report gets a fresh reference.
+    """
+    fields = _clean(payload)
+    try:
+        for _ in range(5):
+            existing = db.session.execute(
+                db.select(Incident).filter_by(reference=fields["reference"])
+            ).scalar_one_or_none()
+            if existing is None:
+                break
+            if _same_submission(existing, fields):
+                return existing, False
+            if on_clash == "raise":
+                raise ReferenceClash(fields["reference"])
+            log.warning("incident reference %s clashed; filing under a new one", fields["reference"])
+            fields["reference"] = new_reference()
+        if fields["at_message_id"]:
+            existing = db.session.execute(
+                db.select(Incident).filter_by(at_message_id=fields["at_message_id"])
+            ).scalar_one_or_none()
+            if existing is not None:
+                return existing, False
+        if fields["reporter_phone"]:
+            miner = db.session.execute(
+                db.select(Miner.id).filter_by(phone=fields["reporter_phone"])
+            ).scalar_one_or_none()
+            fields["miner_id"] = miner
+        incident = Incident(**fields)
+        db.session.add(incident)
+        db.session.commit()
+        return incident, True
+    except IntegrityError:
+        # Someone stored the same reference (or AT message) between our check and insert.
+        db.session.rollback()
+        existing = db.session.execute(
+            db.select(Incident).filter_by(reference=fields["reference"])
+        ).scalar_one_or_none()
+        if existing is not None and _same_submission(existing, fields):
+            return existing, False
+        if fields["at_message_id"]:
+            existing = db.session.execute(
+                db.select(Incident).filter_by(at_message_id=fields["at_message_id"])
+            ).scalar_one_or_none()
+            if existing is not None:
+                return existing, False
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def file_report(payload, *, on_clash="raise"):
+    """Store a report, or spool it when the database is down. Returns (incident or None, created).
+
+    Alerts and receipts are queued for a newly stored incident; a spooled one gets them
+    when the spool is drained.
+    """
+    payload = dict(payload)
+    payload.setdefault("reported_at", utcnow().isoformat())
+    remember_last(payload.get("phone"), payload["reference"])
+    try:
+        incident, created = store_report(payload, on_clash=on_clash)
+    except DATABASE_DOWN as exc:
+        spool.put(payload)
+        log.error("database unavailable (%s): incident %s spooled, will be filed when it is back",
+                  type(exc).__name__, payload["reference"])
+        return None, False
+    if created:
+        log.info("incident %s filed (%s, %s, urgent=%s)", incident.reference, incident.channel,
+                 incident.category, incident.urgent)
+        queue_notifications(incident)
+        if spool.has_local_files():  # written while Redis was down too: the database is back now
+            spool.schedule_drain()
+    return incident, created
+
+
+def queue_notifications(incident):
+    try:
+        notify.incident_filed(incident)
+    except Exception as exc:
+        # The report is safe; `drain` (job and CLI) sweeps incidents whose alerts are not queued.
+        # No traceback: SQL parameters in it could carry an anonymous reporter's number.
+        db.session.rollback()
+        log.error("incident %s stored but its alerts were not queued yet (%s)", incident.reference,
+                  type(exc).__name__)
+        spool.schedule_drain()
+
+
+@effects.handler("file_incident")
+def file_incident(**payload):
+    """The USSD confirm hop: the report is stored (or spooled) before the END screen returns."""
+    try:
+        file_report(payload)
+    except ReferenceClash:
+        # Two random references met. Drop the reference from the caller's resume snapshot so
+        # that dialling again (the screen says so) files the report under a new one.
+        store = current_app.extensions["ussd"].store
+        snapshot = store.resume_get(payload["phone"])
+        if snapshot:
+            snapshot.get("data", {}).pop("reference", None)
+            store.resume_put(payload["phone"], snapshot)
+        log.error("incident reference %s clashed; the caller is asked to dial again", payload["reference"])
+        raise
+
+
+# --- follow-ups (SMS) ----------------------------------------------------------------
+
+def remember_last(phone, reference):
+    """The phone's latest report, so that a plain SMS in the next 30 minutes joins it."""
+    if not phone:
+        return
+    try:
+        current_app.extensions["redis"].set(LAST_INCIDENT_KEY.format(phone=phone), reference, ex=FOLLOW_UP_WINDOW)
+    except Exception:  # threading is a convenience; the report itself must not fail for it
+        log.warning("could not remember the last incident of a phone", exc_info=True)
+
+
+def last_reference(phone):
+    value = current_app.extensions["redis"].get(LAST_INCIDENT_KEY.format(phone=phone))
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def add_follow_up(incident, text, *, channel="sms", at_message_id=None):
+    """Attach more words to an incident; the same AT message twice is stored once."""
+    if at_message_id:
+        existing = db.session.execute(
+            db.select(IncidentFollowUp).filter_by(at_message_id=at_message_id)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing, False
+    follow_up = IncidentFollowUp(incident=incident, channel=channel, text=text[:2000], at_message_id=at_message_id)
+    db.session.add(follow_up)
+    incident.updated_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.execute(
+            db.select(IncidentFollowUp).filter_by(at_message_id=at_message_id)
+        ).scalar_one(), False
+    return follow_up, True
+
+
+# --- officers ------------------------------------------------------------------------
+
+class StatusError(ValueError):
+    pass
+
+
+def change_status(incident, officer, new_status, note=None):
+    """Record an officer's status change (audit trail) and tell the reporter. Returns the entry."""
+    if new_status not in STATUSES:
+        raise StatusError(f"status must be one of {', '.join(STATUSES)}")
+    old_status = incident.status
+    entry = IncidentStatusChange(
+        incident=incident, officer_id=officer.id, officer_username=officer.username,
+        old_status=old_status, new_status=new_status, note=note or None,
+    )
+    db.session.add(entry)
+    incident.status = new_status
+    incident.updated_at = utcnow()
+    db.session.commit()
+    log.info("incident %s: %s -> %s by %s", incident.reference, old_status, new_status, officer.username)
+    if new_status != old_status:
+        notify.status_changed(incident, new_status)
+    return entry
+
+
+# --- erasure -------------------------------------------------------------------------
+
+@on_erase
+def forget_reporter(phone, miner_id):
+    """A miner deleted their data: their reports stay, without their number or miner link."""
+    condition = Incident.reporter_phone == phone
+    if miner_id is not None:
+        condition = condition | (Incident.miner_id == miner_id)
+    db.session.execute(
+        db.update(Incident).where(condition).values(reporter_phone=None, miner_id=None, notify_reporter=False)
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        current_app.extensions["redis"].delete(LAST_INCIDENT_KEY.format(phone=phone))
+    except Exception:
+        log.warning("could not forget the last incident of an erased phone", exc_info=True)
