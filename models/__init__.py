@@ -6,6 +6,9 @@ queues, rate limits and locks.
 from models.base import db, utcnow
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
+from models.price import Market, Price, PriceAlert, PriceSubscription
+from models.tip import Tip, TipDelivery, TipTopic
 from models.ussd_session import UssdSessionOutcome
 
-__all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome"]
+__all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome",
+           "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert"]
