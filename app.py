@@ -46,6 +46,9 @@ def create_app(overrides=None):
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
 
+    # Keyword handlers register themselves with sms.keywords when imported.
+    import prices.sms  # noqa: F401
+    import tips.sms  # noqa: F401
     from cli import register_commands
 
     register_commands(app)

@@ -54,8 +54,12 @@ def token_issue(username):
 
 
 def register_commands(app: Flask):
+    from prices.cli import price_cli
+    from tips.cli import tips_cli
     from ussd.sim import ussd_sim
 
     app.cli.add_command(officer_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(ussd_sim)
+    app.cli.add_command(tips_cli)
+    app.cli.add_command(price_cli)

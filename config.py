@@ -61,6 +61,11 @@ def load():
         "AT_BATCH_SIZE": _int("AT_BATCH_SIZE", 100),
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
         "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),
+        # Weekly safety tip by SMS: weekday (0 = Monday) and hour, Africa/Nairobi time.
+        "TIP_DRIP_WEEKDAY": _int("TIP_DRIP_WEEKDAY", 0),
+        "TIP_DRIP_HOUR": _int("TIP_DRIP_HOUR", 9),
+        # A price older than this many days is shown as out of date.
+        "PRICE_STALE_DAYS": _int("PRICE_STALE_DAYS", 7),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "sw"),
         "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),

@@ -21,8 +21,10 @@ class TipTopic(db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     label_sw: Mapped[str] = mapped_column(String(40), nullable=False)
     label_en: Mapped[str] = mapped_column(String(40), nullable=False)
-    # Words that pick this topic in "TIP <word>" / "USHAURI <neno>", space separated, lower case.
-    words: Mapped[str] = mapped_column(String(400), nullable=False, default="")
+    # Words that pick this topic in "TIP <word>" / "USHAURI <neno>", space separated, lower case;
+    # the first of each language is the one suggested in help replies.
+    words_en: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    words_sw: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     retired_at = mapped_column(UTCDateTime, nullable=True)
 
 

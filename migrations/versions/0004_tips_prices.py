@@ -50,7 +50,8 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('label_sw', sa.String(length=40), nullable=False),
     sa.Column('label_en', sa.String(length=40), nullable=False),
-    sa.Column('words', sa.String(length=400), nullable=False),
+    sa.Column('words_en', sa.String(length=300), nullable=False),
+    sa.Column('words_sw', sa.String(length=300), nullable=False),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_tip_topics'))
     )

@@ -1,0 +1,41 @@
+"""SMS keywords PRICE / BEI [market] (CONTRACT.md section 2)."""
+from core import gsm7
+from core.i18n import N_, translate
+from models import Miner, db
+from prices import board
+from sms.keywords import Inbound, keyword
+
+MSG_PRICE_REPLY = N_("Gold price %(price)s Weigh on your own scale, sell to licensed dealers.")
+MSG_WHICH_MARKET = N_("Send PRICE and a market: %(markets)s")
+MSG_UNKNOWN_MARKET = N_("No market %(name)s. Send PRICE and a market: %(markets)s")
+MSG_NO_PRICES = N_("No gold prices have been published yet. Please try again later.")
+
+
+def fit_list(template_text_for, names):
+    """The longest prefix of `names` whose reply still fits one SMS (ending with '...')."""
+    for n in range(len(names), 0, -1):
+        listed = ", ".join(names[:n]) + ("..." if n < len(names) else "")
+        text = template_text_for(listed)
+        if gsm7.fits_one_sms(text):
+            return text
+    return template_text_for("")
+
+
+@keyword("PRICE", "BEI")
+def price_keyword(message: Inbound):
+    locale, markets = message.locale, board.markets()
+    priced = [m["name"] for m in markets if m["prices"]]
+    if not priced:
+        return translate(locale, MSG_NO_PRICES)
+    name = " ".join(message.args.split())
+    if name:
+        market = board.find_market(name, markets)
+        if market is None:
+            shown = name[:20]
+            return fit_list(lambda listed: translate(locale, MSG_UNKNOWN_MARKET, name=shown, markets=listed), priced)
+    else:
+        county = db.session.execute(db.select(Miner.county).filter_by(phone=message.phone)).scalar_one_or_none()
+        market = board.market_for_county(county, markets) if county else None
+        if market is None or not market["prices"]:
+            return fit_list(lambda listed: translate(locale, MSG_WHICH_MARKET, markets=listed), priced)
+    return translate(locale, MSG_PRICE_REPLY, price=board.price_words(market, locale))
