@@ -1,13 +1,16 @@
 """Read-mostly data that USSD screens render from memory (tip catalogue, price board).
 
 A USSD hop after the first must not query the database. Such data is built from the
-database once, stored in Redis as JSON with a version number, and kept in each process's
-memory; a hop only compares the version in Redis (one GET) with the one in memory. Writers
-call `invalidate()` after their commit: the version moves on and every process rebuilds on
+database once, stored in Redis as JSON under a version token, and kept in each process's
+memory; a hop only compares the token in Redis (one GET) with the one in memory. Writers
+call `invalidate()` after their commit: the token changes and every process rebuilds on
 its next read, from Redis when another process already rebuilt it, else from the database.
+Tokens are random (not a counter), so a Redis that was emptied or restarted can never make
+an old in-memory copy look current.
 """
 import json
 import threading
+import uuid
 
 from flask import current_app
 
@@ -16,7 +19,7 @@ class Snapshot:
     def __init__(self, name, build):
         self.name = name
         self.build = build  # () -> JSON-able data, from the database
-        self._local = {}  # redis connection id -> (version, data)
+        self._local = {}  # redis connection id -> (version token, data)
         self._lock = threading.Lock()
 
     @property
@@ -26,17 +29,21 @@ class Snapshot:
     def get(self):
         redis = current_app.extensions["redis"]
         version_key, data_key = self._keys
-        version = redis.get(version_key) or b"0"
+        version = redis.get(version_key)
         cached = self._local.get(id(redis))
-        if cached and cached[0] == version:
+        if version is not None and cached and cached[0] == version:
             return cached[1]
         with self._lock:
+            if version is None:
+                version = uuid.uuid4().hex.encode()
+                redis.set(version_key, version)
             raw = redis.get(data_key)
-            if raw is not None:
-                stored_version, data = json.loads(raw)
-                if str(stored_version).encode() != version:
-                    raw = None  # written under an older version: rebuild
-            if raw is None:
+            stored = json.loads(raw) if raw is not None else None
+            if stored is not None and stored[0] == version.decode():
+                data = stored[1]
+            else:
+                # Tagged with the token read before building: if a writer invalidated in the
+                # meantime, the tags differ and the next reader rebuilds.
                 data = self.build()
                 redis.set(data_key, json.dumps([version.decode(), data], separators=(",", ":")))
             self._local[id(redis)] = (version, data)
@@ -47,6 +54,6 @@ class Snapshot:
         redis = current_app.extensions["redis"]
         version_key, data_key = self._keys
         pipe = redis.pipeline()
-        pipe.incr(version_key)
+        pipe.set(version_key, uuid.uuid4().hex)
         pipe.delete(data_key)
         pipe.execute()

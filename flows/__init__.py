@@ -3,11 +3,11 @@
 A journey module declares `STATES` and, when it has a main-menu number, `MENU_ENTRY`.
 To add a journey: write its module and list it in JOURNEYS.
 """
-from flows import account, language, registration
+from flows import account, language, prices, registration, tips
 from flows.engine import Flow, Reply, Session
 from flows.main_menu import RESUME_STATES, main_menu
 
-JOURNEYS = (registration, account, language)
+JOURNEYS = (registration, account, language, tips, prices)
 
 FLOW = Flow(
     [main_menu([j.MENU_ENTRY for j in JOURNEYS if hasattr(j, "MENU_ENTRY")])],

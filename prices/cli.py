@@ -60,6 +60,12 @@ def list_markets():
         click.echo(f"{market['name']:<14} {market['county']:<14} {shown}")
 
 
+@price_cli.command("seed-markets")
+def seed_markets():
+    """Add the buying centre of every gold-mining county that is missing."""
+    click.echo(f"{prices.ensure_default_markets()} markets added")
+
+
 @price_cli.command("add-market")
 @click.argument("name")
 @click.option("--county", required=True)

@@ -38,6 +38,21 @@ def market_named(name):
     return db.session.get(Market, found["id"])
 
 
+def ensure_default_markets():
+    """One buying centre per gold-mining county (the migration adds them too); returns how
+    many were missing."""
+    from flows.catalog import MINING_COUNTIES
+
+    existing = set(db.session.execute(db.select(Market.name)).scalars())
+    missing = [county for county in MINING_COUNTIES if county not in existing]
+    for county in missing:
+        db.session.add(Market(name=county, county=county))
+    db.session.commit()
+    if missing:
+        board.BOARD.invalidate()
+    return len(missing)
+
+
 def add_market(name, county):
     name = " ".join(name.split())
     market = db.session.execute(db.select(Market).filter(db.func.lower(Market.name) == name.lower())).scalar()
