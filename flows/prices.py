@@ -63,7 +63,7 @@ def price_options(session: Session):
     if market and market["prices"]:
         options += [Option(N_("Last 5 prices"), HISTORY, key="1"), Option(N_("Value calculator"), GRAMS, key="2")]
     if market:
-        options.append(Option(N_("Price alerts by SMS"), ALERTS, key="3"))
+        options.append(Option(N_("SMS alerts"), ALERTS, key="3"))
     return options + [Option(N_("Other market"), CHOOSE, key="4")]
 
 

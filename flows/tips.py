@@ -51,9 +51,9 @@ def tip_screen(session: Session):
     tip_id, number, count = current_tip(session, cat)
     if tip_id is None:
         return session.t("This topic has no tips now. Go back for other topics.")
-    topic = cat.topic(session.data["tip_topic"])
-    # One flowing text (not a header line) so that a long tip fills the first page.
-    text = f"{topic[_label_key(session)]} {number}/{count}: {cat.tips[tip_id][_label_key(session)]}"
+    # The caller just chose the topic: a short counter is enough, and one flowing text (no
+    # header line) lets most tips fit one screen with their options.
+    text = f"{number}/{count}: {cat.tips[tip_id][_label_key(session)]}"
     if tip_id in session.data.get("tips_sent", []):
         text = session.t("Sent by SMS.") + " " + text
     return text
@@ -62,7 +62,7 @@ def tip_screen(session: Session):
 def tip_options(session: Session):
     if current_tip(session)[0] is None:
         return []
-    return [Option(N_("Next tip"), _next_tip), Option(N_("Send this to me by SMS"), _ask_to_send)]
+    return [Option(N_("Next tip"), _next_tip), Option(N_("Send me by SMS"), _ask_to_send)]
 
 
 def _next_tip(session: Session):
