@@ -15,5 +15,7 @@ def claim(model, **values):
     The caller commits (so the claim and what it records land together)."""
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING tells whether a row went in (rowcount is not reliable for this on every driver).
+    primary_key = list(model.__table__.primary_key.columns)
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*primary_key))
+    return result.first() is not None
