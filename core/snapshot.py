@@ -3,8 +3,9 @@
 A USSD hop after the first must not query the database. Such data is built from the
 database once, stored in Redis as JSON under a version token, and kept in each process's
 memory; a hop only compares the token in Redis (one GET) with the one in memory. Writers
-call `invalidate()` after their commit: the token changes and every process rebuilds on
-its next read, from Redis when another process already rebuilt it, else from the database.
+call `invalidate()` after their commit: the token changes and the writer rebuilds the data
+into Redis at once, so the other processes reload it from Redis, not from the database
+(they fall back to the database only if Redis lost the data, or two writers raced).
 Tokens are random (not a counter), so a Redis that was emptied or restarted can never make
 an old in-memory copy look current.
 """
@@ -50,10 +51,11 @@ class Snapshot:
             return data
 
     def invalidate(self):
-        """Call after committing a change the snapshot shows."""
+        """Call after committing a change the snapshot shows (rebuilds it in Redis now)."""
         redis = current_app.extensions["redis"]
         version_key, data_key = self._keys
         pipe = redis.pipeline()
         pipe.set(version_key, uuid.uuid4().hex)
         pipe.delete(data_key)
         pipe.execute()
+        self.get()

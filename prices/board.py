@@ -89,7 +89,7 @@ def age_days(price, now=None):
     return ((now or utcnow()) - datetime.fromisoformat(price["observed"])).days
 
 
-def price_words(market, locale, now=None, with_move=True):
+def price_words(market, locale, now=None, with_move=True, with_age=True):
     """'Migori 24 Nov: KES 9,850/g, 90% pure. Up 2.1% since 20 Nov.' (+ 'Old price' when stale),
     or the no-price line."""
     prices = market["prices"]
@@ -108,6 +108,20 @@ def price_words(market, locale, now=None, with_move=True):
             msgid = MSG_UP if change > 0 else MSG_DOWN
             parts.append(translate(locale, msgid, change=percent(abs(change), locale), date=since))
     days = age_days(latest, now)
-    if days > current_app.config["PRICE_STALE_DAYS"]:
+    if with_age and days > current_app.config["PRICE_STALE_DAYS"]:
         parts.append(translate(locale, MSG_STALE, days=days))
     return " ".join(parts)
+
+
+def fit_one_sms(render):
+    """`render(options)` wraps price words in an SMS template; the fullest version that fits
+    one GSM-7 SMS: with the move and the age warning, then without the move (a warning that
+    the price is old matters more), then without either (only with absurd data)."""
+    from core import gsm7
+
+    variants = [{}, {"with_move": False}, {"with_age": False, "with_move": False}]
+    for options in variants:
+        text = render(options)
+        if gsm7.fits_one_sms(text):
+            return text
+    return text

@@ -125,7 +125,8 @@ def unsubscribe(phone, market_id=None):
 # --- alerts ------------------------------------------------------------------------------
 
 def alert_text(market_entry, locale, now=None):
-    return translate(locale, MSG_ALERT, price=board.price_words(market_entry, locale, now))
+    return board.fit_one_sms(
+        lambda options: translate(locale, MSG_ALERT, price=board.price_words(market_entry, locale, now, **options)))
 
 
 def _is_big_move(new_pure, reference):

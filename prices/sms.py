@@ -38,4 +38,9 @@ def price_keyword(message: Inbound):
         market = board.market_for_county(county, markets) if county else None
         if market is None or not market["prices"]:
             return fit_list(lambda listed: translate(locale, MSG_WHICH_MARKET, markets=listed), priced)
-    return translate(locale, MSG_PRICE_REPLY, price=board.price_words(market, locale))
+    return reply_text(market, locale)
+
+
+def reply_text(market, locale):
+    return board.fit_one_sms(
+        lambda options: translate(locale, MSG_PRICE_REPLY, price=board.price_words(market, locale, **options)))
