@@ -346,3 +346,36 @@ def test_erasing_a_miner_forgets_their_tip_deliveries(loaded):
     tip_keyword(inbound(phone, "TIP", "sw"))
     erase(phone)
     assert db.session.execute(db.select(TipDelivery).filter_by(phone=phone)).first() is None
+
+
+def test_cron_schedule_runs_the_drip_job_through_rq(app, drip_miners, redis, sent):
+    import importlib
+
+    from freezegun import freeze_time
+    from rq import cron
+
+    cron._job_data_registry.clear()
+    importlib.reload(importlib.import_module("cron_config"))
+    registered = {entry["func"].__name__: entry for entry in cron._job_data_registry}
+    cron._job_data_registry.clear()
+    entry = registered["weekly_drip_job"]
+    assert entry["queue_name"] == jobs.DEFAULT and entry["cron"]
+    job = Queue(entry["queue_name"], connection=redis).enqueue(entry["func"])
+    with freeze_time("2026-11-23 06:05:00"):  # Monday 09:05 in Nairobi
+        assert job.perform() == 4  # every consented miner (one declined SMS)
+        assert job.perform() == 0
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_every_tip_screen_fits_160_characters_on_every_page(loaded, locale):
+    from flows import FLOW
+    from flows.engine import Session
+    from flows.tips import SHOW
+
+    for topic, ids in loaded.by_topic.items():
+        for index in range(len(ids)):
+            for sent_already in ([], ids):
+                session = Session(phone="+254700000000", locale=locale, state=SHOW,
+                                  data={"tip_topic": topic, "tip_index": index, "tips_sent": list(sent_already)})
+                for page in FLOW.pages(session):
+                    assert len(page) <= 160, (topic, index, page)
