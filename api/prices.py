@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from api import bp
 from api.auth import requires
-from api.errors import ApiError
+from api.errors import ApiError, paged
 from models import Market, Price, db
 from prices import service as prices
 from prices.units import BadQuantity
@@ -46,15 +46,19 @@ def publish_price():
 @bp.get("/prices")
 @requires("read")
 def latest_prices():
-    """The latest price of every market (in the officer's county when they have one)."""
-    items = []
-    for market in db.session.execute(db.select(Market).filter_by(retired_at=None).order_by(Market.id)).scalars():
-        if not g.officer.in_scope(market.county):
-            continue
-        latest = db.session.execute(
-            db.select(Price).filter_by(market_id=market.id)
-            .order_by(Price.observed_at.desc(), Price.id.desc()).limit(1)
-        ).scalar_one_or_none()
-        if latest is not None:
-            items.append(prices.serialise(latest, market))
-    return jsonify({"items": items, "total": len(items)})
+    """The latest price of every market (in the officer's county when they have one);
+    `?market=` narrows to one market, paged with ?page=&per_page= like every list."""
+    newest = (
+        db.select(Price.id, db.func.row_number().over(
+            partition_by=Price.market_id, order_by=(Price.observed_at.desc(), Price.id.desc())).label("rank"))
+        .subquery()
+    )
+    query = (
+        db.select(Price).join(newest, newest.c.id == Price.id).join(Market, Market.id == Price.market_id)
+        .filter(newest.c.rank == 1, Market.retired_at.is_(None)).order_by(Market.id)
+    )
+    if g.officer.role != "admin" and g.officer.county:
+        query = query.filter(db.func.lower(Market.county) == g.officer.county.lower())
+    if request.args.get("market"):
+        query = query.filter(db.func.lower(Market.name) == request.args["market"].strip().lower())
+    return jsonify(paged(query, prices.serialise, db.session))

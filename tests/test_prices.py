@@ -221,7 +221,11 @@ def test_api_publish_and_latest_per_market_with_county_scoping(client, markets, 
     assert client.post("/api/v1/prices", json={"market": "Migori"}, headers=admin).json["error"]["code"] \
         == "missing_fields"
     latest = client.get("/api/v1/prices", headers=admin).json
-    assert latest["total"] == 2 and {i["market"] for i in latest["items"]} == {"Migori", "Kakamega"}
+    assert latest["total"] == 2 and [i["market"] for i in latest["items"]] == ["Migori", "Kakamega"]
+    newer = client.post("/api/v1/prices", json=dict(body, kes_per_gram="10,050"), headers=admin).json
+    latest = client.get("/api/v1/prices?per_page=1", headers=admin).json
+    assert latest["total"] == 2 and latest["items"] == [newer]
+    assert client.get("/api/v1/prices?market=kakamega", headers=admin).json["items"][0]["purity"] == 0.9167
     assert client.get("/api/v1/prices", headers=migori_officer).json["total"] == 1
 
 

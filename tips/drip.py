@@ -55,8 +55,10 @@ def is_due(now, weekday, hour):
 def run_weekly_drip(now=None):
     """Send this week's tip to every consented miner who has not had it; returns how many."""
     now = now or utcnow()
-    config = current_app.config
-    week = is_due(now, config["TIP_DRIP_WEEKDAY"], config["TIP_DRIP_HOUR"])
+    weekday, hour = current_app.config["TIP_DRIP_WEEKDAY"], current_app.config["TIP_DRIP_HOUR"]
+    if not (0 <= weekday <= 6 and 0 <= hour <= 23):
+        raise ValueError(f"TIP_DRIP_WEEKDAY must be 0-6 (Monday=0) and TIP_DRIP_HOUR 0-23, got {weekday}, {hour}")
+    week = is_due(now, weekday, hour)
     if week is None:
         return 0
     cat = catalogue()
