@@ -49,6 +49,8 @@ def add_tip():
     for name in ("topic", "sw", "en"):
         if not isinstance(body.get(name), str) or not body[name].strip():
             raise ApiError(400, "invalid", f"{name} is required (a string)")
+    if body.get("id") is not None and not isinstance(body["id"], str):
+        raise ApiError(400, "invalid", "id must be a string")
     try:
         tip = tips_catalogue.add_tip(topic=body["topic"], sw=body["sw"], en=body["en"], tip_id=body.get("id"),
                                      sources=[str(s) for s in sources], by=g.officer.username)

@@ -6,6 +6,8 @@ next one starts a new cycle (from the top of the interleaved order). Asking for 
 ("TIP mercury") picks that topic's next unsent tip; once the topic is exhausted in this
 cycle it repeats the topic's tip heard longest ago, without starting a new cycle.
 """
+from datetime import datetime, timezone
+
 from sqlalchemy import func
 
 from core import jobs
@@ -36,7 +38,15 @@ def choose_tip(phone, topic=None, cat=None):
         .filter(TipDelivery.phone == phone, TipDelivery.tip_id.in_(candidates))
         .group_by(TipDelivery.tip_id)
     ).all())
-    return min(candidates, key=lambda tip_id: (last_sent.get(tip_id) is not None, last_sent.get(tip_id))), cycle
+    never = datetime.min.replace(tzinfo=timezone.utc)
+    return min(candidates, key=lambda tip_id: _aware(last_sent.get(tip_id)) or never), cycle
+
+
+def _aware(moment):
+    """SQLite hands back naive datetimes from aggregates (the column type is bypassed)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def miner_id_for(phone):
