@@ -348,3 +348,28 @@ def test_erasing_a_miner_removes_their_price_subscriptions(markets):
     prices.subscribe("+254733000030", markets["Migori"], "every", "sw")
     erase("+254733000030")
     assert db.session.execute(db.select(PriceSubscription)).first() is None
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_fixed_sms_replies_fit_one_gsm7_sms(markets, locale):
+    from prices import sms as price_sms
+    from tips import sms as tip_sms
+
+    texts = [prices.translate(locale, price_sms.MSG_NO_PRICES), prices.translate(locale, tip_sms.MSG_NO_TIPS)]
+    texts.append(price_sms.fit_list(lambda listed: prices.translate(locale, price_sms.MSG_WHICH_MARKET,
+                                                                     markets=listed), list(markets)))
+    for text in texts:
+        assert gsm7.fits_one_sms(text), text
+
+
+def test_every_swahili_translation_is_gsm7():
+    from babel.messages.pofile import read_po
+
+    from pathlib import Path
+
+    with open(Path(__file__).parent.parent / "locales/sw/LC_MESSAGES/messages.po", "rb") as handle:
+        catalogue = read_po(handle, locale="sw")
+    for message in catalogue:
+        if message.id:
+            assert message.string, message.id
+            assert gsm7.septets(message.string) is not None, message.string
