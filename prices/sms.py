@@ -1,14 +1,19 @@
-"""SMS keywords PRICE / BEI [market] (CONTRACT.md section 2)."""
+"""SMS keywords PRICE / BEI [market] (CONTRACT.md section 2); PRICE STOP / BEI ACHA leaves
+the price alerts (and nothing else)."""
 from core import gsm7
 from core.i18n import N_, translate
 from models import Miner, db
 from prices import board
+from prices.service import unsubscribe
 from sms.keywords import Inbound, keyword
 
 MSG_PRICE_REPLY = N_("Gold price %(price)s Weigh on your own scale, sell to licensed dealers.")
 MSG_WHICH_MARKET = N_("Send PRICE and a market: %(markets)s")
 MSG_UNKNOWN_MARKET = N_("No market %(name)s. Send PRICE and a market: %(markets)s")
 MSG_NO_PRICES = N_("No gold prices have been published yet. Please try again later.")
+MSG_ALERTS_STOPPED = N_("Gold price alerts stopped. Other SMS continue (send STOP to end all).")
+MSG_NO_ALERTS = N_("You had no gold price alerts. Dial *384*12# and choose 3 to start them.")
+STOP_WORDS = {"STOP", "ACHA"}
 
 
 def fit_list(template_text_for, names):
@@ -24,6 +29,9 @@ def fit_list(template_text_for, names):
 @keyword("PRICE", "BEI")
 def price_keyword(message: Inbound):
     locale, markets = message.locale, board.markets()
+    if message.args.strip().upper() in STOP_WORDS:  # PRICE STOP / BEI ACHA: leave price alerts only
+        stopped = unsubscribe(message.phone)
+        return translate(locale, MSG_ALERTS_STOPPED if stopped else MSG_NO_ALERTS)
     priced = [m["name"] for m in markets if m["prices"]]
     if not priced:
         return translate(locale, MSG_NO_PRICES)

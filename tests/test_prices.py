@@ -373,3 +373,13 @@ def test_every_swahili_translation_is_gsm7():
         if message.id:
             assert message.string, message.id
             assert gsm7.septets(message.string) is not None, message.string
+
+
+def test_price_stop_leaves_price_alerts_only(markets):
+    prices.subscribe("+254733000040", markets["Migori"], "every", "sw")
+    prices.subscribe("+254733000040", markets["Narok"], "move5", "sw")
+    reply = price_keyword(inbound("+254733000040", "BEI acha", "sw"))
+    assert reply.startswith("Taarifa za bei ya dhahabu zimesimamishwa") and gsm7.fits_one_sms(reply)
+    assert db.session.execute(db.select(PriceSubscription)).first() is None
+    again = price_keyword(inbound("+254733000040", "PRICE STOP", "en"))
+    assert again.startswith("You had no gold price alerts") and gsm7.fits_one_sms(again)

@@ -16,6 +16,24 @@ from sms.outbound import queue_sms
 from tips.catalogue import catalogue
 
 
+def next_in_cycle(order, deliveries):
+    """(tip id, cycle) next for one phone, from its deliveries [(tip id, cycle)] (no topic)."""
+    cycle = max((c for _, c in deliveries), default=1)
+    sent = {tip_id for tip_id, c in deliveries if c == cycle}
+    unsent = [tip_id for tip_id in order if tip_id not in sent]
+    return (unsent[0], cycle) if unsent else (order[0], cycle + 1)
+
+
+def choose_tips(phones, cat):
+    """{phone: (tip id, cycle)} for many phones in one query (the weekly drip's batches)."""
+    deliveries = {phone: [] for phone in phones}
+    for phone, tip_id, cycle in db.session.execute(
+        db.select(TipDelivery.phone, TipDelivery.tip_id, TipDelivery.cycle).filter(TipDelivery.phone.in_(phones))
+    ):
+        deliveries[phone].append((tip_id, cycle))
+    return {phone: next_in_cycle(cat.order, rows) for phone, rows in deliveries.items()}
+
+
 def choose_tip(phone, topic=None, cat=None):
     """(tip id, cycle) of the tip `phone` should get next, or (None, None) when none exist."""
     cat = cat or catalogue()

@@ -19,7 +19,7 @@ from models import Miner, TipDelivery, db, utcnow
 from models.claim import claim
 from sms.outbound import queue_sms
 from tips.catalogue import catalogue
-from tips.delivery import choose_tip
+from tips.delivery import choose_tips
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,10 @@ def run_weekly_drip(now=None):
         ).all()
         if not batch:
             return sent
+        chosen = choose_tips([phone for _, phone, _ in batch], cat)
         for miner_id, phone, locale in batch:
             last_id = miner_id
-            tip_id, cycle = choose_tip(phone, cat=cat)
+            tip_id, cycle = chosen[phone]
             won = claim(TipDelivery, phone=phone, miner_id=miner_id, tip_id=tip_id, channel="drip",
                         cycle=cycle, drip_week=week, sent_at=now)
             db.session.commit()
