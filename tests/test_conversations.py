@@ -20,9 +20,8 @@ import importlib
 import os
 from pathlib import Path
 
-from freezegun import freeze_time
-
 import pytest
+from freezegun import freeze_time
 
 from models import Miner, db
 from ussd.store import SESSION_KEY
