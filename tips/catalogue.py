@@ -17,6 +17,7 @@ from models import Tip, TipTopic, db, utcnow
 
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
+FORMAT_VERSION = 1  # the file's `version:` (its layout, not its content: git versions that)
 TIP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
 
 
@@ -39,6 +40,8 @@ def read_file(path=CONTENT_FILE):
     with open(path, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
     topics, tips, problems = raw.get("topics") or [], raw.get("tips") or [], []
+    if raw.get("version") != FORMAT_VERSION:
+        problems.append(f"format version {raw.get('version')!r}; this code reads version {FORMAT_VERSION}")
     codes = [t.get("code") for t in topics]
     if len(set(codes)) != len(codes):
         problems.append("duplicate topic codes")
