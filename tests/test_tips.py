@@ -314,9 +314,16 @@ def test_drip_exactly_once_per_miner_per_week_across_two_workers_and_a_restart(a
         thread.join(timeout=60)
     assert not errors, errors
     assert sum(results) == consented
-    # A restart: the in-memory catalogue is gone; a tick later that week sends nothing.
+    # A restart: a new process (a new app, nothing in memory) ticks again later that week.
+    from app import create_app
+
     tips_catalogue.CATALOGUE._local.clear()
-    assert run_weekly_drip(utc(2026, 11, 24, 8, 0)) == 0
+    restarted = create_app({key: app_for_backend.config[key] for key in (
+        "TESTING", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "INSTANCE_PATH", "DEFAULT_LOCALE", "AT_API_URL")})
+    with restarted.app_context():
+        assert run_weekly_drip(utc(2026, 11, 24, 8, 0)) == 0
+        db.session.remove()
+        db.engine.dispose()
     weekly = Counter(db.session.execute(
         db.select(TipDelivery.miner_id).filter_by(drip_week="2026-W48")).scalars())
     assert len(weekly) == consented and set(weekly.values()) == {1}
