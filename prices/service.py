@@ -7,6 +7,7 @@ opted out, and, for "only big moves" subscribers, prices that moved 5% or less s
 last price they were told about.
 """
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from core import jobs
@@ -15,7 +16,7 @@ from models import LanguagePreference, Market, Miner, Price, PriceAlert, PriceSu
 from models.claim import claim
 from models.price import ALERT_MODES
 from prices import board
-from prices.units import parse_kes, parse_purity
+from prices.units import BadQuantity, parse_kes, parse_purity
 from sms.outbound import queue_sms
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def publish(market, kes_per_gram, purity, *, source="", by=None, observed_at=Non
     """Store a price for `market` (a Market) and enqueue its alerts; returns the Price.
 
     `kes_per_gram` and `purity` may be text as people type them ('9,850', '90%', '22k')."""
+    if observed_at is not None and observed_at > utcnow() + timedelta(hours=1):
+        raise BadQuantity("future", "observed_at is in the future")
     price = Price(market_id=market.id, kes_per_gram=parse_kes(kes_per_gram), purity=parse_purity(purity),
                   source=(source or "").strip()[:120], observed_at=observed_at or utcnow(),
                   published_by=by)

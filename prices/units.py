@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 TROY_OUNCE_GRAMS = Decimal("31.1034768")
 MAX_GRAMS = Decimal("100000")  # 100 kg: more than any artisanal sale; longer input is a typo
 MAX_KES_PER_GRAM = Decimal("1000000")
+MIN_PURITY = Decimal("0.01")  # below 1% it is not gold for sale (and 0 would divide by zero)
 
 
 class BadQuantity(ValueError):
@@ -61,7 +62,7 @@ def parse_purity(raw):
     value = _decimal(text.rstrip("%"))
     if percent or value > 1:
         value = value / 100
-    if not 0 < value <= 1:
+    if not MIN_PURITY <= value <= 1:
         raise BadQuantity("bad_purity", "purity is a fraction (0.9), a percentage (90%) or karats (22k)")
     return value.quantize(Decimal("0.0001"))
 

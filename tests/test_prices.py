@@ -63,7 +63,7 @@ def test_purity_is_read_as_people_write_it(raw, expected):
     assert parse_purity(raw) == Decimal(expected)
 
 
-@pytest.mark.parametrize("raw", ["abc", "0", "-0.5", "101", "25k", "", "9x"])
+@pytest.mark.parametrize("raw", ["abc", "0", "-0.5", "101", "25k", "", "9x", "0.00001"])
 def test_bad_purity_is_refused(raw):
     with pytest.raises(BadQuantity):
         parse_purity(raw)
@@ -220,6 +220,10 @@ def test_api_publish_and_latest_per_market_with_county_scoping(client, markets, 
     assert bad.status_code == 400 and bad.json["error"]["code"] == "invalid"
     assert client.post("/api/v1/prices", json={"market": "Migori"}, headers=admin).json["error"]["code"] \
         == "missing_fields"
+    future = (utcnow() + timedelta(days=2)).isoformat()
+    assert client.post("/api/v1/prices", json=dict(body, observed_at=future), headers=admin).status_code == 400
+    assert client.post("/api/v1/prices", json=dict(body, observed_at="soon"), headers=admin).status_code == 400
+    assert client.post("/api/v1/prices", data="not json", headers=admin).status_code == 400
     latest = client.get("/api/v1/prices", headers=admin).json
     assert latest["total"] == 2 and [i["market"] for i in latest["items"]] == ["Migori", "Kakamega"]
     newer = client.post("/api/v1/prices", json=dict(body, kes_per_gram="10,050"), headers=admin).json

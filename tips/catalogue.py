@@ -117,6 +117,8 @@ def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None):
         problems.append(f"unknown topic {topic!r}")
     if tip_id is not None and not TIP_ID.match(tip_id):
         problems.append("id must be lower-case letters, digits, - or _ (2 to 60)")
+    if len(" ".join(sources)) > 200:
+        problems.append("sources: at most 200 characters in all")
     if tip_id is not None and db.session.get(Tip, tip_id) is not None:
         problems.append(f"a tip with id {tip_id} already exists")
     if problems:
