@@ -39,7 +39,8 @@ def price_keyword(message: Inbound):
     if name:
         market = board.find_market(name, markets)
         if market is None:
-            shown = name[:20]
+            # Echo what they typed, but only characters that keep the reply one GSM-7 SMS.
+            shown = "".join(ch for ch in name[:20] if gsm7.septets(ch) == 1)
             return fit_list(lambda listed: translate(locale, MSG_UNKNOWN_MARKET, name=shown, markets=listed), priced)
     else:
         county = db.session.execute(db.select(Miner.county).filter_by(phone=message.phone)).scalar_one_or_none()

@@ -248,6 +248,8 @@ def test_price_keyword(markets):
     assert price_keyword(inbound("+254733000022", "PRICE homabay", "en")).startswith("Gold price Homa Bay")
     unknown = price_keyword(inbound("+254733000022", "PRICE Nairobi", "en"))
     assert unknown.startswith("No market Nairobi") and "Migori, Homa Bay" in unknown
+    emoji = price_keyword(inbound("+254733000022", "PRICE Nairobi\U0001F4B0 \u201cCBD\u201d", "en"))
+    assert emoji.startswith("No market Nairobi CBD.") and gsm7.fits_one_sms(emoji)
     unregistered = price_keyword(inbound("+254733000023", "BEI", "sw"))
     assert unregistered == "Tuma BEI na soko: Migori, Homa Bay"
     for reply in (unknown, unregistered):
