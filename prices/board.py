@@ -57,15 +57,16 @@ def _plain(name):
     return re.sub(r"[^a-z0-9]", "", (name or "").casefold())
 
 
-def find_market(name, board=None):
-    """The market a person named ('migori', 'Homa bay', 'homabay', 'taita'), or None."""
+def find_market(name, board=None, exact=False):
+    """The market a person named ('migori', 'Homa bay', 'homabay', and unless `exact` a
+    unique beginning such as 'taita'), or None."""
     board = board if board is not None else markets()
     wanted = _plain(name)
     if not wanted:
         return None
-    exact = [m for m in board if _plain(m["name"]) == wanted]
-    if exact:
-        return exact[0]
+    same = [m for m in board if _plain(m["name"]) == wanted]
+    if same or exact:
+        return same[0] if same else None
     prefixed = [m for m in board if _plain(m["name"]).startswith(wanted)]
     return prefixed[0] if len(prefixed) == 1 else None
 

@@ -33,7 +33,8 @@ class UnknownMarket(LookupError):
 
 
 def market_named(name):
-    found = board.find_market(name)
+    """The market an officer named for publishing: the whole name (any case or spacing)."""
+    found = board.find_market(name, exact=True)
     if found is None:
         raise UnknownMarket(name, [m["name"] for m in board.markets()])
     return db.session.get(Market, found["id"])

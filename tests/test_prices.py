@@ -389,3 +389,11 @@ def test_price_stop_leaves_price_alerts_only(markets):
     assert db.session.execute(db.select(PriceSubscription)).first() is None
     again = price_keyword(inbound("+254733000040", "PRICE STOP", "en"))
     assert again.startswith("You had no gold price alerts") and gsm7.fits_one_sms(again)
+
+
+def test_publishing_needs_the_whole_market_name_but_sms_accepts_a_beginning(markets, runner):
+    result = runner.invoke(args=["price", "publish", "--market", "Taita", "--kes-per-gram", "9000", "--purity", "0.9"])
+    assert result.exit_code != 0
+    assert runner.invoke(args=["price", "publish", "--market", "taita taveta", "--kes-per-gram", "9000",
+                               "--purity", "0.9"]).exit_code == 0
+    assert price_keyword(inbound("+254733000050", "PRICE taita", "en")).startswith("Gold price Taita Taveta")
