@@ -28,12 +28,30 @@ MSG_BAD_PURITY = N_("Type a percent like 90, or karats like 22k.")
 
 
 def entry(session: Session):
-    """Straight to the caller's own market when their county has one."""
+    """Straight to a market: the one chosen earlier in this session, else the one this phone
+    looked at last time (remembered in Redis), else the caller's county's; or the list."""
     if session.data.get("market_id") is None:
+        known = {m["id"] for m in board.markets()}
+        remembered = board.remembered_market(session.phone)
         mine = board.market_for_county(session.caller.get("county"))
-        if mine is None:
+        if remembered in known:
+            session.data["market_id"] = remembered
+        elif mine is not None:
+            session.data["market_id"] = mine["id"]
+        else:
             return CHOOSE
-        session.data["market_id"] = mine["id"]
+    return SHOW
+
+
+def _remember(session: Session):
+    """A market chosen from the list is where this caller starts next time."""
+    if session.data.pop("market_chosen", False):
+        return [effect("remember_market", phone=session.phone, market_id=session.data["market_id"])]
+    return []
+
+
+def _chosen_from_list(session: Session):
+    session.data["market_chosen"] = True
     return SHOW
 
 
@@ -46,7 +64,7 @@ def chosen(session: Session):
 
 
 def market_options(session: Session):
-    return [Option(m["name"], SHOW, value=m["id"], literal=True) for m in board.markets()]
+    return [Option(m["name"], _chosen_from_list, value=m["id"], literal=True) for m in board.markets()]
 
 
 def price_screen(session: Session):
@@ -119,7 +137,7 @@ def _unsubscribe(session: Session):
 
 STATES = [
     Menu(CHOOSE, title=N_("Choose a market:"), options=market_options, save_as="market_id"),
-    Menu(SHOW, title=price_screen, options=price_options),
+    Menu(SHOW, title=price_screen, options=price_options, on_enter=_remember),
     Say(HISTORY, body=history),
     Ask(GRAMS, prompt=N_("Weight of your gold in grams (e.g. 2.5):"), validate=valid_grams, save_as="grams",
         next=PURITY),

@@ -78,5 +78,8 @@ class PriceAlert(db.Model):
 
 @on_erase
 def _forget_price_subscriptions(phone, miner_id):
+    from prices.board import forget_market
+
     db.session.execute(db.delete(PriceSubscription).filter_by(phone=phone))
     db.session.execute(db.delete(PriceAlert).filter_by(phone=phone))
+    forget_market(phone)  # the market this phone last looked at (Redis)

@@ -126,3 +126,23 @@ def fit_one_sms(render):
         if gsm7.fits_one_sms(text):
             return text
     return text
+
+
+# --- the market a phone last looked at (so nobody has to pick it again each call) -----------
+
+REMEMBERED_KEY = "prices:market:{phone}"
+REMEMBER_DAYS = 180
+
+
+def remembered_market(phone):
+    raw = current_app.extensions["redis"].get(REMEMBERED_KEY.format(phone=phone))
+    return int(raw) if raw else None
+
+
+def remember_market(phone, market_id):
+    current_app.extensions["redis"].set(REMEMBERED_KEY.format(phone=phone), market_id,
+                                        ex=REMEMBER_DAYS * 86400)
+
+
+def forget_market(phone):
+    current_app.extensions["redis"].delete(REMEMBERED_KEY.format(phone=phone))

@@ -312,10 +312,10 @@ def test_ussd_subscribe_and_leave_alerts(markets, phone):
     sub = db.session.execute(db.select(PriceSubscription)).scalar_one()
     assert (sub.phone, sub.market_id, sub.mode, sub.locale) == (phone.number, markets["Migori"], "every", "sw")
     assert sub.reference_kes_pure == Decimal("10944.44")
-    assert phone.dial("3*1*3*2").startswith("END Tayari")
+    assert phone.dial("3*3*2").startswith("END Tayari")  # Migori is remembered now
     db.session.expire_all()
     assert db.session.execute(db.select(PriceSubscription)).scalar_one().mode == "move5"
-    assert phone.dial("3*1*3*3").startswith("END Taarifa za bei za Migori zimesimamishwa")
+    assert phone.dial("3*3*3").startswith("END Taarifa za bei za Migori zimesimamishwa")
     assert db.session.execute(db.select(PriceSubscription)).first() is None
 
 
@@ -352,8 +352,19 @@ def test_ussd_hops_after_the_first_do_not_query_the_database(markets, phone, app
 def test_erasing_a_miner_removes_their_price_subscriptions(markets):
     miner("+254733000030")
     prices.subscribe("+254733000030", markets["Migori"], "every", "sw")
+    board.remember_market("+254733000030", markets["Narok"])
     erase("+254733000030")
     assert db.session.execute(db.select(PriceSubscription)).first() is None
+    assert board.remembered_market("+254733000030") is None
+
+
+def test_a_market_chosen_from_the_list_is_where_the_caller_starts_next_time(markets, phone):
+    publish("Narok", "9400", "0.9")
+    assert phone.dial("3").startswith("CON Chagua soko")
+    assert phone.send("4").startswith("CON Narok")
+    assert phone.dial("3").startswith("CON Narok")
+    miner(phone.number, county="Migori")  # registered later: the explicit choice still wins
+    assert phone.dial("3").startswith("CON Narok")
 
 
 @pytest.mark.parametrize("locale", ["sw", "en"])
