@@ -15,7 +15,7 @@ from models.miner import register
 from sms.keywords import Inbound, match
 from tips import catalogue as tips_catalogue
 from tips.catalogue import CONTENT_FILE, ContentError, catalogue, read_file
-from tips.drip import run_weekly_drip, slot_for
+from tips.drip import drip_text, run_weekly_drip, slot_for
 from tips.sms import tip_keyword
 
 ISSUE_TOPICS = {"shafts", "air", "water", "chemicals", "explosives", "first_aid", "gear", "children", "women",
@@ -278,15 +278,15 @@ def test_drip_sends_once_a_week_to_consented_miners_in_their_language(app, drip_
     assert run_weekly_drip(MONDAY_0900) == 2
     by_phone = {p: (text, o) for p, text, o in sent}
     assert set(by_phone) == {"+254722000001", "+254722000002"}
-    assert by_phone["+254722000001"][0] == cat.tips[cat.order[0]]["sw"]
-    assert by_phone["+254722000002"][0] == cat.tips[cat.order[0]]["en"]
+    assert by_phone["+254722000001"][0] == cat.tips[cat.order[0]]["sw"] + " ACHA kusitisha"
+    assert by_phone["+254722000002"][0] == cat.tips[cat.order[0]]["en"] + " STOP to end"
     assert all(o["queue"] == jobs.BULK and o["purpose"] == "tip_drip" for _, o in by_phone.values())
     # Every later tick of the same week does nothing.
     assert run_weekly_drip(utc(2026, 11, 23, 6, 10)) == 0
     assert run_weekly_drip(utc(2026, 11, 26, 10, 0)) == 0
     # Next week: the next tip, never the same one.
     assert run_weekly_drip(utc(2026, 11, 30, 6, 5)) == 2
-    assert sent[-1][1] == cat.tips[cat.order[1]]["en"] or sent[-2][1] == cat.tips[cat.order[1]]["en"]
+    assert {text for _, text, _ in sent[-2:]} == {drip_text(cat.tips[cat.order[1]][lang], lang) for lang in ("sw", "en")}
 
 
 def test_drip_exactly_once_per_miner_per_week_across_two_workers_and_a_restart(app_for_backend, drip_miners,
@@ -345,6 +345,7 @@ def test_drip_never_repeats_a_tip_before_all_were_sent(app, loaded, sent):
         monday = utc(2026, 1, 5, 6, 0)  # a Monday
         assert run_weekly_drip(monday + timedelta(weeks=week)) == 1
     texts = [text for _, text, _ in sent]
+    assert all(gsm7.fits_one_sms(text) for text in texts)
     assert len(set(texts[:total])) == total
     assert texts[total] == texts[0]
 

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from core import jobs
+from core import gsm7, jobs
+from core.i18n import N_, translate
 from models import Miner, TipDelivery, db, utcnow
 from models.claim import claim
 from sms.outbound import queue_sms
@@ -27,6 +28,8 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 # Catch-up sends (a day after the slot) only within these local hours.
 DAYTIME = (7, 19)
 BATCH = 500
+
+MSG_STOP = N_("STOP to end")
 
 
 def week_key(local):
@@ -86,9 +89,15 @@ def run_weekly_drip(now=None):
             db.session.commit()
             if not won:
                 continue  # another worker sent this miner's tip this week
-            text = cat.tips[tip_id]["en" if locale == "en" else "sw"]
+            text = drip_text(cat.tips[tip_id]["en" if locale == "en" else "sw"], locale)
             queue_sms(phone, text, locale=locale, purpose="tip_drip", queue=jobs.BULK, miner_id=miner_id)
             sent += 1
+
+
+def drip_text(tip, locale):
+    """The tip, and how to stop these texts when that still fits one SMS (most tips)."""
+    with_stop = f"{tip} {translate(locale, MSG_STOP)}"
+    return with_stop if gsm7.fits_one_sms(with_stop) else tip
 
 
 def weekly_drip_job():
