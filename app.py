@@ -50,6 +50,9 @@ def create_app(overrides=None):
     app.register_blueprint(api_bp)
     app.register_blueprint(sms_bp)
 
+    # Keyword handlers register themselves with sms.keywords when imported.
+    import prices.sms  # noqa: F401
+    import tips.sms  # noqa: F401
     from cli import register_commands
 
     register_commands(app)

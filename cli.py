@@ -56,6 +56,8 @@ def token_issue(username):
 def register_commands(app: Flask):
     from sms.cli import broadcast_cli
     from incidents.cli import incidents_cli
+    from prices.cli import price_cli
+    from tips.cli import tips_cli
     from ussd.sim import ussd_sim
 
     app.cli.add_command(officer_cli)
@@ -63,3 +65,5 @@ def register_commands(app: Flask):
     app.cli.add_command(ussd_sim)
     app.cli.add_command(broadcast_cli)
     app.cli.add_command(incidents_cli)
+    app.cli.add_command(tips_cli)
+    app.cli.add_command(price_cli)

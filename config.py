@@ -69,6 +69,11 @@ def load():
         "SMS_CLAIM_TIMEOUT_SECONDS": _int("SMS_CLAIM_TIMEOUT_SECONDS", 300),
         # Ordinary (not urgent) broadcasts go out only between these hours, Nairobi time.
         "SMS_QUIET_HOURS": (os.environ.get("SMS_SEND_FROM", "07:00"), os.environ.get("SMS_SEND_UNTIL", "19:00")),
+        # Weekly safety tip by SMS: weekday (0 = Monday) and hour, Africa/Nairobi time.
+        "TIP_DRIP_WEEKDAY": _int("TIP_DRIP_WEEKDAY", 0),
+        "TIP_DRIP_HOUR": _int("TIP_DRIP_HOUR", 9),
+        # A price older than this many days is shown as out of date.
+        "PRICE_STALE_DAYS": _int("PRICE_STALE_DAYS", 7),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "sw"),
         "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),

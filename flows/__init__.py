@@ -3,11 +3,11 @@
 A journey module declares `STATES` and, when it has a main-menu number, `MENU_ENTRY`.
 To add a journey: write its module and list it in JOURNEYS.
 """
-from flows import account, incident, language, registration
+from flows import account, incident, language, prices, registration, tips
 from flows.engine import Flow, Reply, Session
 from flows.main_menu import RESUME_STATES, main_menu
 
-JOURNEYS = (incident, registration, account, language)
+JOURNEYS = (incident, tips, prices, registration, account, language)
 
 FLOW = Flow(
     [main_menu([j.MENU_ENTRY for j in JOURNEYS if hasattr(j, "MENU_ENTRY")])],

@@ -8,8 +8,11 @@ from models.message import Broadcast, InboundMessage, Message
 from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
+from models.price import Market, Price, PriceAlert, PriceSubscription
+from models.tip import Tip, TipDelivery, TipTopic
 from models.ussd_session import UssdSessionOutcome
 
 __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome",
            "Broadcast", "Message", "InboundMessage",
-           "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal"]
+           "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
+           "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert"]

@@ -9,14 +9,19 @@ Each file in tests/conversations/ is a script a reviewer can read like a phone s
     @expire                   the session's Redis record times out
     @miner name=Amina; county=Kakamega    the database holds this miner
     @no-miner                 the database holds no miner for this phone
+    @freeze 2026-11-24T07:00  the clock reads this UTC time from here on (it ticks on)
+    @call tests.golden_setup:publish_price Migori 9850 0.9    run a setup function with these words
 
 Lines after `@dial`, `>` and `@repeat` are the screen expected back, exactly.
 UPDATE_GOLDEN=1 rewrites the expected screens from what the app answers (then review the diff).
 """
+import contextlib
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from models import Miner, db
 from ussd.store import SESSION_KEY
@@ -68,11 +73,29 @@ def check_miner(number, spec):
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_conversation(path, client, redis):
+    with contextlib.ExitStack() as clock:
+        replay(path, client, redis, clock)
+
+
+def call_setup(spec):
+    """`module:function word word...` -> module.function("word", "word", ...)."""
+    target, *words = spec.split()
+    module, _, function = target.partition(":")
+    getattr(importlib.import_module(module), function)(*words)
+
+
+def replay(path, client, redis, clock):
     update = os.environ.get("UPDATE_GOLDEN") == "1"
     phone = Phone(client)
     steps = parse(path)
     for number, step in enumerate(steps, 1):
         command = step["command"]
+        if command.startswith("@freeze"):
+            clock.enter_context(freeze_time(command.split(None, 1)[1].strip(), tick=True))
+            continue
+        if command.startswith("@call"):
+            call_setup(command[len("@call"):].strip())
+            continue
         if command.startswith("@phone"):
             phone = Phone(client, command.split(None, 1)[1].strip())
             continue

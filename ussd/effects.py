@@ -49,3 +49,8 @@ def _update_site(phone, site):
 @handler("delete_miner")
 def _delete_miner(phone):
     erasure.erase(phone)
+
+
+# Capabilities' own effect handlers register when imported.
+from prices import effects as _price_effects  # noqa: E402,F401
+from tips import effects as _tip_effects  # noqa: E402,F401

@@ -1,0 +1,64 @@
+"""/api/v1/prices: publish a gold price (alerts subscribers); the latest price per market."""
+from datetime import datetime, timezone
+
+from flask import g, jsonify, request
+
+from api import bp
+from api.auth import requires
+from api.errors import ApiError, paged
+from models import Market, Price, db
+from prices import service as prices
+from prices.units import BadQuantity
+
+
+@bp.post("/prices")
+@requires("prices")
+def publish_price():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "send a JSON object with market, kes_per_gram and purity")
+    missing = [name for name in ("market", "kes_per_gram", "purity") if body.get(name) in (None, "")]
+    if missing:
+        raise ApiError(400, "missing_fields", "required: " + ", ".join(missing))
+    if not isinstance(body["market"], str) or isinstance(body["kes_per_gram"], bool):
+        raise ApiError(400, "invalid", "market is a name; kes_per_gram a number")
+    try:
+        market = prices.market_named(body["market"])
+    except prices.UnknownMarket as exc:
+        raise ApiError(404, "unknown_market", str(exc)) from None
+    if not g.officer.in_scope(market.county):
+        raise ApiError(403, "forbidden", f"your account covers {g.officer.county} only")
+    observed = None
+    if body.get("observed_at"):
+        try:
+            observed = datetime.fromisoformat(str(body["observed_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise ApiError(400, "invalid", "observed_at must be an ISO 8601 time") from None
+        observed = observed if observed.tzinfo else observed.replace(tzinfo=timezone.utc)
+    try:
+        price = prices.publish(market, str(body["kes_per_gram"]), str(body["purity"]),
+                               source=str(body.get("source") or ""), by=g.officer.username, observed_at=observed)
+    except BadQuantity as exc:
+        raise ApiError(400, "invalid", str(exc)) from None
+    return jsonify(prices.serialise(price, market)), 201
+
+
+@bp.get("/prices")
+@requires("read")
+def latest_prices():
+    """The latest price of every market (in the officer's county when they have one);
+    `?market=` narrows to one market, paged with ?page=&per_page= like every list."""
+    newest = (
+        db.select(Price.id, db.func.row_number().over(
+            partition_by=Price.market_id, order_by=(Price.observed_at.desc(), Price.id.desc())).label("rank"))
+        .subquery()
+    )
+    query = (
+        db.select(Price).join(newest, newest.c.id == Price.id).join(Market, Market.id == Price.market_id)
+        .filter(newest.c.rank == 1, Market.retired_at.is_(None)).order_by(Market.id)
+    )
+    if g.officer.role != "admin" and g.officer.county:
+        query = query.filter(db.func.lower(Market.county) == g.officer.county.lower())
+    if request.args.get("market"):
+        query = query.filter(db.func.lower(Market.name) == request.args["market"].strip().lower())
+    return jsonify(paged(query, prices.serialise, db.session))

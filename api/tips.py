@@ -1,0 +1,90 @@
+"""/api/v1/tips: list, add, retire and restore safety tips (officers)."""
+from flask import g, jsonify, request
+
+from api import bp
+from api.auth import requires
+from api.errors import ApiError, paged
+from models import Tip, TipTopic, db
+from tips import catalogue as tips_catalogue
+from tips.catalogue import ContentError
+
+
+def _body():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "send a JSON object")
+    return body
+
+
+@bp.get("/tips")
+@requires("read")
+def list_tips():
+    query = db.select(Tip).order_by(Tip.topic_code, Tip.position, Tip.id)
+    if request.args.get("topic"):
+        query = query.filter_by(topic_code=request.args["topic"])
+    retired = request.args.get("retired", "false").lower()
+    if retired in ("true", "1"):
+        query = query.filter(Tip.retired_at.is_not(None))
+    elif retired != "all":
+        query = query.filter(Tip.retired_at.is_(None))
+    return jsonify(paged(query, Tip.to_dict, db.session))
+
+
+@bp.get("/tips/topics")
+@requires("read")
+def list_topics():
+    topics = db.session.execute(db.select(TipTopic).order_by(TipTopic.position)).scalars().all()
+    items = [{"code": t.code, "sw": t.label_sw, "en": t.label_en, "words": {"en": t.words_en.split(),
+              "sw": t.words_sw.split()}} for t in topics]
+    return jsonify({"items": items, "total": len(items)})
+
+
+@bp.post("/tips")
+@requires("tips")
+def add_tip():
+    body = _body()
+    sources = body.get("sources") or []
+    if not isinstance(sources, list):
+        raise ApiError(400, "invalid", "sources must be a list of strings")
+    for name in ("topic", "sw", "en"):
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            raise ApiError(400, "invalid", f"{name} is required (a string)")
+    if body.get("id") is not None and not isinstance(body["id"], str):
+        raise ApiError(400, "invalid", "id must be a string")
+    try:
+        tip = tips_catalogue.add_tip(topic=body["topic"], sw=body["sw"], en=body["en"], tip_id=body.get("id"),
+                                     sources=[str(s) for s in sources], by=g.officer.username)
+    except ContentError as exc:
+        raise ApiError(422, "invalid_tip", "; ".join(exc.problems)) from None
+    return jsonify(tip.to_dict()), 201
+
+
+@bp.get("/tips/<tip_id>")
+@requires("read")
+def get_tip(tip_id):
+    tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        raise ApiError(404, "not_found", f"no tip {tip_id}")
+    return jsonify(tip.to_dict())
+
+
+@bp.delete("/tips/<tip_id>")
+@requires("tips")
+def retire_tip(tip_id):
+    """Retiring keeps the tip (deliveries refer to it); it is no longer shown or sent."""
+    tip = tips_catalogue.set_retired(tip_id, True)
+    if tip is None:
+        raise ApiError(404, "not_found", f"no tip {tip_id}")
+    return jsonify(tip.to_dict())
+
+
+@bp.patch("/tips/<tip_id>")
+@requires("tips")
+def patch_tip(tip_id):
+    body = _body()
+    if not isinstance(body.get("retired"), bool):
+        raise ApiError(400, "invalid", 'send {"retired": true} or {"retired": false}')
+    tip = tips_catalogue.set_retired(tip_id, body["retired"])
+    if tip is None:
+        raise ApiError(404, "not_found", f"no tip {tip_id}")
+    return jsonify(tip.to_dict())

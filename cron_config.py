@@ -1,0 +1,12 @@
+"""RQ cron schedule: `rq cron cron_config --url $REDIS_URL` (the Procfile's cron line).
+
+The cron process only enqueues; the workers (core.jobs.AppWorker) run the jobs inside the
+app. Jobs here are idempotent and check the time themselves (in Africa/Nairobi, whatever
+the server's zone), so a second cron process or a missed tick does no harm.
+"""
+from rq import cron
+
+from core.jobs import DEFAULT
+from tips.drip import weekly_drip_job
+
+cron.register(weekly_drip_job, queue_name=DEFAULT, cron="*/10 * * * *", name="tips-weekly-drip", job_timeout=3600)

@@ -1,0 +1,55 @@
+"""SMS keywords PRICE / BEI [market] (CONTRACT.md section 2); PRICE STOP / BEI ACHA leaves
+the price alerts (and nothing else)."""
+from core import gsm7
+from core.i18n import N_, translate
+from models import Miner, db
+from prices import board
+from prices.service import unsubscribe
+from sms.keywords import Inbound, keyword
+
+MSG_PRICE_REPLY = N_("Gold price %(price)s Weigh on your own scale, sell to licensed dealers.")
+MSG_WHICH_MARKET = N_("Send PRICE and a market: %(markets)s")
+MSG_UNKNOWN_MARKET = N_("No market %(name)s. Send PRICE and a market: %(markets)s")
+MSG_NO_PRICES = N_("No gold prices have been published yet. Please try again later.")
+MSG_ALERTS_STOPPED = N_("Gold price alerts stopped. Other SMS continue (send STOP to end all).")
+MSG_NO_ALERTS = N_("You had no gold price alerts. Dial *384*12# and choose 3 to start them.")
+STOP_WORDS = {"STOP", "ACHA"}
+
+
+def fit_list(template_text_for, names):
+    """The longest prefix of `names` whose reply still fits one SMS (ending with '...')."""
+    for n in range(len(names), 0, -1):
+        listed = ", ".join(names[:n]) + ("..." if n < len(names) else "")
+        text = template_text_for(listed)
+        if gsm7.fits_one_sms(text):
+            return text
+    return template_text_for("")
+
+
+@keyword("PRICE", "BEI")
+def price_keyword(message: Inbound):
+    locale, markets = message.locale, board.markets()
+    if message.args.strip().upper() in STOP_WORDS:  # PRICE STOP / BEI ACHA: leave price alerts only
+        stopped = unsubscribe(message.phone)
+        return translate(locale, MSG_ALERTS_STOPPED if stopped else MSG_NO_ALERTS)
+    priced = [m["name"] for m in markets if m["prices"]]
+    if not priced:
+        return translate(locale, MSG_NO_PRICES)
+    name = " ".join(message.args.split())
+    if name:
+        market = board.find_market(name, markets)
+        if market is None:
+            # Echo what they typed, but only characters that keep the reply one GSM-7 SMS.
+            shown = "".join(ch for ch in name[:20] if gsm7.septets(ch) == 1)
+            return fit_list(lambda listed: translate(locale, MSG_UNKNOWN_MARKET, name=shown, markets=listed), priced)
+    else:
+        county = db.session.execute(db.select(Miner.county).filter_by(phone=message.phone)).scalar_one_or_none()
+        market = board.market_for_county(county, markets) if county else None
+        if market is None or not market["prices"]:
+            return fit_list(lambda listed: translate(locale, MSG_WHICH_MARKET, markets=listed), priced)
+    return reply_text(market, locale)
+
+
+def reply_text(market, locale):
+    return board.fit_one_sms(
+        lambda options: translate(locale, MSG_PRICE_REPLY, price=board.price_words(market, locale, **options)))

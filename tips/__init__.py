@@ -1,0 +1,1 @@
+"""Safety tips: the content catalogue, sending a tip (SMS, USSD), the weekly drip."""

@@ -1,0 +1,203 @@
+"""The tip catalogue: loading `content/tips.yaml`, officers' additions and retirements, and
+the in-memory snapshot USSD screens and SMS replies read from.
+
+`load_file` can be run again and again: tips and topics are upserted by id; a tip that
+left the file is retired only when asked (`retire_missing`), and a retired tip stays
+retired until someone restores it (an officer may have retired it on purpose).
+"""
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from core import gsm7
+from core.snapshot import Snapshot
+from models import Tip, TipTopic, db, utcnow
+
+CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
+LOCALES = ("sw", "en")
+FORMAT_VERSION = 1  # the file's `version:` (its layout, not its content: git versions that)
+TIP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
+
+
+class ContentError(ValueError):
+    """The content (file or an officer's tip) is not fit to send; `problems` says why."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def text_problems(text, label):
+    return [f"{label}: {p}" for p in gsm7.problems(text or "")]
+
+
+# --- loading the content file -------------------------------------------------------
+
+def read_file(path=CONTENT_FILE):
+    """The file's topics and tips, checked; raises ContentError listing every problem."""
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle) or {}
+    topics, tips, problems = raw.get("topics") or [], raw.get("tips") or [], []
+    if raw.get("version") != FORMAT_VERSION:
+        problems.append(f"format version {raw.get('version')!r}; this code reads version {FORMAT_VERSION}")
+    codes = [t.get("code") for t in topics]
+    if len(set(codes)) != len(codes):
+        problems.append("duplicate topic codes")
+    for topic in topics:
+        for locale in LOCALES:
+            if not topic.get(locale):
+                problems.append(f"topic {topic.get('code')}: no {locale} label")
+    seen = set()
+    for tip in tips:
+        tip_id = str(tip.get("id") or "")
+        if not TIP_ID.match(tip_id):
+            problems.append(f"tip {tip_id!r}: id must be lower-case letters, digits, - or _")
+        if tip_id in seen:
+            problems.append(f"tip {tip_id}: duplicate id")
+        seen.add(tip_id)
+        if tip.get("topic") not in codes:
+            problems.append(f"tip {tip_id}: unknown topic {tip.get('topic')!r}")
+        for locale in LOCALES:
+            problems += text_problems(tip.get(locale), f"tip {tip_id} ({locale})")
+    if problems:
+        raise ContentError(problems)
+    return topics, tips
+
+
+def load_file(path=CONTENT_FILE, retire_missing=False):
+    """Upsert the file's topics and tips; returns counts of what changed."""
+    topics, tips = read_file(path)
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "retired": 0, "still_retired": 0}
+    for position, data in enumerate(topics):
+        topic = db.session.get(TipTopic, data["code"]) or TipTopic(code=data["code"])
+        db.session.add(topic)
+        words = data.get("words") or {}
+        topic.position, topic.label_sw, topic.label_en = position, data["sw"], data["en"]
+        topic.words_en = " ".join(w.lower() for w in words.get("en", []))
+        topic.words_sw = " ".join(w.lower() for w in words.get("sw", []))
+        topic.retired_at = None
+    db.session.flush()
+    positions = {}
+    for data in tips:
+        position = positions[data["topic"]] = positions.get(data["topic"], -1) + 1
+        tip = db.session.get(Tip, data["id"])
+        sources = " ".join(str(s) for s in data.get("sources") or [])
+        new = (data["topic"], position, data["sw"], data["en"], sources)
+        if tip is None:
+            db.session.add(Tip(id=data["id"], topic_code=new[0], position=position, text_sw=new[2],
+                               text_en=new[3], sources=sources, origin="file"))
+            counts["added"] += 1
+            continue
+        if (tip.topic_code, tip.position, tip.text_sw, tip.text_en, tip.sources) == new:
+            counts["unchanged"] += 1
+        else:
+            tip.topic_code, tip.position, tip.text_sw, tip.text_en, tip.sources = new
+            counts["updated"] += 1
+        if tip.retired_at is not None:
+            counts["still_retired"] += 1
+    if retire_missing:
+        ids = {t["id"] for t in tips}
+        for tip in db.session.execute(db.select(Tip).filter_by(origin="file", retired_at=None)).scalars():
+            if tip.id not in ids:
+                tip.retired_at = utcnow()
+                counts["retired"] += 1
+    db.session.commit()
+    CATALOGUE.invalidate()
+    return counts
+
+
+# --- officers' changes ------------------------------------------------------------------
+
+def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None):
+    """An officer's new tip; raises ContentError when it could not be sent as one SMS."""
+    problems = text_problems(sw, "sw") + text_problems(en, "en")
+    if db.session.get(TipTopic, topic or "") is None:
+        problems.append(f"unknown topic {topic!r}")
+    if tip_id is not None and not TIP_ID.match(tip_id):
+        problems.append("id must be lower-case letters, digits, - or _ (2 to 60)")
+    if len(" ".join(sources)) > 200:
+        problems.append("sources: at most 200 characters in all")
+    if tip_id is not None and db.session.get(Tip, tip_id) is not None:
+        problems.append(f"a tip with id {tip_id} already exists")
+    if problems:
+        raise ContentError(problems)
+    if tip_id is None:
+        n = db.session.execute(db.select(db.func.count()).select_from(Tip).filter_by(topic_code=topic)).scalar_one()
+        tip_id = f"{topic}-{n + 1}"
+        while db.session.get(Tip, tip_id) is not None:
+            n += 1
+            tip_id = f"{topic}-{n + 1}"
+    last = db.session.execute(db.select(db.func.max(Tip.position)).filter_by(topic_code=topic)).scalar()
+    tip = Tip(id=tip_id, topic_code=topic, position=(last or 0) + 1, text_sw=sw.strip(), text_en=en.strip(),
+              sources=" ".join(sources), origin="officer", created_by=by)
+    db.session.add(tip)
+    db.session.commit()
+    CATALOGUE.invalidate()
+    return tip
+
+
+def set_retired(tip_id, retired):
+    """Retire (or restore) a tip; returns the tip, or None when there is none."""
+    tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        return None
+    tip.retired_at = (tip.retired_at or utcnow()) if retired else None
+    db.session.commit()
+    CATALOGUE.invalidate()
+    return tip
+
+
+# --- the snapshot screens and replies read -------------------------------------------
+
+@dataclass
+class Catalogue:
+    topics: list = field(default_factory=list)  # [{"code", "sw", "en", "words_en", "words_sw"}], in order
+    tips: dict = field(default_factory=dict)  # id -> {"topic", "sw", "en"}
+    by_topic: dict = field(default_factory=dict)  # topic code -> [tip ids] in order
+    order: list = field(default_factory=list)  # every active tip, interleaving the topics
+
+    def topic(self, code):
+        return next((t for t in self.topics if t["code"] == code), None)
+
+    def topic_for_word(self, word):
+        """The topic a word picks ("mercury", "zebaki"), or None."""
+        word = (word or "").strip().lower()
+        for topic in self.topics:
+            if word == topic["code"] or word in topic["words_en"] or word in topic["words_sw"]:
+                return topic
+        return None
+
+
+def _build():
+    topics = db.session.execute(
+        db.select(TipTopic).filter_by(retired_at=None).order_by(TipTopic.position, TipTopic.code)
+    ).scalars().all()
+    tips = db.session.execute(
+        db.select(Tip).filter_by(retired_at=None).order_by(Tip.topic_code, Tip.position, Tip.id)
+    ).scalars().all()
+    by_topic = {}
+    for tip in tips:
+        by_topic.setdefault(tip.topic_code, []).append(tip.id)
+    shown = [t for t in topics if by_topic.get(t.code)]
+    # The cycle order takes one tip from each topic in turn, so that a miner's weekly tips
+    # do not spend two months on shafts before the first word about mercury.
+    order, depth = [], max((len(v) for v in by_topic.values()), default=0)
+    for n in range(depth):
+        order += [by_topic[t.code][n] for t in shown if n < len(by_topic[t.code])]
+    return {
+        "topics": [{"code": t.code, "sw": t.label_sw, "en": t.label_en, "words_en": t.words_en.split(),
+                    "words_sw": t.words_sw.split()} for t in shown],
+        "tips": {t.id: {"topic": t.topic_code, "sw": t.text_sw, "en": t.text_en} for t in tips},
+        "by_topic": {t.code: by_topic[t.code] for t in shown},
+        "order": order,
+    }
+
+
+CATALOGUE = Snapshot("tips", _build)
+
+
+def catalogue():
+    """The active tips, from memory (see core/snapshot.py)."""
+    return Catalogue(**CATALOGUE.get())
