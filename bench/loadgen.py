@@ -15,6 +15,7 @@ Two ways to load:
 """
 import asyncio
 import itertools
+import random
 import resource
 import time
 import uuid
@@ -25,6 +26,10 @@ import aiohttp
 from bench.journeys import weighted
 
 REQUEST_TIMEOUT = 10  # AT gives up on a hop after 10 s
+
+# Phone numbers never repeat within one bench process (a number seen before would be a
+# registered caller or be offered "continue where you stopped"), nor likely across runs.
+_PHONES = itertools.count(random.randrange(0, 50_000_000))
 
 
 @dataclass
@@ -70,7 +75,6 @@ async def run_load(base_url, *, sessions=200, duration=10.0, warmup=2.0, max_hop
     stats = Stats()
     walks = weighted()
     run_id = uuid.uuid4().hex[:8]
-    phone_counter = itertools.count(1)
     hop_counter = itertools.count(1)
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -104,7 +108,7 @@ async def run_load(base_url, *, sessions=200, duration=10.0, warmup=2.0, max_hop
         for walk_number in itertools.count():
             walk = walks[(index + walk_number) % len(walks)]
             # A valid Kenyan mobile number per walk, so each first hop looks up a new caller.
-            phone = f"+2547{next(phone_counter) % 100_000_000:08d}"
+            phone = f"+2547{next(_PHONES) % 100_000_000:08d}"
             sid = f"ATUid_bench_{run_id}_{index}_{walk_number}"
             typed = []
             steps = ("",) + walk.inputs
