@@ -4,10 +4,13 @@ A record is JSON: the flow `Session` plus what the transport needs (the previous
 `text`, the screen we answered, whether it ended). Keys include the phone number as well as
 the sessionId, so a sessionId reused by another phone can never reach someone else's session.
 
-A hop costs two round trips to Redis, whatever it does (the hot path): `open` takes the
-session's lock and reads everything the hop may need (the record, whether the session was
-seen before, the caller's resume snapshot) in one pipeline; `Hop.close` writes the record,
-the "seen" mark and the resume snapshot and releases the lock in another.
+A hop costs two Redis commands, whatever it does (the hot path; each command through
+redis-py costs more client CPU than the work Redis does for it): `open` runs a small Lua
+script that takes the session's lock and reads everything the hop may need (the record,
+whether the session was seen before, the caller's resume snapshot); `Hop.close` runs
+another that writes the record, the "seen" mark and the resume snapshot and releases the
+lock. Scripts run atomically; redis-py sends them by SHA and reloads them after a restart.
+(Not for Redis Cluster: a hop touches per-session and per-phone keys.)
 """
 import json
 import logging
@@ -27,8 +30,31 @@ LOCK_TIMEOUT_MS = 10_000  # a hop never takes this long (AT gives up after 10 s 
 LOCK_WAIT = 5.0  # a concurrent hop of the same session (an AT retry) waits this long at most
 LOCK_RETRY = 0.01
 
-# Release the lock only if we still own it (it may have expired and been taken by another hop).
-RELEASE_LOCK = """
+# KEYS: lock, session, seen, resume. ARGV: lock token, lock ms.
+# Returns 0 when another hop holds the lock, else {record or '', seen 0/1, resume or ''}.
+OPEN_HOP = """
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return 0
+end
+return {redis.call('get', KEYS[2]) or '', redis.call('exists', KEYS[3]), redis.call('get', KEYS[4]) or ''}
+"""
+
+# KEYS: lock, session, seen, resume. ARGV: lock token, record ('' for none), session ttl,
+# first hop '1'/'0', seen ttl, resume 'keep'/'clear'/'set', resume snapshot, resume ttl.
+# Releases the lock only if this hop still owns it (it may have expired and been taken by
+# another hop); returns 1 when it did.
+CLOSE_HOP = """
+if ARGV[2] ~= '' then
+    redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3])
+    if ARGV[4] == '1' then
+        redis.call('set', KEYS[3], 1, 'EX', ARGV[5])
+    end
+end
+if ARGV[6] == 'clear' then
+    redis.call('del', KEYS[4])
+elseif ARGV[6] == 'set' then
+    redis.call('set', KEYS[4], ARGV[7], 'EX', ARGV[8])
+end
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
@@ -65,19 +91,17 @@ class Hop:
             log.warning("could not release the USSD session lock after an error")
 
     def close(self, record=None, *, first_hop=False, resume=KEEP):
-        """Store `record` (when given) and the resume decision, and release the lock: one trip."""
-        store, keys = self.store, self.store.keys(self.sid, self.phone)
-        pipe = store.redis.pipeline(transaction=False)
-        if record is not None:
-            pipe.set(keys["session"], _dumps(record), ex=store.ttl)
-            if first_hop:
-                pipe.set(keys["seen"], 1, ex=max(store.ttl * 10, store.resume_ttl))
-        if resume == CLEAR:
-            pipe.delete(keys["resume"])
-        elif resume != KEEP:
-            pipe.set(keys["resume"], _dumps(resume), ex=store.resume_ttl)
-        pipe.eval(RELEASE_LOCK, 1, keys["lock"], self.token)
-        released = pipe.execute()[-1]
+        """Store `record` (when given) and the resume decision, and release the lock: one command."""
+        store = self.store
+        if resume in (KEEP, CLEAR):
+            resume_mode, resume_json = resume, ""
+        else:
+            resume_mode, resume_json = "set", _dumps(resume)
+        released = store.close_script(
+            keys=store.keys(self.sid, self.phone),
+            args=[self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
+                  max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl],
+        )
         self.closed = True
         if not released:
             log.warning("USSD session lock had expired before the hop finished")
@@ -86,29 +110,26 @@ class Hop:
 class SessionStore:
     def __init__(self, redis, ttl, resume_ttl):
         self.redis, self.ttl, self.resume_ttl = redis, ttl, resume_ttl
+        self.open_script = redis.register_script(OPEN_HOP)
+        self.close_script = redis.register_script(CLOSE_HOP)
 
     @staticmethod
     def keys(sid, phone):
-        return {
-            "session": SESSION_KEY.format(sid=sid, phone=phone), "seen": SEEN_KEY.format(sid=sid, phone=phone),
-            "resume": RESUME_KEY.format(phone=phone), "lock": LOCK_KEY.format(sid=sid, phone=phone),
-        }
+        """lock, session, seen, resume: the order both scripts take them in."""
+        return [LOCK_KEY.format(sid=sid, phone=phone), SESSION_KEY.format(sid=sid, phone=phone),
+                SEEN_KEY.format(sid=sid, phone=phone), RESUME_KEY.format(phone=phone)]
 
     def open(self, sid, phone):
-        """Lock the session (waiting for a concurrent hop of it) and read it: one trip.
+        """Lock the session (waiting for a concurrent hop of it) and read it: one command.
 
         Raises redis LockError when another hop holds the lock for longer than LOCK_WAIT.
         """
         keys, token = self.keys(sid, phone), os.urandom(16).hex()
         deadline = time.monotonic() + LOCK_WAIT
         while True:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.set(keys["lock"], token, nx=True, px=LOCK_TIMEOUT_MS)
-            pipe.get(keys["session"])
-            pipe.exists(keys["seen"])
-            pipe.get(keys["resume"])
-            acquired, raw, seen, resume = pipe.execute()
-            if acquired:  # read after taking the lock, in the same pipeline: consistent
+            opened = self.open_script(keys=keys, args=[token, LOCK_TIMEOUT_MS])
+            if opened:  # read under the lock, atomically: consistent
+                raw, seen, resume = opened
                 return Hop(self, sid, phone, token, json.loads(raw) if raw else None, bool(seen),
                            json.loads(resume) if resume else None)
             if time.monotonic() >= deadline:
