@@ -40,7 +40,7 @@ def gunicorn_gthread(target, port, workers):
 def granian_wsgi(target, port, workers):
     name, factory = TARGETS[target][1]
     return [os.path.join(BIN, "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--respawn-failed-workers", "--no-access-log",
+            "--workers", str(workers), "--respawn-failed-workers", "--access-log",
             "--log-level", "warning", *(["--factory"] if factory else []), name]
 
 
