@@ -23,6 +23,9 @@ TARGETS = {
 }
 
 GTHREAD_THREADS = 4
+# granian's WSGI default is (backlog / workers) / 2 = 256 Python threads per worker: far more
+# than the GIL can use, and more than a Redis connection pool should hold. The Procfile's value.
+GRANIAN_BLOCKING_THREADS = 8
 
 
 def gunicorn_sync(target, port, workers):
@@ -40,7 +43,8 @@ def gunicorn_gthread(target, port, workers):
 def granian_wsgi(target, port, workers):
     name, factory = TARGETS[target][1]
     return [os.path.join(BIN, "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--respawn-failed-workers", "--access-log",
+            "--workers", str(workers), "--blocking-threads", str(GRANIAN_BLOCKING_THREADS), "--backlog", "2048",
+            "--respawn-failed-workers", "--access-log",
             "--log-level", "warning", *(["--factory"] if factory else []), name]
 
 
