@@ -18,13 +18,15 @@ law: 200 callers / N hops per second), so the target is judged on the paced run.
 """
 import asyncio
 import os
+import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from bench import loadgen, procstat
-from bench.servers import BIN, ROOT, SERVERS, Server
+from bench.journeys import WALKS
+from bench.servers import BIN, ROOT, Server
 
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 50.0
@@ -144,12 +146,18 @@ def run(context):
         from core import redis as redis_setup
 
         redis_setup.stop_embedded(Path(workdir) / "redis")
+    failed = any(e[run]["errors"] or e[run]["wrong_screens"] for e in results.values()
+                 for run in ("ceiling", "app", "app_paced", "app_paced_headroom"))
+    if failed:
+        log(f"[ussd_hop] errors seen: server logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return {
         "workers": workers,
         "sessions": context["sessions"],
         "redis": "BENCH_REDIS_URL" if os.environ.get("BENCH_REDIS_URL") else "embedded redis-server (unix socket)",
         "database": "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite file",
-        "journeys": [w.name for w in __import__("bench.journeys", fromlist=["WALKS"]).WALKS],
+        "journeys": [w.name for w in WALKS],
         "target": {"ratio_vs_ceiling": TARGET_RATIO, "p99_ms": TARGET_P99_MS},
         "servers": results,
         "chosen_server": chosen,
