@@ -46,11 +46,30 @@ def _redis(workdir):
 
 
 def _database(workdir, env):
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(workdir) / 'bench.db'}"
-    env = {**env, "DATABASE_URL": url}
-    subprocess.run([os.path.join(BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-    return url
+    """(url, cleanup): a fresh SQLite file, or a private schema in BENCH_DATABASE_URL's PostgreSQL
+    (created here, dropped at the end, so a shared database is left as it was)."""
+    url, cleanup = os.environ.get("BENCH_DATABASE_URL"), None
+    if not url:
+        url = f"sqlite:///{Path(workdir) / 'bench.db'}"
+    elif url.startswith(("postgres://", "postgresql")):
+        from sqlalchemy import create_engine, text
+
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        schema = "bench_" + os.urandom(6).hex()
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+        def cleanup():
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    subprocess.run([os.path.join(BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT,
+                   env={**env, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=120)
+    return url, cleanup
 
 
 def _failure_markers():
@@ -108,7 +127,7 @@ def run(context):
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     base_env.pop("WEB_CONCURRENCY", None)
-    base_env["DATABASE_URL"] = _database(workdir, base_env)
+    base_env["DATABASE_URL"], drop_database = _database(workdir, base_env)
     markers = _failure_markers()
     load = {"sessions": context["sessions"], "duration": context["duration"], "warmup": context["warmup"],
             "max_hops": context["max_hops"]}
@@ -146,6 +165,8 @@ def run(context):
         from core import redis as redis_setup
 
         redis_setup.stop_embedded(Path(workdir) / "redis")
+    if drop_database:
+        drop_database()
     failed = any(e[run]["errors"] or e[run]["wrong_screens"] for e in results.values()
                  for run in ("ceiling", "app", "app_paced", "app_paced_headroom"))
     if failed:
@@ -156,7 +177,7 @@ def run(context):
         "workers": workers,
         "sessions": context["sessions"],
         "redis": "BENCH_REDIS_URL" if os.environ.get("BENCH_REDIS_URL") else "embedded redis-server (unix socket)",
-        "database": "BENCH_DATABASE_URL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite file",
+        "database": "PostgreSQL (BENCH_DATABASE_URL, private schema)" if drop_database else "SQLite file",
         "journeys": [w.name for w in WALKS],
         "target": {"ratio_vs_ceiling": TARGET_RATIO, "p99_ms": TARGET_P99_MS},
         "servers": results,
