@@ -37,6 +37,7 @@ def requires(action):
             g.officer = officer
             return view(*args, **kwargs)
 
+        wrapper.required_action = action  # read by the table-driven access test (tests/test_security.py)
         return wrapper
 
     return decorate

@@ -4,6 +4,7 @@ Phone numbers are personal data (Kenya Data Protection Act 2019): `mask` them in
 for officers whose role does not allow the full number.
 """
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -21,7 +22,15 @@ def normalise(raw, region=DEFAULT_REGION):
     """
     if raw is None:
         raise InvalidPhone("no phone number")
-    text = str(raw).strip()
+    return _normalise(str(raw), region)
+
+
+# Every hop of a USSD session carries the same phoneNumber, and parsing it costs more than
+# anything else in reading the callback: remember recent answers (invalid ones raise and
+# are not cached).
+@lru_cache(maxsize=8192)
+def _normalise(raw, region):
+    text = raw.strip()
     if not text or len(text) > 32:
         raise InvalidPhone("phone number missing or too long")
     if text.isdigit() and text.startswith("254") and len(text) == 12:

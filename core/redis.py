@@ -101,5 +101,11 @@ def resolve_url(config):
     return url
 
 
-def connect(url):
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+def connect(url, max_connections=64):
+    """A client whose pool makes a thread wait (up to 5 s) for a free connection rather than
+    fail: a web worker may run more threads than it should hold connections."""
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=5,
+        socket_timeout=5, socket_connect_timeout=2, health_check_interval=30,
+    )
+    return redis.Redis(connection_pool=pool)

@@ -13,6 +13,7 @@ input and returns a `Reply`: the screen, whether it ends the session, and `effec
 """
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from core.i18n import N_, translator
@@ -234,6 +235,16 @@ def _wrap(text, width):
 
 
 def paginate(text, option_lines, nav_line, more_line, budget=SCREEN_BUDGET):
+    """Pack a screen's text and options into pages of at most `budget` characters (a list).
+
+    A pure function of its arguments, and every hop renders the screens it compares with
+    again (98 checks the page count, the reply renders): the pages are remembered.
+    """
+    return list(_paginate(text, tuple(option_lines), nav_line, more_line, budget))
+
+
+@lru_cache(maxsize=4096)
+def _paginate(text, option_lines, nav_line, more_line, budget):
     """Pack a screen's text and options into pages of at most `budget` characters.
 
     Every page but the last ends with `more_line` (98 More); every page ends with
@@ -255,7 +266,7 @@ def paginate(text, option_lines, nav_line, more_line, budget=SCREEN_BUDGET):
     while True:
         if size(rest + last_footer) <= budget:
             pages.append(rest + last_footer)
-            return ["\n".join(p) for p in pages]
+            return tuple("\n".join(p) for p in pages)
         page = []
         while rest and size(page + [rest[0]] + more_footer) <= budget:
             if keep_options_together and n_text == 0:

@@ -1,7 +1,9 @@
+import sqlite3
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints so that Alembic migrations are the same on SQLite and PostgreSQL.
@@ -35,3 +37,15 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_wal(dbapi_connection, connection_record):
+    """SQLite (the default database) in WAL mode: readers (a USSD first hop looking up its
+    caller) no longer wait behind a writer (another process committing a registration), and
+    a commit is one fsync of the log instead of several. Durability is unchanged
+    (synchronous stays FULL). PostgreSQL is untouched."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

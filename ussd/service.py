@@ -10,7 +10,7 @@ from typing import Callable
 from core.i18n import N_, translate
 from flows.engine import MSG_FAILED, Flow, Reply, Session
 from flows.main_menu import RESUME
-from ussd.store import SessionStore
+from ussd.store import CLEAR, KEEP, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -43,28 +43,29 @@ class HopService:
 
     def handle(self, sid, phone, text):
         """The wire answer ('CON ...'/'END ...') for one hop."""
-        with self.store.lock(sid, phone):
-            record = self.store.load(sid, phone)
+        with self.store.open(sid, phone) as hop:
+            record = hop.record
             if record is not None and text == record["last_text"]:
                 return record["last_screen"]  # a repeated hop: same screen, nothing done twice
             if record is None:
-                if text and self.store.was_seen(sid, phone):
+                if text and hop.seen:
                     return self._expired(phone)
-                session, reply = self._first_hop(phone, text)
+                session, reply = self._first_hop(phone, text, hop.resume)
             else:
                 session = Session.from_dict(record["session"])
                 if record.get("ended"):
                     return record["last_screen"]
                 reply = self.flow.advance(session, new_input(record["last_text"], text))
             reply, carried_out = self._carry_out(session, reply)
-            self.store.save(sid, phone, {
-                "session": session.to_dict(), "last_text": text, "last_screen": reply.wire, "ended": reply.end,
-            }, first_hop=record is None)
-            if carried_out:  # when storing failed, the snapshot stays so the caller can resume
-                self._keep_for_resume(session, reply)
+            hop.close(
+                {"session": session.to_dict(), "last_text": text, "last_screen": reply.wire, "ended": reply.end},
+                first_hop=record is None,
+                # when storing failed, the snapshot stays so the caller can resume
+                resume=self._resume_update(session, reply) if carried_out else KEEP,
+            )
             return reply.wire
 
-    def _first_hop(self, phone, text):
+    def _first_hop(self, phone, text, resume_snapshot):
         try:
             caller = self.load_caller(phone)
         except Exception as exc:
@@ -84,9 +85,8 @@ class HopService:
                     break
             reply.effects = effects
             return session, reply
-        snapshot = self.store.resume_get(phone)
-        if snapshot:
-            session.data["resume"] = snapshot
+        if resume_snapshot:
+            session.data["resume"] = resume_snapshot
             return session, self.flow.jump(session, RESUME)
         return session, self.flow.start(session)
 
@@ -100,16 +100,14 @@ class HopService:
             return Reply(session.t(MSG_FAILED), end=True), False
         return reply, True
 
-    def _keep_for_resume(self, session, reply):
+    def _resume_update(self, session, reply):
+        """What to do with the caller's resume snapshot after this hop (KEEP, CLEAR or a new one)."""
         if session.state == RESUME:
-            return  # still deciding whether to resume: keep the snapshot
+            return KEEP  # still deciding whether to resume: keep the snapshot
         if not reply.end and self.flow.state(session).resumable:
-            self.store.resume_put(session.phone, {
-                "state": session.state, "stack": session.stack,
-                "data": {k: v for k, v in session.data.items() if k != "resume"},
-            })
-        else:
-            self.store.resume_clear(session.phone)
+            return {"state": session.state, "stack": session.stack,
+                    "data": {k: v for k, v in session.data.items() if k != "resume"}}
+        return CLEAR
 
     def _expired(self, phone):
         caller_locale = self.load_caller(phone).get("locale") or self.default_locale

@@ -3,43 +3,145 @@
 A record is JSON: the flow `Session` plus what the transport needs (the previous hop's
 `text`, the screen we answered, whether it ended). Keys include the phone number as well as
 the sessionId, so a sessionId reused by another phone can never reach someone else's session.
+
+A hop costs two Redis commands, whatever it does (the hot path; each command through
+redis-py costs more client CPU than the work Redis does for it): `open` runs a small Lua
+script that takes the session's lock and reads everything the hop may need (the record,
+whether the session was seen before, the caller's resume snapshot); `Hop.close` runs
+another that writes the record, the "seen" mark and the resume snapshot and releases the
+lock. Scripts run atomically; redis-py sends them by SHA and reloads them after a restart.
+(Not for Redis Cluster: a hop touches per-session and per-phone keys.)
 """
 import json
+import logging
+import os
+import time
+
+from redis.exceptions import LockError
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "ussd:s:{sid}:{phone}"
 SEEN_KEY = "ussd:seen:{sid}:{phone}"  # outlives the session: tells "expired" from "direct dial"
 RESUME_KEY = "ussd:resume:{phone}"
 LOCK_KEY = "ussd:lock:{sid}:{phone}"
 
+LOCK_TIMEOUT_MS = 10_000  # a hop never takes this long (AT gives up after 10 s anyway)
+LOCK_WAIT = 5.0  # a concurrent hop of the same session (an AT retry) waits this long at most
+LOCK_RETRY = 0.01
+
+# KEYS: lock, session, seen, resume. ARGV: lock token, lock ms.
+# Returns 0 when another hop holds the lock, else {record or '', seen 0/1, resume or ''}.
+OPEN_HOP = """
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return 0
+end
+return {redis.call('get', KEYS[2]) or '', redis.call('exists', KEYS[3]), redis.call('get', KEYS[4]) or ''}
+"""
+
+# KEYS: lock, session, seen, resume. ARGV: lock token, record ('' for none), session ttl,
+# first hop '1'/'0', seen ttl, resume 'keep'/'clear'/'set', resume snapshot, resume ttl.
+# Releases the lock only if this hop still owns it (it may have expired and been taken by
+# another hop); returns 1 when it did.
+CLOSE_HOP = """
+if ARGV[2] ~= '' then
+    redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3])
+    if ARGV[4] == '1' then
+        redis.call('set', KEYS[3], 1, 'EX', ARGV[5])
+    end
+end
+if ARGV[6] == 'clear' then
+    redis.call('del', KEYS[4])
+elseif ARGV[6] == 'set' then
+    redis.call('set', KEYS[4], ARGV[7], 'EX', ARGV[8])
+end
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+KEEP, CLEAR = "keep", "clear"  # what `close` does with the resume snapshot (or a dict to store)
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"))
+
+
+class Hop:
+    """One locked hop of a session: what was read when it opened, and the way to close it."""
+
+    def __init__(self, store, sid, phone, token, record, seen, resume):
+        self.store, self.sid, self.phone, self.token = store, sid, phone, token
+        self.record, self.seen, self.resume = record, seen, resume
+        self.closed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.closed:
+            return
+        try:
+            self.close()
+        except Exception:
+            if exc_type is None:
+                raise
+            # Already failing (Redis down?): the lock expires on its own; keep the first error.
+            log.warning("could not release the USSD session lock after an error")
+
+    def close(self, record=None, *, first_hop=False, resume=KEEP):
+        """Store `record` (when given) and the resume decision, and release the lock: one command."""
+        store = self.store
+        if resume in (KEEP, CLEAR):
+            resume_mode, resume_json = resume, ""
+        else:
+            resume_mode, resume_json = "set", _dumps(resume)
+        released = store.close_script(
+            keys=store.keys(self.sid, self.phone),
+            args=[self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
+                  max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl],
+        )
+        self.closed = True
+        if not released:
+            log.warning("USSD session lock had expired before the hop finished")
+
 
 class SessionStore:
     def __init__(self, redis, ttl, resume_ttl):
         self.redis, self.ttl, self.resume_ttl = redis, ttl, resume_ttl
+        self.open_script = redis.register_script(OPEN_HOP)
+        self.close_script = redis.register_script(CLOSE_HOP)
+
+    @staticmethod
+    def keys(sid, phone):
+        """lock, session, seen, resume: the order both scripts take them in."""
+        return [LOCK_KEY.format(sid=sid, phone=phone), SESSION_KEY.format(sid=sid, phone=phone),
+                SEEN_KEY.format(sid=sid, phone=phone), RESUME_KEY.format(phone=phone)]
+
+    def open(self, sid, phone):
+        """Lock the session (waiting for a concurrent hop of it) and read it: one command.
+
+        Raises redis LockError when another hop holds the lock for longer than LOCK_WAIT.
+        """
+        keys, token = self.keys(sid, phone), os.urandom(16).hex()
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            opened = self.open_script(keys=keys, args=[token, LOCK_TIMEOUT_MS])
+            if opened:  # read under the lock, atomically: consistent
+                raw, seen, resume = opened
+                return Hop(self, sid, phone, token, json.loads(raw) if raw else None, bool(seen),
+                           json.loads(resume) if resume else None)
+            if time.monotonic() >= deadline:
+                raise LockError("another hop of this USSD session is still running")
+            time.sleep(LOCK_RETRY)
 
     def load(self, sid, phone):
+        """The record of a session, without locking (tools and tests)."""
         raw = self.redis.get(SESSION_KEY.format(sid=sid, phone=phone))
         return json.loads(raw) if raw else None
 
-    def save(self, sid, phone, record, first_hop=False):
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.set(SESSION_KEY.format(sid=sid, phone=phone), json.dumps(record, separators=(",", ":")), ex=self.ttl)
-        if first_hop:
-            pipe.set(SEEN_KEY.format(sid=sid, phone=phone), 1, ex=max(self.ttl * 10, self.resume_ttl))
-        pipe.execute()
-
-    def was_seen(self, sid, phone):
-        return bool(self.redis.exists(SEEN_KEY.format(sid=sid, phone=phone)))
-
-    def lock(self, sid, phone):
-        return self.redis.lock(LOCK_KEY.format(sid=sid, phone=phone), timeout=10, blocking_timeout=5)
-
     def resume_get(self, phone):
+        """The caller's resume snapshot, without locking (tools and tests)."""
         raw = self.redis.get(RESUME_KEY.format(phone=phone))
         return json.loads(raw) if raw else None
-
-    def resume_put(self, phone, snapshot):
-        self.redis.set(RESUME_KEY.format(phone=phone), json.dumps(snapshot, separators=(",", ":")),
-                       ex=self.resume_ttl)
-
-    def resume_clear(self, phone):
-        self.redis.delete(RESUME_KEY.format(phone=phone))

@@ -1,0 +1,34 @@
+"""Scripted USSD walks the load generator repeats, as a list: a capability that adds a
+journey (an incident report, tips, prices) adds its walk here and every benchmark run
+exercises it from then on.
+
+A walk is what a caller types after dialling, hop by hop; the first hop (the dial) sends
+`text=""`. `ends` says the last screen must be an END; every screen before it must be CON.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Walk:
+    name: str
+    inputs: tuple  # what is typed on each hop after the dial
+    weight: int = 1  # how often it is chosen relative to the others
+    ends: bool = True
+
+
+WALKS = [
+    # Registration end to end (9 hops; the last one stores the miner): name with '*',
+    # a county from the paged list, a site with '*'.
+    Walk("registration", ("4", "Amina *Wanjiru", "2", "Rosterman*Shaft 3", "2", "1", "1", "1"), weight=3),
+    # Registration with paging and back: 98 more counties, 0 back, a county from page 2.
+    Walk("registration_paged", ("4", "Otieno Ochieng", "98", "0", "98", "10", "Macalder", "1", "2", "2", "1"),
+         weight=1),
+    # Language choice (menu 5): stores a preference for a caller who is not registered.
+    Walk("language", ("5", "2"), weight=1),
+    # The incidents capability adds its walk here, e.g. Walk("incident", ("1", ...), weight=3).
+]
+
+
+def weighted(walks=WALKS):
+    """The walks repeated by weight: cycling through this gives the mix."""
+    return [w for w in walks for _ in range(w.weight)]
