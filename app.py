@@ -46,6 +46,10 @@ def create_app(overrides=None):
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
 
+    import dashboard
+
+    dashboard.init_app(app)  # officers' pages at /dashboard, the phone simulator at /simulator
+
     from cli import register_commands
 
     register_commands(app)
