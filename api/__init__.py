@@ -9,3 +9,5 @@ from api.errors import install_error_handlers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 install_error_handlers(bp)
+
+from api import miners, openapi  # noqa: E402,F401  (routes register on import)

@@ -21,6 +21,7 @@ def select_miners(officer, *, text=None, county=None, site=None):
     (but case-insensitive); `site` matches anywhere in the site.
     """
     query = db.select(Miner)
+    text, county, site = _clean(text), _clean(county), _clean(site)
     county = scoped_county(officer, county)
     if county:
         query = query.where(func.lower(Miner.county) == county.casefold())
@@ -31,6 +32,11 @@ def select_miners(officer, *, text=None, county=None, site=None):
     if site and site.strip():
         query = query.where(func.lower(Miner.site).like(f"%{_escape_like(site.strip().casefold())}%", escape="\\"))
     return query.order_by(Miner.created_at.desc(), Miner.id.desc())
+
+
+def _clean(value, limit=80):
+    # PostgreSQL refuses NUL characters in text; nobody types them on purpose.
+    return value.replace("\x00", "")[:limit] if value else value
 
 
 def _escape_like(text):
