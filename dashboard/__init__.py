@@ -21,5 +21,6 @@ def init_app(app):
 
     auth.init_app(app)
     app.register_blueprint(bp)
+    auth.limit_sign_in(app)
     app.register_blueprint(simulator.bp)
     queues.init_app(app)

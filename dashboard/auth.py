@@ -193,22 +193,6 @@ def init_app(app):
     csrf.init_app(app)
     app.extensions["babel"].locale_selector = select_locale
 
-    limiter = Limiter(
-        key_func=get_remote_address,
-        app=app,
-        storage_uri="redis://",
-        # The app's own Redis (machine, or embedded on a unix socket): share its pool.
-        storage_options={"connection_pool": app.extensions["redis"].connection_pool},
-        key_prefix="madini-limits",
-        strategy="moving-window",
-        headers_enabled=False,
-    )
-    app.extensions["dashboard_limiter"] = limiter
-    login_limit = app.config["LOGIN_RATE_LIMIT"]
-    view = app.view_functions.get("dashboard.login", login)
-    limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed)(view)
-    limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed, key_func=_username_key)(view)
-
     @app.context_processor
     def _dashboard_globals():
         from dashboard import nav
@@ -226,6 +210,27 @@ def init_app(app):
             "get_locale": get_locale,
             "format_datetime": format_datetime,
         }
+
+
+def limit_sign_in(app):
+    """Flask-Limiter on the app's Redis: LOGIN_RATE_LIMIT failed sign-ins per address and per
+    username (call after the blueprint is registered: it wraps the registered view)."""
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri="redis://",
+        # The app's own Redis (machine, or embedded on a unix socket): share its pool.
+        storage_options={"connection_pool": app.extensions["redis"].connection_pool},
+        key_prefix="madini-limits",
+        strategy="moving-window",
+        headers_enabled=False,
+    )
+    app.extensions["dashboard_limiter"] = limiter
+    login_limit = app.config["LOGIN_RATE_LIMIT"]
+    view = app.view_functions["dashboard.login"]
+    view = limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed)(view)
+    view = limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed, key_func=_username_key)(view)
+    app.view_functions["dashboard.login"] = view
 
 
 def protect_unsafe_requests(blueprint):

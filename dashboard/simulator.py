@@ -75,13 +75,21 @@ def parse_dial(code, service_code):
     return None
 
 
+def _call_app(path, data):
+    """POST to this app's own callback, through its whole request stack, in a fresh context
+    (its own database session and `g`, as if the gateway had sent it)."""
+    app = current_app._get_current_object()
+    with app.app_context():
+        return app.test_client().post(path, query_string=_callback_query(), data=data,
+                                      environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+
 def dial_ussd(phone, session_id, text):
     """One hop through the app's own POST /ussd, exactly as Africa's Talking sends it."""
-    response = current_app.test_client().post(
-        "/ussd", query_string=_callback_query(),
-        data={"sessionId": session_id, "phoneNumber": phone, "serviceCode": current_app.config["USSD_SERVICE_CODE"],
-              "networkCode": SIMULATED_NETWORK, "text": text},
-        environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    response = _call_app(
+        "/ussd",
+        {"sessionId": session_id, "phoneNumber": phone, "serviceCode": current_app.config["USSD_SERVICE_CODE"],
+         "networkCode": SIMULATED_NETWORK, "text": text})
     body = response.get_data(as_text=True)
     if response.status_code != 200:
         return None, _("The USSD service answered %(status)s.", status=response.status_code)
@@ -179,12 +187,11 @@ def sms():
     elif error is None and not message:
         error = _("Write a message first.")
     elif error is None:
-        response = current_app.test_client().post(
-            "/sms/inbound", query_string=_callback_query(),
-            data={"from": phone, "to": current_app.config["AT_SHORTCODE"], "text": message,
-                  "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-                  "id": "SIM_" + uuid.uuid4().hex, "linkId": "", "networkCode": SIMULATED_NETWORK},
-            environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        response = _call_app(
+            "/sms/inbound",
+            {"from": phone, "to": current_app.config["AT_SHORTCODE"], "text": message,
+             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+             "id": "SIM_" + uuid.uuid4().hex, "linkId": "", "networkCode": SIMULATED_NETWORK})
         if response.status_code == 200:
             notice = _("Sent. The reply appears in the inbox below when the gateway delivers it.")
         else:
