@@ -83,7 +83,7 @@ def test_sign_in_never_redirects_to_another_site(client, people):
 def test_wrong_password_is_refused_and_audited(client, people):
     response = sign_in(client, "ada", "wrong password")
     assert response.status_code == 401
-    assert "Wrong username or password" in response.get_data(as_text=True)
+    assert "Jina la mtumiaji au nenosiri si sahihi" in response.get_data(as_text=True)  # default language: sw
     assert client.get("/dashboard/").status_code == 302
     sign_in(client, "nobody", "whatever")
     failures = db.session.execute(db.select(AuditEntry).filter_by(action="sign_in_failed")).scalars().all()
@@ -118,7 +118,7 @@ def test_sign_in_is_rate_limited(app, people):
     # Even the right password waits now: the limit is on attempts, not on guesses that fail.
     response = sign_in(client, "ada")
     assert response.status_code == 429
-    assert "Too many sign-in attempts" in response.get_data(as_text=True)
+    assert "Majaribio mengi mno ya kuingia" in response.get_data(as_text=True)
     assert client.get("/dashboard/login").status_code == 200  # the page itself still opens
 
 
