@@ -40,7 +40,8 @@
     data.append("session_id", state.sessionId);
     data.append("text", state.text);
     callButton.disabled = true;
-    return fetch(form.action, {
+    // form.action would be the button named "action", not the attribute.
+    return fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": csrf }
     }).then(function (response) {
