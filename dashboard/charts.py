@@ -30,17 +30,25 @@ def nice_ceiling(value):
     return 10 * magnitude
 
 
-def bar_chart(labels, series, *, title, width=640, height=240, label_every=None):
+def axis_scale(top_value, *, whole_numbers=True, ticks=4):
+    """(axis maximum, tick step) with round steps (1, 2, 5 x 10^n) and about `ticks` ticks."""
+    step = nice_ceiling(top_value / ticks) if top_value > 0 else 1
+    if whole_numbers:
+        step = max(1, int(step))
+    return (ceil(top_value / step) * step if top_value > 0 else step), step
+
+
+def bar_chart(labels, series, *, title, width=400, height=210, label_every=None, whole_numbers=True):
     """An SVG bar chart as Markup. `series`: a list of Series (stacked in order) or of numbers."""
     if series and not isinstance(series[0], Series):
         series = [Series(str(title), list(series))]
     count = len(labels)
     if any(len(s.values) != count for s in series):
         raise ValueError("every series needs one value per label")
-    left, right, top, bottom = 36, 8, 12, 34
+    left, right, top, bottom = 34, 6, 16, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] for s in series) for i in range(count)]
-    axis_max = nice_ceiling(max(totals, default=0))
+    axis_max, step = axis_scale(max(totals, default=0), whole_numbers=whole_numbers)
     slot = plot_w / max(count, 1)
     bar_w = max(2.0, slot * 0.7)
     label_every = label_every or max(1, ceil(count / 8))
@@ -53,8 +61,8 @@ def bar_chart(labels, series, *, title, width=640, height=240, label_every=None)
         f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
         f"<title>{escape(title)}</title>",
     ]
-    for tick in range(5):  # gridlines at 0, 1/4 ... of the axis
-        value = axis_max * tick / 4
+    for tick in range(int(round(axis_max / step)) + 1):  # a gridline at every step
+        value = step * tick
         ty = y(value)
         shown = f"{value:g}" if value == int(value) else f"{value:.1f}"
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{ty:.1f}" y2="{ty:.1f}"/>')
@@ -71,7 +79,7 @@ def bar_chart(labels, series, *, title, width=640, height=240, label_every=None)
                     f'width="{bar_w:.1f}" height="{max(0.0, y_bottom - y_top):.1f}">'
                     f"<title>{escape(label)}: {escape(s.name)} {value}</title></rect>")
             base += value
-        if totals[i] and bar_w >= 14:
+        if totals[i] and bar_w >= 12:
             parts.append(f'<text class="value" x="{x + bar_w / 2:.1f}" y="{y(totals[i]) - 3:.1f}" '
                          f'text-anchor="middle">{totals[i]}</text>')
         if i % label_every == 0:

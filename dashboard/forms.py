@@ -47,7 +47,7 @@ class OfficerForm(FlaskForm):
         render_kw={"autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
                              render_kw={"autocomplete": "new-password"})
-    role = SelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES])
+    role = SelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES], default="officer")
     county = SelectField(_l("County"), choices=[("", _l("All counties"))] + [(c, c) for c in MINING_COUNTIES],
                          validators=[Optional()])
     phone = StringField(_l("Phone for urgent alerts (optional)"), validators=[Optional(), _phone],

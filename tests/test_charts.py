@@ -40,3 +40,17 @@ def test_weekly_counts_buckets_by_monday():
     assert weeks[-1] == (datetime(2026, 11, 23).date(), 2)  # Monday 23rd: Wednesday and Monday
     assert weeks[-2][1] == 1  # Sunday 22nd belongs to the week before
     assert weeks[0][1] == 1 and sum(n for _w, n in weeks) == 4  # 13 weeks ago is outside
+
+
+@pytest.mark.parametrize("top,expected", [(0, (1, 1)), (1, (1, 1)), (3, (3, 1)), (4, (4, 1)), (7, (8, 2)),
+                                          (10, (10, 5)), (23, (30, 10)), (180, (200, 50))])
+def test_axis_uses_whole_round_steps(top, expected):
+    from dashboard.charts import axis_scale
+
+    assert axis_scale(top) == expected
+
+
+def test_gridlines_are_whole_numbers_for_counts():
+    svg = str(bar_chart(["w1", "w2"], [1, 0], title="t"))
+    ticks = re.findall(r'<text class="axis" x="\d+" y="[\d.]+" text-anchor="end">([^<]+)</text>', svg)
+    assert ticks == ["0", "1"]

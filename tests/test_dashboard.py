@@ -41,6 +41,7 @@ MATRIX = {
     "/dashboard/miners.csv": (302, 200, 200, 200, 200),
     "/dashboard/officers": (302, 403, 403, 403, 200),
     "/dashboard/audit": (302, 403, 403, 403, 200),
+    "/dashboard/queues": (302, 403, 403, 403, 200),
     "/dashboard/rq/": (302, 403, 403, 403, 200),
     "/dashboard/rq/0/data/queues.json": (302, 403, 403, 403, 200),
     "/simulator/": (302, 403, 403, 403, 200),
@@ -306,7 +307,7 @@ def test_language_follows_the_officer_and_can_be_switched(app, people):
 def test_navigation_shows_only_what_the_role_may_open(app, people):
     viewer_page = client_as(app, "viewer").get("/dashboard/").get_data(as_text=True)
     admin_page = client_as(app, "admin").get("/dashboard/").get_data(as_text=True)
-    for admin_only in ("/dashboard/officers", "/dashboard/audit", "/dashboard/rq/"):
+    for admin_only in ("/dashboard/officers", "/dashboard/audit", "/dashboard/queues"):
         assert admin_only not in viewer_page and admin_only in admin_page
 
 
@@ -318,3 +319,19 @@ def test_rq_dashboard_changes_need_a_request_from_this_site(app, people):
     assert admin.post("/dashboard/rq/queue/default/compact").status_code == 403
     response = admin.post("/dashboard/rq/queue/default/compact", headers={"Origin": "http://localhost"})
     assert response.status_code == 200
+
+
+def test_queue_page_shows_lengths_failures_and_missing_workers(app, people):
+    from core import jobs
+
+    from rq import SimpleWorker
+
+    queue = jobs.queue(jobs.BULK)
+    queue.enqueue("builtins.int", "+254711000001 is not a number")  # fails, with a phone number in the error
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, max_jobs=1)
+    queue.enqueue("os.getcwd")  # waiting: no worker runs now
+    page = client_as(app, "admin").get("/dashboard/queues").get_data(as_text=True)
+    assert "No worker is running" in page
+    assert "ValueError: invalid literal for int() with base 10: &#39;+2547******01 is not a number&#39;" in page
+    assert "+254711000001" not in page
+    assert "/dashboard/rq/" in page
