@@ -23,6 +23,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
 
 from api import bp
+from api.errors import MAX_PAGE
 
 DOCUMENTED_BLUEPRINTS = ("api.",)
 EXTRA_ENDPOINTS = ("health.healthz",)
@@ -112,7 +113,8 @@ def build_spec(app):
     for name, schema in _schemas.items():
         spec.components.schema(name, schema)
     spec.components.parameter("page", "query", {
-        "description": "page number, from 1", "schema": {"type": "integer", "minimum": 1, "default": 1}})
+        "description": "page number, from 1", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                          "default": 1}})
     spec.components.parameter("per_page", "query", {
         "description": "rows per page", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}})
     spec.components.response("BadRequest", _error_response("the request is not valid; the message says why"))

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func
 
+from api.errors import MAX_PAGE
 from dashboard import bp, nav
 from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
@@ -27,7 +28,7 @@ WEEKS_SHOWN = 12
 
 def _page_number():
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
     except ValueError:
         return 1
 

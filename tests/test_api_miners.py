@@ -39,3 +39,8 @@ def test_filters_and_paging(client, tokens):
     assert (page["total"], page["page"], [m["name"] for m in page["items"]]) == (2, 2, ["Akinyi Odhiambo"])
     response = get(client, tokens["admin"], "?page=two")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_paging"
+
+
+def test_absurd_pages_are_refused_not_crashed(client, tokens):
+    response = get(client, tokens["admin"], "?page=2305843009213693674")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_paging"

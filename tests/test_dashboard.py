@@ -37,6 +37,8 @@ MATRIX = {
     "/dashboard/": (302, 200, 200, 200, 200),
     "/dashboard/miners": (302, 200, 200, 200, 200),
     "/dashboard/miners?q=aki&county=Migori&page=2": (302, 200, 200, 200, 200),
+    "/dashboard/miners?page=2305843009213693674": (302, 200, 200, 200, 200),
+    "/dashboard/audit?page=-4": (302, 403, 403, 403, 200),
     "/dashboard/miners/{migori}": (302, 200, 200, 403, 200),
     "/dashboard/miners.csv": (302, 200, 200, 200, 200),
     "/dashboard/officers": (302, 403, 403, 403, 200),

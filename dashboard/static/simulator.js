@@ -52,7 +52,8 @@
       state.sessionId = reply.session_id || "";
       state.text = reply.text || "";
       screen.textContent = reply.screen !== null && reply.screen !== undefined ? reply.screen : labels.ended;
-      input.value = "";
+      // After the call ends, the code is ready to dial again (as on the no-JavaScript page).
+      input.value = state.sessionId ? "" : labels.serviceCode;
       setInCall(Boolean(state.sessionId));
       if (reply.ended) { window.setTimeout(refreshInbox, 800); }
     }).catch(function () {
