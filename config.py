@@ -100,5 +100,7 @@ def load():
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         "DASHBOARD_PAGE_SIZE": _int("DASHBOARD_PAGE_SIZE", 25),
+        # Reverse proxies in front of the app (nginx, a PaaS router): their X-Forwarded-For is trusted.
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
         "FAKEAT_URL": _fakeat_url(_at_api_url(at_username)),
     }

@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.i18n import LOCALES
 from dashboard import bp
-from dashboard.forms import ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
+from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from models import Officer, audit, db, miner_search
 
 login_manager = LoginManager()
@@ -186,6 +186,13 @@ def _same_origin():
 
 
 def init_app(app):
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        # Behind a reverse proxy, the sign-in limit and the audit log need the officer's own
+        # address, not the proxy's: trust that many X-Forwarded-For/-Proto hops, no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     login_manager.init_app(app)
     # CSRF is checked where officers post forms (dashboard, simulator), not app-wide: the
     # gateway callbacks and the bearer-token API are not cookie-authenticated.
@@ -203,7 +210,7 @@ def init_app(app):
             "current_officer": officer,
             "locale_form": LocaleForm(formdata=None, next=request.full_path.rstrip("?")),
             "sign_out_form": SignOutForm(formdata=None),
-            "languages": (("sw", "Kiswahili"), ("en", "English")),
+            "languages": LANGUAGES,
             "is_development": app.config.get("ENV_NAME") == "development",
             "role_name": lambda role: str(ROLE_LABELS.get(role, role)),
             "format_date": format_date,
@@ -233,13 +240,32 @@ def limit_sign_in(app):
     app.view_functions["dashboard.login"] = view
 
 
+# Pages hold personal data and forms: never framed by another site, never cached, no inline
+# scripts (the phone simulator's JSON labels are data, not script).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
 def protect_unsafe_requests(blueprint):
-    """Check the CSRF token on every POST/PUT/PATCH/DELETE to `blueprint`."""
+    """Check the CSRF token on every POST/PUT/PATCH/DELETE to `blueprint`, and send the
+    security headers with every answer."""
 
     @blueprint.before_request
     def _csrf():
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
+
+    @blueprint.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 protect_unsafe_requests(bp)

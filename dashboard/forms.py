@@ -2,11 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from core.phones import InvalidPhone, normalise
 from flows.catalog import MINING_COUNTIES
 from models.officer import ROLES
+
+
+LANGUAGES = (("sw", "Kiswahili"), ("en", "English"))
 
 
 class LoginForm(FlaskForm):
@@ -21,7 +25,7 @@ class SignOutForm(FlaskForm):
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("sw", "Kiswahili"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES])
     next = HiddenField()
 
 
@@ -47,9 +51,10 @@ class OfficerForm(FlaskForm):
         render_kw={"autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
                              render_kw={"autocomplete": "new-password"})
-    role = SelectField(_l("Role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES], default="officer")
-    county = SelectField(_l("County"), choices=[("", _l("All counties"))] + [(c, c) for c in MINING_COUNTIES],
-                         validators=[Optional()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
+                       default="officer")
+    county = SelectField(_l("County"), validators=[Optional()], choices=[SelectChoice("", _l("All counties"))]
+                         + [SelectChoice(county, county) for county in MINING_COUNTIES])
     phone = StringField(_l("Phone for urgent alerts (optional)"), validators=[Optional(), _phone],
                         render_kw={"inputmode": "tel"})
-    locale = SelectField(_l("Language"), choices=[("sw", "Kiswahili"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGES])

@@ -337,3 +337,26 @@ def test_queue_page_shows_lengths_failures_and_missing_workers(app, people):
     assert "ValueError: invalid literal for int() with base 10: &#39;+2547******01 is not a number&#39;" in page
     assert "+254711000001" not in page
     assert "/dashboard/rq/" in page
+
+
+def test_pages_send_security_headers(app, people):
+    for client, url in ((new_client(app), "/dashboard/login"), (client_as(app, "admin"), "/dashboard/miners"),
+                        (new_client(app), "/simulator/")):
+        headers = client.get(url).headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
+
+
+def test_audit_records_the_address_behind_a_trusted_proxy(app_for_backend, people):
+    from app import create_app
+
+    proxied = create_app({**{k: app_for_backend.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL",
+                                                                       "INSTANCE_PATH")},
+                          "TESTING": True, "TRUSTED_PROXY_HOPS": 1})
+    client = new_client(proxied)
+    page = client.get("/dashboard/login")
+    client.post("/dashboard/login", headers={"X-Forwarded-For": "41.90.1.2"},
+                data={"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(page)})
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="sign_in")).scalar_one()
+    assert entry.ip == "41.90.1.2"
