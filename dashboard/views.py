@@ -16,7 +16,7 @@ from dashboard.auth import current_officer_object, officer_required, require_sco
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, OfficerForm
 from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
-from models import AuditEntry, Miner, Officer, audit, db, miner_search, utcnow
+from models import AuditEntry, Miner, Officer, UssdSessionOutcome, audit, db, miner_search, utcnow
 
 nav.add("dashboard.overview", _l("Overview"), action="read", order=10)
 nav.add("dashboard.miners", _l("Miners"), action="read", order=40)
@@ -75,7 +75,23 @@ def overview():
                       title=_("Registrations per week, last %(weeks)d weeks", weeks=WEEKS_SHOWN))
     return render_template("dashboard/overview.html", by_county=by_county, total=total,
                            receiving_sms=receiving_sms, weeks=weeks, chart=chart, county=county,
-                           this_week=weeks[-1][1] if weeks else 0)
+                           this_week=weeks[-1][1] if weeks else 0,
+                           ussd=None if county else ussd_outcomes(days=USSD_DAYS), ussd_days=USSD_DAYS)
+
+
+USSD_DAYS = 7
+
+
+def ussd_outcomes(days):
+    """How USSD sessions ended over the last `days` days (AT's end-of-session events):
+    {"Success": n, "Incomplete": n, "Failed": n}. Not per county: sessions have none."""
+    since = utcnow() - timedelta(days=days)
+    rows = db.session.execute(
+        db.select(UssdSessionOutcome.status, func.count()).where(UssdSessionOutcome.created_at >= since)
+        .group_by(UssdSessionOutcome.status)).all()
+    counts = {"Success": 0, "Incomplete": 0, "Failed": 0}
+    counts.update({status: n for status, n in rows})
+    return counts
 
 
 def _miner_filters():

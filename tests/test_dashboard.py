@@ -360,3 +360,55 @@ def test_audit_records_the_address_behind_a_trusted_proxy(app_for_backend, peopl
                 data={"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(page)})
     entry = db.session.execute(db.select(AuditEntry).filter_by(action="sign_in")).scalar_one()
     assert entry.ip == "41.90.1.2"
+
+
+def test_overview_counts_how_ussd_sessions_ended(app, people):
+    from models import UssdSessionOutcome
+
+    for n, status in enumerate(["Success", "Success", "Incomplete", "Failed"]):
+        db.session.add(UssdSessionOutcome(session_id=f"ATUid_{n}", phone="+254711000001", status=status))
+    db.session.commit()
+    page = client_as(app, "admin").get("/dashboard/").get_data(as_text=True)
+    section = page[page.index("USSD sessions, last 7 days"):]
+    numbers = [int(n) for n in __import__("re").findall(r'<span class="number">(\d+)</span>', section)[:3]]
+    assert numbers == [2, 1, 1]
+    # Sessions have no county: a county officer's overview leaves them out.
+    assert "USSD sessions" not in client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
+
+
+def test_miner_page_shows_messages_once_the_sms_core_provides_them(app, people, monkeypatch):
+    """The messages section reads models.message.Message when that module exists."""
+    import sys
+    import types
+
+    from sqlalchemy import Column, Integer, MetaData, String, Table
+
+    from models.base import UTCDateTime, utcnow
+
+    metadata = MetaData()
+    table = Table("dash_test_messages", metadata, Column("id", Integer, primary_key=True),
+                  Column("miner_id", Integer), Column("direction", String(10)), Column("status", String(20)),
+                  Column("text", String(500)), Column("created_at", UTCDateTime))
+
+    class Message:
+        pass
+
+    from sqlalchemy.orm import registry
+
+    mapper_registry = registry()
+    mapper_registry.map_imperatively(Message, table)
+    metadata.create_all(db.engine)
+    try:
+        db.session.execute(table.insert(), [
+            {"miner_id": people["migori"].id, "direction": "out", "status": "delivered",
+             "text": "Karibu Madini Salama", "created_at": utcnow()},
+            {"miner_id": people["kakamega"].id, "direction": "out", "status": "sent", "text": "Not hers",
+             "created_at": utcnow()}])
+        db.session.commit()
+        monkeypatch.setitem(sys.modules, "models.message", types.SimpleNamespace(Message=Message))
+        page = client_as(app, "admin").get(f"/dashboard/miners/{people['migori'].id}").get_data(as_text=True)
+        assert "Karibu Madini Salama" in page and "Not hers" not in page and "No messages." not in page
+    finally:
+        db.session.remove()
+        metadata.drop_all(db.engine)
+        mapper_registry.dispose()
