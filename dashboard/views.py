@@ -24,6 +24,23 @@ nav.add("dashboard.officers", _l("Officers"), action="officers", order=80)
 nav.add("dashboard.audit_log", _l("Audit log"), action="audit", order=85)
 
 WEEKS_SHOWN = 12
+FIRST = 10  # panels ordered below LATE come before the miners' numbers ("urgent first")
+LATE = 50
+
+_overview_panels = []
+
+
+def overview_panel(order=LATE):
+    """Register a panel of the overview: `loader(officer, county)` returns None (nothing to
+    show) or a dict with `template` (an include that reads `panel`) and whatever it needs.
+    `county` is the officer's county scope (None: all). Panels ordered below LATE come before
+    the miners' numbers: open urgent incidents, for example."""
+
+    def register(loader):
+        _overview_panels.append((order, loader))
+        return loader
+
+    return register
 
 
 def _page_number():
@@ -73,13 +90,24 @@ def overview():
     weeks = weekly_counts(created)
     chart = bar_chart([format_date(start, "d MMM") for start, _n in weeks], [n for _start, n in weeks],
                       title=_("Registrations per week, last %(weeks)d weeks", weeks=WEEKS_SHOWN))
+    officer = current_officer_object()
+    panels = [(order, loader(officer, county)) for order, loader in sorted(_overview_panels, key=lambda p: p[0])]
     return render_template("dashboard/overview.html", by_county=by_county, total=total,
                            receiving_sms=receiving_sms, weeks=weeks, chart=chart, county=county,
                            this_week=weeks[-1][1] if weeks else 0,
-                           ussd=None if county else ussd_outcomes(days=USSD_DAYS), ussd_days=USSD_DAYS)
+                           panels_first=[panel for order, panel in panels if panel and order < LATE],
+                           panels_late=[panel for order, panel in panels if panel and order >= LATE])
 
 
 USSD_DAYS = 7
+
+
+@overview_panel(order=60)
+def _ussd_panel(officer, county):
+    # Sessions have no county: only officers who see all counties get this panel.
+    if county:
+        return None
+    return {"template": "dashboard/_panel_ussd.html", "days": USSD_DAYS, "counts": ussd_outcomes(USSD_DAYS)}
 
 
 def ussd_outcomes(days):

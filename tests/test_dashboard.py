@@ -369,6 +369,7 @@ def test_overview_counts_how_ussd_sessions_ended(app, people):
         db.session.add(UssdSessionOutcome(session_id=f"ATUid_{n}", phone="+254711000001", status=status))
     db.session.commit()
     page = client_as(app, "admin").get("/dashboard/").get_data(as_text=True)
+    assert page.count("USSD sessions, last 7 days") == 1
     section = page[page.index("USSD sessions, last 7 days"):]
     numbers = [int(n) for n in __import__("re").findall(r'<span class="number">(\d+)</span>', section)[:3]]
     assert numbers == [2, 1, 1]
@@ -412,3 +413,20 @@ def test_miner_page_shows_messages_once_the_sms_core_provides_them(app, people, 
         db.session.remove()
         metadata.drop_all(db.engine)
         mapper_registry.dispose()
+
+
+def test_capabilities_add_overview_panels_urgent_ones_first(app, people, monkeypatch):
+    from dashboard import views
+
+    seen = []
+
+    def urgent(officer, county):
+        seen.append((officer.username, county))
+        return {"template": "dashboard/_panel_card.html", "title": "Urgent", "text": "2 open urgent incidents",
+                "link": "/dashboard/miners", "link_label": "Open them", "css": "urgent"}
+
+    monkeypatch.setattr(views, "_overview_panels", list(views._overview_panels))
+    views.overview_panel(order=views.FIRST)(urgent)
+    page = client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
+    assert page.index("2 open urgent incidents") < page.index("Registered miners")
+    assert seen == [("otieno", "Migori")]
