@@ -1,6 +1,7 @@
 """The phone simulator: who may open it, a registration dialled through the real /ussd,
 SMS to /sms/inbound only when it exists, and the fake gateway's inbox."""
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -93,7 +94,7 @@ def test_sms_is_greyed_out_until_the_inbound_route_exists(app, client):
     body = page.get_data(as_text=True)
     if has_route:
         pytest.skip("this build receives SMS: the greyed-out state does not apply")
-    assert 'id="sms-message" name="message" rows="3" maxlength="480" disabled' in body
+    assert "disabled" in re.search(r'<textarea id="sms-message"[^>]*>', body).group(0)
     response = client.post("/simulator/sms", headers={"Accept": "application/json"},
                            data={"csrf_token": csrf_token(page), "phone": PHONE, "message": "MSAADA"})
     assert response.status_code == 400 and response.get_json()["error"]
@@ -146,3 +147,34 @@ def test_inbox_is_empty_when_the_gateway_cannot_be_reached(app, client):
         assert client.get(f"/simulator/inbox?phone={PHONE}").get_json()["messages"] == []
     finally:
         app.config["FAKEAT_URL"] = None
+
+
+def test_sms_goes_to_the_inbound_callback_with_the_token(app_for_backend, app):
+    """Once the SMS core's POST /sms/inbound exists, the simulator texts it as AT would."""
+    from flask import request
+
+    from app import create_app
+
+    received = []
+    with_sms = create_app({**{k: app_for_backend.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL",
+                                                                       "INSTANCE_PATH")},
+                           "TESTING": True, "CALLBACK_TOKEN": "s3cret", "ENV_NAME": "development"})
+
+    def inbound():  # a stand-in for the SMS core's callback
+        received.append({"token": request.args.get("token"), **request.form.to_dict()})
+        return ""
+
+    with_sms.add_url_rule("/sms/inbound", "sms_inbound_stand_in", inbound, methods=["POST"])
+    client = new_client(with_sms)
+    page = client.get("/simulator/")
+    textarea = re.search(r'<textarea id="sms-message"[^>]*>', page.get_data(as_text=True)).group(0)
+    assert "disabled" not in textarea
+    token = csrf_token(page)
+    for _n in range(2):
+        reply = client.post("/simulator/sms", headers={"Accept": "application/json"},
+                            data={"csrf_token": token, "phone": "0733 000 111", "message": "BEI Migori"})
+        assert reply.status_code == 200 and reply.get_json()["error"] is None
+    assert [(r["token"], r["from"], r["to"], r["text"]) for r in received] == [
+        ("s3cret", PHONE, with_sms.config["AT_SHORTCODE"], "BEI Migori")] * 2
+    assert received[0]["id"] != received[1]["id"]  # each message is new to the dedupe by AT id
+    assert {"date", "linkId", "networkCode"} <= set(received[0])
