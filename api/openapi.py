@@ -17,8 +17,7 @@ A route without YAML still appears, with its summary and path parameters, so not
 app serves is missing. Shared pieces (the error shape, bearer auth, paging) are components
 below; a capability adds its own schemas with `register_schema(name, schema)`.
 """
-from apispec import APISpec
-from apispec import yaml_utils
+from apispec import APISpec, yaml_utils
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
 

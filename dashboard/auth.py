@@ -12,9 +12,8 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -273,8 +272,8 @@ protect_unsafe_requests(bp)
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc):
-    return render_template("dashboard/error.html", code=400,
-                           message=_("This form has expired or did not come from this site. Go back, reload the page and try again.")), 400
+    message = _("This form has expired or did not come from this site. Go back, reload the page and try again.")
+    return render_template("dashboard/error.html", code=400, message=message), 400
 
 
 @bp.errorhandler(429)

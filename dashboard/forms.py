@@ -9,7 +9,6 @@ from core.phones import InvalidPhone, normalise
 from flows.catalog import MINING_COUNTIES
 from models.officer import ROLES
 
-
 LANGUAGES = (("sw", "Kiswahili"), ("en", "English"))
 
 

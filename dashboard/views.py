@@ -238,7 +238,9 @@ def officers():
             db.session.commit()
             flash(_("Officer %(name)s added.", name=username), "success")
             return redirect(url_for("dashboard.officers"))
-    rows = db.session.execute(db.select(Officer).order_by(Officer.disabled_at.is_not(None), Officer.username)).scalars().all()
+    # Active officers first, then disabled ones; alphabetical within each.
+    order = (Officer.disabled_at.is_not(None), Officer.username)
+    rows = db.session.execute(db.select(Officer).order_by(*order)).scalars().all()
     status = 400 if request.method == "POST" else 200
     return render_template("dashboard/officers.html", form=form, officers=rows, action_form=ActionForm()), status
 

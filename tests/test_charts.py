@@ -8,7 +8,8 @@ from dashboard.charts import Series, bar_chart, nice_ceiling
 from dashboard.views import weekly_counts
 
 
-@pytest.mark.parametrize("value,expected", [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (45, 50), (51, 100), (2000, 2000)])
+@pytest.mark.parametrize("value,expected", [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20), (45, 50), (51, 100),
+                                            (2000, 2000)])
 def test_nice_ceiling(value, expected):
     assert nice_ceiling(value) == expected
 
@@ -34,7 +35,8 @@ def test_series_lengths_must_match_the_labels():
 
 def test_weekly_counts_buckets_by_monday():
     now = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)  # a Wednesday
-    stamps = [now, now - timedelta(days=2), now - timedelta(days=3), now - timedelta(weeks=11), now - timedelta(weeks=13)]
+    stamps = [now, now - timedelta(days=2), now - timedelta(days=3), now - timedelta(weeks=11),
+              now - timedelta(weeks=13)]
     weeks = weekly_counts(stamps, now=now)
     assert len(weeks) == 12
     assert weeks[-1] == (datetime(2026, 11, 23).date(), 2)  # Monday 23rd: Wednesday and Monday

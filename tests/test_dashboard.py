@@ -324,9 +324,9 @@ def test_rq_dashboard_changes_need_a_request_from_this_site(app, people):
 
 
 def test_queue_page_shows_lengths_failures_and_missing_workers(app, people):
-    from core import jobs
-
     from rq import SimpleWorker
+
+    from core import jobs
 
     queue = jobs.queue(jobs.BULK)
     queue.enqueue("builtins.int", "+254711000001 is not a number")  # fails, with a phone number in the error

@@ -87,3 +87,7 @@ def test_county_officer_sees_masked_numbers_in_swahili(page, live_server, seeded
     page.locator("details.menu > summary").click()
     expect(page.locator("details.menu nav")).not_to_contain_text("Maafisa")  # no admin pages
     shoot("10-menu-open")
+    page.goto(f"{live_server}/dashboard/officers")  # typed by hand: refused, with a way back
+    expect(page.get_by_role("heading", name="403")).to_be_visible()
+    expect(page.get_by_role("link", name="Rudi kwenye muhtasari")).to_be_visible()
+    shoot("10b-forbidden")
