@@ -6,7 +6,6 @@ Debian's `chromium` when it can (root and apt). Without /usr/bin/chromium these 
 and say why. Screenshots of every page go to artifacts/screenshots/ (git-ignored).
 """
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def shoot(page, screenshot_dir, database_url):
     return save
 
 
-def pytest_sessionstart(session):
-    if shutil.which(CHROMIUM) is None and os.path.isfile(CHROMIUM) is False:
-        # Say it once at the top, not only in the skip lines.
-        print(f"\nE2E: Chromium not found at {CHROMIUM}; browser tests will be skipped.")
+def pytest_report_header(config):
+    # Said once at the top of the run, besides each test's skip reason.
+    found = os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)
+    return f"e2e: Chromium {'at ' + CHROMIUM if found else 'not found at ' + CHROMIUM + ': browser tests skip'}"
