@@ -40,6 +40,11 @@ def _phone(form, field):
             raise ValidationError(_l("Not a phone number. Write it like 0712 345 678.")) from None
 
 
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
+                             render_kw={"autocomplete": "new-password"})
+
+
 ROLE_LABELS = {"admin": _l("Administrator"), "officer": _l("County officer"), "viewer": _l("Viewer (read only)")}
 
 

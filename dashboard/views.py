@@ -14,7 +14,7 @@ from api.errors import MAX_PAGE
 from dashboard import bp, nav
 from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
-from dashboard.forms import ActionForm, OfficerForm
+from dashboard.forms import ActionForm, NewPasswordForm, OfficerForm
 from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
 from models import AuditEntry, Miner, Officer, UssdSessionOutcome, audit, db, miner_search, utcnow
 
@@ -242,7 +242,25 @@ def officers():
     order = (Officer.disabled_at.is_not(None), Officer.username)
     rows = db.session.execute(db.select(Officer).order_by(*order)).scalars().all()
     status = 400 if request.method == "POST" else 200
-    return render_template("dashboard/officers.html", form=form, officers=rows, action_form=ActionForm()), status
+    return render_template("dashboard/officers.html", form=form, officers=rows, action_form=ActionForm(),
+                           password_form=NewPasswordForm(formdata=None)), status
+
+
+@bp.post("/officers/<int:officer_id>/password")
+@officer_required("officers")
+def officer_password(officer_id):
+    """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
+    officer = db.session.get(Officer, officer_id)
+    if officer is None:
+        abort(404)
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        flash(_("Not changed: a password needs at least 10 characters."), "error")
+        return redirect(url_for("dashboard.officers"))
+    officer.set_password(form.password.data)
+    audit.record(current_officer_object(), "officer_password_set", target=officer.username)
+    flash(_("New password set for %(name)s.", name=officer.username), "success")
+    return redirect(url_for("dashboard.officers"))
 
 
 @bp.post("/officers/<int:officer_id>/<any(disable, enable):change>")

@@ -430,3 +430,22 @@ def test_capabilities_add_overview_panels_urgent_ones_first(app, people, monkeyp
     page = client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
     assert page.index("2 open urgent incidents") < page.index("Registered miners")
     assert seen == [("otieno", "Migori")]
+
+
+def test_admin_sets_a_new_password_for_an_officer(app, people):
+    admin = client_as(app, "admin")
+    vera = people["officers"]["viewer"]
+    page = admin.get("/dashboard/officers")
+    short = admin.post(f"/dashboard/officers/{vera.id}/password",
+                       data={"password": "short", "csrf_token": csrf_token(page)})
+    assert short.status_code == 302 and sign_in(new_client(app), "vera").status_code == 302  # unchanged
+    admin.post(f"/dashboard/officers/{vera.id}/password",
+               data={"password": "a brand new secret", "csrf_token": csrf_token(page)})
+    assert sign_in(new_client(app), "vera").status_code == 401
+    assert sign_in(new_client(app), "vera", "a brand new secret").status_code == 302
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="officer_password_set")).scalar_one()
+    assert (entry.officer_username, entry.target) == ("ada", "vera")
+    viewer = client_as_user(app, "vera", "a brand new secret")
+    page = viewer.get("/dashboard/")
+    assert viewer.post(f"/dashboard/officers/{vera.id}/password",
+                       data={"password": "x" * 12, "csrf_token": csrf_token(page)}).status_code == 403
