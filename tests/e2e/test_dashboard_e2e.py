@@ -56,7 +56,7 @@ def test_sign_in_and_browse_miners(page, live_server, seeded, shoot):
 
     open_menu_item(page, "Officers")
     expect(page.get_by_role("heading", name="Add an officer")).to_be_visible()
-    page.locator("details.confirm summary").first.click()
+    page.locator("details.confirm summary", has_text="Disable").first.click()
     expect(page.get_by_role("button", name="Yes, disable")).to_be_visible()
     shoot("05-officers")
     open_menu_item(page, "Audit log")
