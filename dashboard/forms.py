@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from core.phones import InvalidPhone, normalise
 from flows.catalog import MINING_COUNTIES
@@ -43,6 +43,16 @@ def _phone(form, field):
 class NewPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
                              render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
 
 
 ROLE_LABELS = {"admin": _l("Administrator"), "officer": _l("County officer"), "viewer": _l("Viewer (read only)")}

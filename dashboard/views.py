@@ -14,7 +14,7 @@ from api.errors import MAX_PAGE
 from dashboard import bp, nav
 from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
-from dashboard.forms import ActionForm, NewPasswordForm, OfficerForm
+from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
 from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
 from models import AuditEntry, Miner, Officer, UssdSessionOutcome, audit, db, miner_search, utcnow
 
@@ -304,3 +304,21 @@ def audit_log():
                        per_page=50, error_out=False, count=True)
     actions = db.session.execute(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars().all()
     return render_template("dashboard/audit.html", page=page, action=action, who=who, actions=actions)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@officer_required("read")
+def account():
+    """An officer's own account: change the password an admin gave them."""
+    form = ChangePasswordForm()
+    officer = current_officer_object()
+    if form.validate_on_submit():
+        if not officer.check_password(form.current.data):
+            form.current.errors.append(_("That is not your current password."))
+        else:
+            officer.set_password(form.password.data)
+            audit.record(officer, "password_changed", target=officer.username)
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("dashboard.overview"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/account.html", form=form), status

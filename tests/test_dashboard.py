@@ -47,6 +47,7 @@ MATRIX = {
     "/dashboard/rq/": (302, 403, 403, 403, 200),
     "/dashboard/rq/0/data/queues.json": (302, 403, 403, 403, 200),
     "/simulator/": (302, 403, 403, 403, 200),
+    "/dashboard/account": (302, 200, 200, 200, 200),
     "/dashboard/login": (200, 302, 302, 302, 302),
 }
 
@@ -449,3 +450,20 @@ def test_admin_sets_a_new_password_for_an_officer(app, people):
     page = viewer.get("/dashboard/")
     assert viewer.post(f"/dashboard/officers/{vera.id}/password",
                        data={"password": "x" * 12, "csrf_token": csrf_token(page)}).status_code == 403
+
+
+def test_officers_change_their_own_password(app, people):
+    client = client_as(app, "viewer")
+    page = client.get("/dashboard/account")
+    assert page.status_code == 200
+    wrong = client.post("/dashboard/account", data={"current": "not it", "password": "a new long secret",
+                                                    "confirm": "a new long secret", "csrf_token": csrf_token(page)})
+    assert wrong.status_code == 400 and "That is not your current password" in wrong.get_data(as_text=True)
+    differ = client.post("/dashboard/account", data={"current": PASSWORD, "password": "a new long secret",
+                                                     "confirm": "another secret!", "csrf_token": csrf_token(page)})
+    assert differ.status_code == 400 and "The two new passwords differ" in differ.get_data(as_text=True)
+    done = client.post("/dashboard/account", data={"current": PASSWORD, "password": "a new long secret",
+                                                   "confirm": "a new long secret", "csrf_token": csrf_token(page)})
+    assert done.status_code == 302
+    assert sign_in(new_client(app), "vera", "a new long secret").status_code == 302
+    assert "password_changed" in db.session.execute(db.select(AuditEntry.action)).scalars().all()

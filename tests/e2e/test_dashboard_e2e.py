@@ -70,6 +70,9 @@ def test_sign_in_and_browse_miners(page, live_server, seeded, shoot):
     shoot("07b-rq-dashboard")
 
     page.goto(f"{live_server}/dashboard/")
+    page.get_by_role("link", name=re.compile("^ada ")).click()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    shoot("07c-my-account")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/dashboard/login"))
 
