@@ -184,7 +184,13 @@ def _same_origin():
     return bool(parts.netloc) and hmac.compare_digest(parts.netloc, request.host)
 
 
+DEFAULT_SECRET = "dev-only-change-me"
+
+
 def init_app(app):
+    if app.config.get("ENV_NAME") == "production" and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
+        # Anyone knowing the default key could forge a signed-in officer's session cookie.
+        raise RuntimeError("set SECRET_KEY (a long random string) before running in production")
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
         # Behind a reverse proxy, the sign-in limit and the audit log need the officer's own

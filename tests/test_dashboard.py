@@ -467,3 +467,13 @@ def test_officers_change_their_own_password(app, people):
     assert done.status_code == 302
     assert sign_in(new_client(app), "vera", "a new long secret").status_code == 302
     assert "password_changed" in db.session.execute(db.select(AuditEntry.action)).scalars().all()
+
+
+def test_production_refuses_the_default_secret_key(app_for_backend):
+    from app import create_app
+
+    settings = {k: app_for_backend.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "INSTANCE_PATH")}
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({**settings, "ENV_NAME": "production", "SECRET_KEY": "dev-only-change-me"})
+    production = create_app({**settings, "ENV_NAME": "production", "SECRET_KEY": "x" * 40})
+    assert new_client(production).get("/dashboard/login").status_code == 200
