@@ -53,6 +53,11 @@ def create_app(overrides=None):
     # Keyword handlers register themselves with sms.keywords when imported.
     import prices.sms  # noqa: F401
     import tips.sms  # noqa: F401
+
+    import dashboard
+
+    dashboard.init_app(app)  # officers' pages at /dashboard, the phone simulator at /simulator
+
     from cli import register_commands
 
     register_commands(app)

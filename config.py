@@ -39,9 +39,34 @@ def _at_api_url(username):
     return "https://api.africastalking.com/version1"
 
 
+def _fakeat_url(at_api_url):
+    """Where the fake gateway's per-phone inbox lives (the simulator shows it).
+
+    FAKEAT_URL when set; else, when AT_API_URL points at a local server, that server's
+    root (the fake gateway answers /version1/messaging and /inbox/<number> side by side).
+    """
+    explicit = os.environ.get("FAKEAT_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(at_api_url)
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def load():
     """A fresh dict of settings from the environment (called by create_app)."""
     at_username = os.environ.get("AT_USERNAME", "sandbox")
+    env_name = os.environ.get("MADINI_ENV", "development")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -78,5 +103,17 @@ def load():
         "BABEL_DEFAULT_TIMEZONE": "Africa/Nairobi",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),
         "INSTANCE_PATH": str(INSTANCE),
-        "ENV_NAME": os.environ.get("MADINI_ENV", "development"),
+        "ENV_NAME": env_name,
+        # Officers' dashboard: sign-in sessions last 8 hours from the last request.
+        "PERMANENT_SESSION_LIFETIME": _int("SESSION_HOURS", 8) * 3600,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env_name == "production"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "DASHBOARD_PAGE_SIZE": _int("DASHBOARD_PAGE_SIZE", 25),
+        # Reverse proxies in front of the app (nginx, a PaaS router): their X-Forwarded-For is trusted.
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
+        "FAKEAT_URL": _fakeat_url(_at_api_url(at_username)),
     }

@@ -10,4 +10,4 @@ from api.errors import install_error_handlers
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 install_error_handlers(bp)
 
-from api import broadcasts, incidents, miners, prices, tips  # noqa: E402,F401  (routes register themselves on bp)
+from api import broadcasts, incidents, miners, openapi, prices, tips  # noqa: E402,F401  (routes register themselves on bp)

@@ -24,6 +24,9 @@ def install_error_handlers(bp):
         return error_response(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
 
 
+MAX_PAGE = 1_000_000  # far beyond any real list; bigger offsets overflow the database's integers
+
+
 def paged(query_select, serialise, session, max_per_page=200):
     """Run a SELECT with ?page=&per_page= and shape it as {"items": [...], "total": N}."""
     from sqlalchemy import func, select
@@ -33,6 +36,8 @@ def paged(query_select, serialise, session, max_per_page=200):
         per_page = min(max_per_page, max(1, int(request.args.get("per_page", 50))))
     except ValueError:
         raise ApiError(400, "bad_paging", "page and per_page must be whole numbers") from None
+    if page > MAX_PAGE:
+        raise ApiError(400, "bad_paging", f"page must be at most {MAX_PAGE}")
     total = session.execute(select(func.count()).select_from(query_select.order_by(None).subquery())).scalar_one()
     rows = session.execute(query_select.limit(per_page).offset((page - 1) * per_page)).scalars().all()
     return {"items": [serialise(row) for row in rows], "total": total, "page": page, "per_page": per_page}

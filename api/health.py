@@ -12,6 +12,25 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """The state of the database and Redis (for monitoring).
+    ---
+    get:
+      security: []
+      responses:
+        200:
+          description: both answer
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status, database, redis]
+                properties:
+                  status: {type: string, enum: [ok, degraded]}
+                  database: {type: string, enum: [ok, down]}
+                  redis: {type: string, enum: [ok, down]}
+        503:
+          description: the database or Redis does not answer (same body, status degraded)
+    """
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))

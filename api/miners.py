@@ -1,43 +1,64 @@
-"""GET /api/v1/miners: registered miners; phone numbers masked unless the role allows."""
+"""GET /api/v1/miners: registered miners for officers (CONTRACT.md section 3)."""
 from flask import g, request
-from sqlalchemy import or_
 
 from api import bp
 from api.auth import requires
 from api.errors import paged
-from core.phones import mask
-from models import Miner, db
+from api.openapi import register_schema
+from models import db, miner_search
 
-
-def miner_json(miner, officer):
-    return {
-        "id": miner.id,
-        "phone": miner.phone if officer.sees_full_numbers else mask(miner.phone),
-        "name": miner.name, "county": miner.county, "site": miner.site, "role": miner.role,
-        "gender": miner.gender, "locale": miner.locale,
-        "sms": miner.receives_sms,
-        "registered_at": miner.created_at.isoformat(),
-    }
+MINER_SCHEMA = register_schema("Miner", {
+    "type": "object",
+    "required": ["id", "phone", "name", "county", "site", "role", "gender", "locale", "receives_sms",
+                 "registered_via", "registered_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "phone": {"type": "string", "description": "E.164; masked (+2547******12) unless the officer is an admin",
+                  "example": "+2547******12"},
+        "name": {"type": "string"},
+        "county": {"type": "string"},
+        "site": {"type": "string"},
+        "role": {"type": "string", "enum": ["digger", "processor", "buyer", "owner", "other"]},
+        "gender": {"type": "string", "enum": ["woman", "man", "undisclosed"]},
+        "locale": {"type": "string", "enum": ["sw", "en"]},
+        "receives_sms": {"type": "boolean", "description": "agreed to SMS, did not opt out, reachable"},
+        "registered_via": {"type": "string"},
+        "registered_at": {"type": "string", "format": "date-time"},
+    },
+})
 
 
 @bp.get("/miners")
 @requires("read")
 def list_miners():
     """Registered miners, newest first.
-
-    Filters: `county`, `site`, `role`, `gender`, `locale`, `q` (name or site contains).
-    County officers see only their county's miners.
+    ---
+    get:
+      description: >
+        An officer limited to a county sees only that county's miners, whatever `county` says.
+        Phone numbers are masked unless the officer is an admin.
+      parameters:
+        - $ref: '#/components/parameters/page'
+        - $ref: '#/components/parameters/per_page'
+        - {name: q, in: query, description: part of the name or the site, schema: {type: string, maxLength: 80}}
+        - {name: county, in: query, description: "a county (exact, any case)", schema: {type: string, maxLength: 60}}
+        - {name: site, in: query, description: part of the site's name, schema: {type: string, maxLength: 80}}
+      responses:
+        200:
+          description: a page of miners
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/Page'
+                  - type: object
+                    properties:
+                      items: {type: array, items: {$ref: '#/components/schemas/Miner'}}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
     """
     officer = g.officer
-    query = db.select(Miner).order_by(Miner.created_at.desc(), Miner.id.desc())
-    for field in ("county", "site", "role", "gender", "locale"):
-        value = request.args.get(field)
-        if value:
-            query = query.where(getattr(Miner, field) == value)
-    search = request.args.get("q", "").strip()
-    if search:
-        like = f"%{search}%"
-        query = query.where(or_(Miner.name.ilike(like), Miner.site.ilike(like)))
-    if officer.role != "admin" and officer.county:
-        query = query.where(Miner.county == officer.county)
-    return paged(query, lambda m: miner_json(m, officer), db.session)
+    query = miner_search.select_miners(officer, text=request.args.get("q"), county=request.args.get("county"),
+                                       site=request.args.get("site"))
+    return paged(query, lambda row: miner_search.serialise(officer, row), db.session)

@@ -3,6 +3,7 @@
 One module per aggregate; `db` is the Flask-SQLAlchemy handle. Redis holds only sessions,
 queues, rate limits and locks.
 """
+from models.audit import AuditEntry
 from models.base import db, utcnow
 from models.message import Broadcast, InboundMessage, Message
 from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
@@ -15,4 +16,5 @@ from models.ussd_session import UssdSessionOutcome
 __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome",
            "Broadcast", "Message", "InboundMessage",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
-           "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert"]
+           "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
+           "AuditEntry"]

@@ -2,6 +2,7 @@
 import hashlib
 import secrets
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,7 +12,7 @@ from models.base import UTCDateTime, db, utcnow
 ROLES = ("admin", "officer", "viewer")
 
 
-class Officer(db.Model):
+class Officer(UserMixin, db.Model):
     __tablename__ = "officers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -25,6 +26,11 @@ class Officer(db.Model):
     disabled_at = mapped_column(UTCDateTime, nullable=True)
 
     tokens = relationship("ApiToken", back_populates="officer", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self):
+        """Flask-Login: a disabled officer cannot sign in."""
+        return self.disabled_at is None
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -1,0 +1,142 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3 description of this API, generated from the code.
+
+Every route on the `api` blueprint (and /healthz) is described by its own view's docstring:
+a summary line, then YAML after a `---` line, keyed by HTTP method, as apispec reads it:
+
+    def list_things():
+        '''Things, newest first.
+        ---
+        get:
+          parameters: [{$ref: '#/components/parameters/page'}, ...]
+          responses:
+            200: {description: ..., content: {application/json: {schema: ...}}}
+            401: {$ref: '#/components/responses/Unauthorized'}
+        '''
+
+A route without YAML still appears, with its summary and path parameters, so nothing the
+app serves is missing. Shared pieces (the error shape, bearer auth, paging) are components
+below; a capability adds its own schemas with `register_schema(name, schema)`.
+"""
+from apispec import APISpec, yaml_utils
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import current_app, jsonify
+
+from api import bp
+from api.errors import MAX_PAGE
+
+DOCUMENTED_BLUEPRINTS = ("api.",)
+EXTRA_ENDPOINTS = ("health.healthz",)
+METHODS = ("get", "post", "put", "patch", "delete")
+
+_schemas = {}
+
+
+def register_schema(name, schema):
+    """Add a reusable schema (#/components/schemas/<name>) to the description."""
+    _schemas[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error_response(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+register_schema("Error", {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string", "example": "forbidden"},
+                       "message": {"type": "string"}}}},
+})
+register_schema("Page", {
+    "type": "object", "required": ["items", "total"],
+    "description": "A page of a list: ?page= (from 1) and ?per_page= (1-200, default 50).",
+    "properties": {"items": {"type": "array", "items": {}},
+                   "total": {"type": "integer", "minimum": 0, "description": "matching rows in all pages"},
+                   "page": {"type": "integer", "minimum": 1},
+                   "per_page": {"type": "integer", "minimum": 1, "maximum": 200}},
+})
+
+
+def _path_parameters(rule):
+    parameters = []
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__
+        schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string"}
+        if kind == "IntegerConverter":
+            schema["minimum"] = 0
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
+
+
+def _parameter_ref(parameter):
+    # apispec names a shared parameter by its bare name; accept the usual $ref form too.
+    if isinstance(parameter, dict) and set(parameter) == {"$ref"}:
+        return parameter["$ref"].rsplit("/", 1)[-1]
+    return parameter
+
+
+def _operations_for(rule, view):
+    documented = yaml_utils.load_operations_from_docstring(view.__doc__ or "")
+    summary = yaml_utils.trim_docstring(view.__doc__ or "").split("\n")[0].strip() or rule.endpoint
+    operations = {}
+    for method in METHODS:
+        if method.upper() not in (rule.methods or ()):
+            continue
+        operation = dict(documented.get(method) or {})
+        if operation.get("parameters"):
+            operation["parameters"] = [_parameter_ref(p) for p in operation["parameters"]]
+        operation.setdefault("summary", summary)
+        operation.setdefault("operationId", f"{rule.endpoint.replace('.', '_')}_{method}")
+        operation.setdefault("responses", {"default": {"description": "see the summary"}})
+        operations[method] = operation
+    return operations
+
+
+def build_spec(app):
+    spec = APISpec(
+        title="Madini Salama officer API",
+        version="1",
+        openapi_version="3.0.3",
+        info={"description": (
+            "JSON in and out. Authenticate with `Authorization: Bearer <token>` (tokens are issued with "
+            "`flask --app app token issue USERNAME`). No token or a bad one: 401; a token whose officer "
+            "may not do this: 403. Errors are `{\"error\": {\"code\", \"message\"}}`. Lists are paged with "
+            "`?page=`/`?per_page=` and return `{\"items\": [...], \"total\": N}`. Phone numbers are masked "
+            "(`+2547******12`) unless the officer is an admin.")},
+        security=[{"bearerAuth": []}],
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                   "description": "an API token of an officer"})
+    for name, schema in _schemas.items():
+        spec.components.schema(name, schema)
+    spec.components.parameter("page", "query", {
+        "description": "page number, from 1", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                          "default": 1}})
+    spec.components.parameter("per_page", "query", {
+        "description": "rows per page", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}})
+    spec.components.response("BadRequest", _error_response("the request is not valid; the message says why"))
+    spec.components.response("Unauthorized", _error_response("no token, or the token is not valid"))
+    spec.components.response("Forbidden", _error_response("this officer's role may not do this"))
+    spec.components.response("NotFound", _error_response("no such record (or outside the officer's county)"))
+
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+    for rule in rules:
+        if rule.endpoint == "api.openapi":
+            continue
+        if not (rule.endpoint.startswith(DOCUMENTED_BLUEPRINTS) or rule.endpoint in EXTRA_ENDPOINTS):
+            continue
+        view = app.view_functions[rule.endpoint]
+        spec.path(path=FlaskPlugin.flaskpath2openapi(rule.rule), operations=_operations_for(rule, view),
+                  parameters=_path_parameters(rule))
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This description (no token needed)."""
+    cached = current_app.extensions.get("openapi_spec")
+    if cached is None:
+        cached = current_app.extensions["openapi_spec"] = build_spec(current_app)
+    return jsonify(cached)

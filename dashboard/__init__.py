@@ -1,0 +1,26 @@
+"""The officers' dashboard: server-rendered pages at /dashboard, and the phone simulator.
+
+`init_app(app)` wires sign-in (Flask-Login), CSRF (Flask-WTF, checked on every unsafe
+request to the dashboard and simulator, not on gateway callbacks or the bearer-token API),
+the sign-in rate limit (Flask-Limiter on the app's Redis), the officer's language
+(Flask-Babel), the navigation and RQ's queue view (admins only).
+
+Other capabilities add pages by putting routes on `dashboard.bp` in their own module
+(`dashboard/<thing>.py`, imported at the bottom of `dashboard/views.py`), protecting each
+with `@officer_required("<action>")`, and listing them with `nav.add(...)`.
+"""
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
+               template_folder="templates", static_folder="static",
+               static_url_path="/static")
+
+
+def init_app(app):
+    from dashboard import auth, queues, simulator, views  # noqa: F401  (routes register on import)
+
+    auth.init_app(app)
+    app.register_blueprint(bp)
+    auth.limit_sign_in(app)
+    app.register_blueprint(simulator.bp)
+    queues.init_app(app)

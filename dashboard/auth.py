@@ -1,0 +1,306 @@
+"""Sign-in for officers: sessions, roles and county scoping, CSRF, the sign-in rate limit.
+
+Every dashboard page needs a signed-in, enabled officer (checked for the whole blueprint,
+so a page added later cannot forget it) and the action it declares with
+`@officer_required(action)`, judged by `Officer.may`; records outside an officer's county
+are refused with `require_scope(county)` (`Officer.in_scope`). Sessions are permanent
+cookies that expire PERMANENT_SESSION_LIFETIME after the last request; there is no
+"remember me" that would outlive them.
+"""
+import hmac
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.i18n import LOCALES
+from dashboard import bp
+from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
+from models import Officer, audit, db, miner_search
+
+login_manager = LoginManager()
+login_manager.login_view = "dashboard.login"
+login_manager.login_message = lazy_gettext("Please sign in to open this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+csrf = CSRFProtect()
+
+# Compared against when the username is unknown, so that a wrong username takes as long as
+# a wrong password (no way to learn which usernames exist by timing).
+_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+
+PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static", "dashboard.set_locale"}
+
+
+@login_manager.user_loader
+def load_officer(officer_id):
+    try:
+        officer = db.session.get(Officer, int(officer_id))
+    except (TypeError, ValueError):
+        return None
+    # A disabled officer is signed out on their next request.
+    if officer is None or officer.disabled_at is not None:
+        return None
+    return officer
+
+
+def _unauthorised():
+    # HTML pages redirect to sign-in (302); anything else gets a plain 401.
+    if request.accept_mimetypes.best == "application/json":
+        abort(401)
+    flash(login_manager.login_message, "info")
+    return redirect(url_for("dashboard.login", next=_safe_next(request.full_path.rstrip("?"))))
+
+
+login_manager.unauthorized_handler(_unauthorised)
+
+
+def _safe_next(target):
+    """Only a path on this site: never send a signed-in officer to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def officer_required(action="read"):
+    """View decorator: a signed-in officer allowed `action` (Officer.may); else 302 / 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.may(action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_action = action
+        return wrapper
+
+    return decorate
+
+
+def require_scope(county):
+    """403 unless the record's county is in the officer's scope (Officer.in_scope)."""
+    if not current_user.in_scope(county):
+        abort(403)
+
+
+def scoped_county(requested):
+    """The county filter a list really uses: a county officer's own, whatever was asked."""
+    return miner_search.scoped_county(current_user, requested)
+
+
+@bp.before_request
+def _signed_in_everywhere():
+    """Defence in depth: every dashboard endpoint but sign-in needs a signed-in officer."""
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def select_locale():
+    """The officer's own language; before sign-in, the one chosen, else the browser's."""
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or current_app.config["DEFAULT_LOCALE"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
+        password_ok = check_password_hash(officer.password_hash if officer else _DUMMY_HASH, form.password.data)
+        if officer is not None and password_ok and officer.disabled_at is None:
+            locale = session.get("locale")
+            session.clear()  # a fresh session: nothing set before sign-in carries over
+            login_user(officer)
+            session.permanent = True
+            if locale in LOCALES and locale != officer.locale:
+                officer.locale = locale
+            audit.record(officer, "sign_in")
+            return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
+        reason = "disabled" if officer is not None and password_ok else "bad_credentials"
+        audit.record(officer, "sign_in_failed", detail={"reason": reason}, username=username)
+        form.password.errors.append(_("Wrong username or password, or the account is disabled."))
+        return render_template("dashboard/login.html", form=form), 401
+    return render_template("dashboard/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    form = SignOutForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        audit.record(current_user._get_current_object(), "sign_out")
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("dashboard.login"))
+
+
+@bp.post("/locale")
+def set_locale():
+    """Switch the page language; a signed-in officer's choice is kept in their profile."""
+    form = LocaleForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(_safe_next(form.next.data) or url_for("dashboard.overview"))
+
+
+def _login_failed(response):
+    # Only failed attempts count towards the limit: a successful sign-in redirects.
+    return response.status_code != 302
+
+
+def _username_key():
+    return "login-user:" + (request.form.get("username") or "").strip().casefold()[:60]
+
+
+def _same_origin():
+    """For pages whose forms carry no CSRF token (RQ's dashboard): the request came from here."""
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    parts = urlsplit(source)
+    return bool(parts.netloc) and hmac.compare_digest(parts.netloc, request.host)
+
+
+DEFAULT_SECRET = "dev-only-change-me"
+
+
+def init_app(app):
+    if app.config.get("ENV_NAME") == "production" and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
+        # Anyone knowing the default key could forge a signed-in officer's session cookie.
+        raise RuntimeError("set SECRET_KEY (a long random string) before running in production")
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        # Behind a reverse proxy, the sign-in limit and the audit log need the officer's own
+        # address, not the proxy's: trust that many X-Forwarded-For/-Proto hops, no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    login_manager.init_app(app)
+    # CSRF is checked where officers post forms (dashboard, simulator), not app-wide: the
+    # gateway callbacks and the bearer-token API are not cookie-authenticated.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    app.extensions["babel"].locale_selector = select_locale
+
+    @app.context_processor
+    def _dashboard_globals():
+        from dashboard import nav
+
+        officer = current_user if current_user and current_user.is_authenticated else None
+        return {
+            "nav_entries": nav.for_officer(officer),
+            "current_officer": officer,
+            "locale_form": LocaleForm(formdata=None, next=request.full_path.rstrip("?")),
+            "sign_out_form": SignOutForm(formdata=None),
+            "languages": LANGUAGES,
+            "is_development": app.config.get("ENV_NAME") == "development",
+            "role_name": lambda role: str(ROLE_LABELS.get(role, role)),
+            "format_date": format_date,
+            "get_locale": get_locale,
+            "format_datetime": format_datetime,
+        }
+
+
+def limit_sign_in(app):
+    """Flask-Limiter on the app's Redis: LOGIN_RATE_LIMIT failed sign-ins per address and per
+    username (call after the blueprint is registered: it wraps the registered view)."""
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri="redis://",
+        # The app's own Redis (machine, or embedded on a unix socket): share its pool.
+        storage_options={"connection_pool": app.extensions["redis"].connection_pool},
+        key_prefix="madini-limits",
+        strategy="moving-window",
+        headers_enabled=False,
+    )
+    app.extensions["dashboard_limiter"] = limiter
+    login_limit = app.config["LOGIN_RATE_LIMIT"]
+    view = app.view_functions["dashboard.login"]
+    view = limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed)(view)
+    view = limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed, key_func=_username_key)(view)
+    app.view_functions["dashboard.login"] = view
+
+
+# Pages hold personal data and forms: never framed by another site, never cached, no inline
+# scripts (the phone simulator's JSON labels are data, not script).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def protect_unsafe_requests(blueprint):
+    """Check the CSRF token on every POST/PUT/PATCH/DELETE to `blueprint`, and send the
+    security headers with every answer."""
+
+    @blueprint.before_request
+    def _csrf():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+
+    @blueprint.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+protect_unsafe_requests(bp)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc):
+    message = _("This form has expired or did not come from this site. Go back, reload the page and try again.")
+    return render_template("dashboard/error.html", code=400, message=message), 400
+
+
+@bp.errorhandler(429)
+def _too_many(exc):
+    return render_template("dashboard/error.html", code=429,
+                           message=_("Too many sign-in attempts. Wait a few minutes and try again.")), 429
+
+
+@bp.errorhandler(403)
+def _forbidden(exc):
+    return render_template("dashboard/error.html", code=403,
+                           message=_("Your role does not allow this page, or the record is outside your county.")), 403
+
+
+@bp.errorhandler(404)
+def _not_found(exc):
+    return render_template("dashboard/error.html", code=404, message=_("There is no such page or record.")), 404
+
+
+def current_officer_object():
+    """The Officer row itself (not the proxy), e.g. to store in the audit log."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+

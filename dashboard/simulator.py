@@ -1,0 +1,210 @@
+"""The phone simulator at /simulator: a feature phone in the browser for training and demos.
+
+It dials the real POST /ussd and texts the real POST /sms/inbound of this very app (through
+the app's full request stack, server-side, so the callback token never reaches the
+browser), and shows what the fake gateway delivered to that number
+(GET {FAKEAT_URL}/inbox/<number>). Works with JavaScript (keypad, live inbox) and without
+(a plain form). Open to admins; to anyone when the app runs in development.
+"""
+import uuid
+from datetime import datetime, timezone
+
+import requests
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.phones import InvalidPhone, normalise
+from dashboard import nav
+from dashboard.auth import login_manager, protect_unsafe_requests
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+protect_unsafe_requests(bp)
+
+DEFAULT_PHONE = "+254700000001"
+SIMULATED_NETWORK = "63902"  # Safaricom
+INBOX_TIMEOUT_S = 1.5
+
+
+def allowed(officer):
+    """Admins, or anyone while the app runs in development."""
+    if current_app.config.get("ENV_NAME") == "development":
+        return True
+    return bool(officer is not None and getattr(officer, "is_authenticated", False) and officer.may("simulator"))
+
+
+nav.add("simulator.page", _l("Phone simulator"), action=allowed, order=95)
+
+
+@bp.before_request
+def _check_access():
+    if allowed(current_user):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    abort(403)
+
+
+def sms_inbound_available():
+    return any(rule.rule == "/sms/inbound" and "POST" in rule.methods for rule in current_app.url_map.iter_rules())
+
+
+def _callback_query():
+    token = current_app.config.get("CALLBACK_TOKEN")
+    return {"token": token} if token else None
+
+
+def _phone(raw):
+    try:
+        return normalise(raw or DEFAULT_PHONE), None
+    except InvalidPhone:
+        return None, _("Not a phone number. Write it like 0712 345 678.")
+
+
+def parse_dial(code, service_code):
+    """'*384*12#' -> '' ; '*384*12*1*2#' -> '1*2' (a direct dial); another code -> None."""
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        return ""
+    base = service_code.rstrip("#")
+    if code in (service_code, base):
+        return ""
+    if code.startswith(base + "*"):
+        return code[len(base) + 1:].rstrip("#")
+    return None
+
+
+def _call_app(path, data):
+    """POST to this app's own callback, through its whole request stack, in a fresh context
+    (its own database session and `g`, as if the gateway had sent it)."""
+    app = current_app._get_current_object()
+    with app.app_context():
+        return app.test_client().post(path, query_string=_callback_query(), data=data,
+                                      environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+
+def dial_ussd(phone, session_id, text):
+    """One hop through the app's own POST /ussd, exactly as Africa's Talking sends it."""
+    response = _call_app(
+        "/ussd",
+        {"sessionId": session_id, "phoneNumber": phone, "serviceCode": current_app.config["USSD_SERVICE_CODE"],
+         "networkCode": SIMULATED_NETWORK, "text": text})
+    body = response.get_data(as_text=True)
+    if response.status_code != 200:
+        return None, _("The USSD service answered %(status)s.", status=response.status_code)
+    return body, None
+
+
+def fetch_inbox(phone):
+    """What the fake gateway delivered to `phone`, newest first; [] when it cannot be reached."""
+    base = current_app.config.get("FAKEAT_URL")
+    if not base:
+        return []
+    try:
+        response = requests.get(f"{base}/inbox/{phone}", timeout=INBOX_TIMEOUT_S)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError):
+        return []
+    items = data.get("messages", data.get("items", [])) if isinstance(data, dict) else data
+    messages = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        messages.append({
+            "text": str(item.get("message") or item.get("text") or item.get("body") or ""),
+            "from": str(item.get("from") or item.get("senderId") or item.get("sender") or ""),
+            "at": str(item.get("at") or item.get("date") or item.get("sent_at") or item.get("created_at") or ""),
+        })
+    messages.sort(key=lambda m: m["at"], reverse=True)
+    return messages
+
+
+def _wants_json():
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _page(status=200, **state):
+    phone = state.get("phone") or DEFAULT_PHONE
+    context = {
+        "phone": phone, "screen": None, "ended": False, "session_id": "", "text": "", "error": None,
+        "sms_available": sms_inbound_available(), "sms_notice": None,
+        "inbox": fetch_inbox(phone),
+        "fakeat_configured": bool(current_app.config.get("FAKEAT_URL")),
+        "service_code": current_app.config["USSD_SERVICE_CODE"],
+    }
+    context.update(state)
+    return render_template("dashboard/simulator.html", **context), status
+
+
+@bp.get("/")
+def page():
+    phone, error = _phone(request.args.get("phone"))
+    return _page(phone=phone or DEFAULT_PHONE, error=error)
+
+
+@bp.post("/ussd")
+def ussd():
+    """Dial, answer or hang up. Form: phone, action (dial|send|hangup), input, session_id, text."""
+    phone, error = _phone(request.form.get("phone"))
+    action = request.form.get("action", "send")
+    entry = (request.form.get("input") or "").strip()[:160]
+    session_id = (request.form.get("session_id") or "").strip()[:64]
+    text = request.form.get("text") or ""
+    state = {"phone": phone or request.form.get("phone", ""), "error": error}
+    if error is None and action == "hangup":
+        state.update(screen=None, ended=True, session_id="", text="")
+    elif error is None:
+        if action == "dial" or not session_id:
+            direct = parse_dial(entry, current_app.config["USSD_SERVICE_CODE"])
+            if direct is None:
+                state["error"] = _("Unknown code. Dial %(code)s.", code=current_app.config["USSD_SERVICE_CODE"])
+            else:
+                session_id, text = "SIM_" + uuid.uuid4().hex, direct
+        else:
+            text = f"{text}*{entry}" if text else entry
+        if state["error"] is None:
+            body, state["error"] = dial_ussd(phone, session_id, text)
+            if body is not None:
+                ended = body.startswith("END ")
+                state.update(screen=body[4:], ended=ended, session_id="" if ended else session_id,
+                             text="" if ended else text)
+    if _wants_json():
+        return jsonify({key: state.get(key) for key in ("screen", "ended", "session_id", "text", "error")}), \
+            400 if state["error"] else 200
+    return _page(400 if state["error"] else 200, **state)
+
+
+@bp.post("/sms")
+def sms():
+    """Text the shortcode from this phone, through the app's own POST /sms/inbound."""
+    phone, error = _phone(request.form.get("phone"))
+    message = (request.form.get("message") or "").strip()[:480]
+    notice = None
+    if error is None and not sms_inbound_available():
+        error = _("Receiving SMS is not part of this installation yet.")
+    elif error is None and not message:
+        error = _("Write a message first.")
+    elif error is None:
+        response = _call_app(
+            "/sms/inbound",
+            {"from": phone, "to": current_app.config["AT_SHORTCODE"], "text": message,
+             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+             "id": "SIM_" + uuid.uuid4().hex, "linkId": "", "networkCode": SIMULATED_NETWORK})
+        if response.status_code == 200:
+            notice = _("Sent. The reply appears in the inbox below when the gateway delivers it.")
+        else:
+            error = _("The SMS service answered %(status)s.", status=response.status_code)
+    if _wants_json():
+        return jsonify({"notice": notice, "error": error}), 400 if error else 200
+    return _page(400 if error else 200, phone=phone or DEFAULT_PHONE, error=error, sms_notice=notice,
+                 sms_text="" if notice else message)
+
+
+@bp.get("/inbox")
+def inbox():
+    phone, error = _phone(request.args.get("phone"))
+    if error:
+        return jsonify({"error": error, "messages": []}), 400
+    return jsonify({"phone": phone, "messages": fetch_inbox(phone)})

@@ -1,0 +1,324 @@
+"""Dashboard pages that stand on miners and officers: overview, miners, officers, audit log."""
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func
+
+from api.errors import MAX_PAGE
+from dashboard import bp, nav
+from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
+from dashboard.charts import bar_chart
+from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
+from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
+from models import AuditEntry, Miner, Officer, UssdSessionOutcome, audit, db, miner_search, utcnow
+
+nav.add("dashboard.overview", _l("Overview"), action="read", order=10)
+nav.add("dashboard.miners", _l("Miners"), action="read", order=40)
+nav.add("dashboard.officers", _l("Officers"), action="officers", order=80)
+nav.add("dashboard.audit_log", _l("Audit log"), action="audit", order=85)
+
+WEEKS_SHOWN = 12
+FIRST = 10  # panels ordered below LATE come before the miners' numbers ("urgent first")
+LATE = 50
+
+_overview_panels = []
+
+
+def overview_panel(order=LATE):
+    """Register a panel of the overview: `loader(officer, county)` returns None (nothing to
+    show) or a dict with `template` (an include that reads `panel`) and whatever it needs.
+    `county` is the officer's county scope (None: all). Panels ordered below LATE come before
+    the miners' numbers: open urgent incidents, for example."""
+
+    def register(loader):
+        _overview_panels.append((order, loader))
+        return loader
+
+    return register
+
+
+def _page_number():
+    try:
+        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
+    except ValueError:
+        return 1
+
+
+def _week_start(moment):
+    day = moment.astimezone(timezone.utc).date()
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_counts(timestamps, weeks=WEEKS_SHOWN, now=None):
+    """[(monday, count)] for the last `weeks` weeks (this one included), oldest first."""
+    this_week = _week_start(now or utcnow())
+    starts = [this_week - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    counts = dict.fromkeys(starts, 0)
+    for moment in timestamps:
+        start = _week_start(moment)
+        if start in counts:
+            counts[start] += 1
+    return list(counts.items())
+
+
+@bp.get("/")
+@officer_required("read")
+def overview():
+    county = scoped_county(None)
+    base = db.select(Miner)
+    if county:
+        base = base.where(func.lower(Miner.county) == county.casefold())
+    subquery = base.subquery()
+    by_county = db.session.execute(
+        db.select(subquery.c.county, func.count()).group_by(subquery.c.county).order_by(func.count().desc())
+    ).all()
+    total = sum(n for _county, n in by_county)
+    receiving_sms = db.session.execute(
+        db.select(func.count()).select_from(subquery).where(
+            subquery.c.sms_consent_at.is_not(None), subquery.c.sms_opt_out_at.is_(None),
+            subquery.c.unreachable_at.is_(None))
+    ).scalar_one()
+    since = datetime.combine(_week_start(utcnow()) - timedelta(weeks=WEEKS_SHOWN - 1), datetime.min.time(),
+                             tzinfo=timezone.utc)
+    created = db.session.execute(db.select(subquery.c.created_at).where(subquery.c.created_at >= since)).scalars()
+    weeks = weekly_counts(created)
+    chart = bar_chart([format_date(start, "d MMM") for start, _n in weeks], [n for _start, n in weeks],
+                      title=_("Registrations per week, last %(weeks)d weeks", weeks=WEEKS_SHOWN))
+    officer = current_officer_object()
+    panels = [(order, loader(officer, county)) for order, loader in sorted(_overview_panels, key=lambda p: p[0])]
+    return render_template("dashboard/overview.html", by_county=by_county, total=total,
+                           receiving_sms=receiving_sms, weeks=weeks, chart=chart, county=county,
+                           this_week=weeks[-1][1] if weeks else 0,
+                           panels_first=[panel for order, panel in panels if panel and order < LATE],
+                           panels_late=[panel for order, panel in panels if panel and order >= LATE])
+
+
+USSD_DAYS = 7
+
+
+@overview_panel(order=60)
+def _ussd_panel(officer, county):
+    # Sessions have no county: only officers who see all counties get this panel.
+    if county:
+        return None
+    return {"template": "dashboard/_panel_ussd.html", "days": USSD_DAYS, "counts": ussd_outcomes(USSD_DAYS)}
+
+
+def ussd_outcomes(days):
+    """How USSD sessions ended over the last `days` days (AT's end-of-session events):
+    {"Success": n, "Incomplete": n, "Failed": n}. Not per county: sessions have none."""
+    since = utcnow() - timedelta(days=days)
+    rows = db.session.execute(
+        db.select(UssdSessionOutcome.status, func.count()).where(UssdSessionOutcome.created_at >= since)
+        .group_by(UssdSessionOutcome.status)).all()
+    counts = {"Success": 0, "Incomplete": 0, "Failed": 0}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def _miner_filters():
+    return {
+        "q": (request.args.get("q") or "").strip()[:80],
+        "county": (request.args.get("county") or "").strip()[:60],
+        "site": (request.args.get("site") or "").strip()[:80],
+    }
+
+
+@bp.get("/miners")
+@officer_required("read")
+def miners():
+    filters = _miner_filters()
+    query = miner_search.select_miners(current_user, text=filters["q"], county=filters["county"],
+                                       site=filters["site"])
+    page = db.paginate(query, page=_page_number(), per_page=current_app.config["DASHBOARD_PAGE_SIZE"],
+                       error_out=False, count=True)
+    counties = [scoped_county(None)] if scoped_county(None) else list(MINING_COUNTIES)
+    return render_template("dashboard/miners.html", page=page, filters=filters, counties=counties,
+                           shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
+
+
+@bp.get("/miners/<int:miner_id>")
+@officer_required("read")
+def miner(miner_id):
+    row = db.session.get(Miner, miner_id)
+    if row is None:
+        abort(404)
+    require_scope(row.county)
+    return render_template("dashboard/miner.html", miner=row,
+                           phone=miner_search.shown_phone(current_user, row.phone),
+                           role_label=_(ROLE_LABELS[row.role]) if row.role in ROLE_LABELS else row.role,
+                           gender_label=_(GENDER_LABELS[row.gender]) if row.gender in GENDER_LABELS else row.gender,
+                           messages=message_history(row))
+
+
+def message_history(miner, limit=50):
+    """The SMS to and from this miner, newest first; None while the SMS core is not installed.
+
+    Reads the SMS core's `models.message.Message` rows (by `miner_id`, else by `phone`).
+    """
+    try:
+        from models import message as message_module
+    except ImportError:
+        return None
+    model = getattr(message_module, "Message", None)
+    if model is None:
+        return None
+    if hasattr(model, "miner_id"):
+        condition = model.miner_id == miner.id
+    elif hasattr(model, "phone"):
+        condition = model.phone == miner.phone
+    else:
+        return None
+    order = getattr(model, "created_at", model.id)
+    rows = db.session.execute(db.select(model).where(condition).order_by(order.desc()).limit(limit)).scalars()
+    return [{
+        "at": getattr(row, "created_at", None),
+        "direction": getattr(row, "direction", ""),
+        "status": getattr(row, "status", ""),
+        "purpose": getattr(row, "purpose", ""),
+        "text": getattr(row, "text", None) or getattr(row, "body", ""),
+    } for row in rows]
+
+
+def _csv_safe(value):
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise free text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/miners.csv")
+@officer_required("read")
+def miners_csv():
+    filters = _miner_filters()
+    officer = current_officer_object()
+    query = miner_search.select_miners(officer, text=filters["q"], county=filters["county"], site=filters["site"])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = ["id", "phone", "name", "county", "site", "role", "gender", "locale", "receives_sms",
+               "registered_via", "registered_at"]
+    writer.writerow(columns)
+    count = 0
+    for row in db.session.execute(query.execution_options(yield_per=500)).scalars():
+        data = miner_search.serialise(officer, row)
+        writer.writerow([data["phone"] if name == "phone" else _csv_safe(data[name]) for name in columns])
+        count += 1
+    audit.record(officer, "export_miners", target="miners.csv",
+                 detail={"filters": {k: v for k, v in filters.items() if v},
+                         "county_scope": scoped_county(None), "rows": count,
+                         "full_numbers": officer.sees_full_numbers})
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="miners-{stamp}.csv"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.route("/officers", methods=["GET", "POST"])
+@officer_required("officers")
+def officers():
+    form = OfficerForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        exists = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
+        if exists:
+            form.username.errors.append(_("An officer with this username exists already."))
+        else:
+            officer = Officer(username=username, role=form.role.data, county=form.county.data or None,
+                              phone=form.phone.data or None, locale=form.locale.data)
+            officer.set_password(form.password.data)
+            db.session.add(officer)
+            db.session.flush()
+            audit.record(current_officer_object(), "officer_added", target=username,
+                         detail={"role": officer.role, "county": officer.county}, commit=False)
+            db.session.commit()
+            flash(_("Officer %(name)s added.", name=username), "success")
+            return redirect(url_for("dashboard.officers"))
+    # Active officers first, then disabled ones; alphabetical within each.
+    order = (Officer.disabled_at.is_not(None), Officer.username)
+    rows = db.session.execute(db.select(Officer).order_by(*order)).scalars().all()
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/officers.html", form=form, officers=rows, action_form=ActionForm(),
+                           password_form=NewPasswordForm(formdata=None)), status
+
+
+@bp.post("/officers/<int:officer_id>/password")
+@officer_required("officers")
+def officer_password(officer_id):
+    """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
+    officer = db.session.get(Officer, officer_id)
+    if officer is None:
+        abort(404)
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        flash(_("Not changed: a password needs at least 10 characters."), "error")
+        return redirect(url_for("dashboard.officers"))
+    officer.set_password(form.password.data)
+    audit.record(current_officer_object(), "officer_password_set", target=officer.username)
+    flash(_("New password set for %(name)s.", name=officer.username), "success")
+    return redirect(url_for("dashboard.officers"))
+
+
+@bp.post("/officers/<int:officer_id>/<any(disable, enable):change>")
+@officer_required("officers")
+def officer_status(officer_id, change):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    officer = db.session.get(Officer, officer_id)
+    if officer is None:
+        abort(404)
+    if officer.id == current_user.id:
+        flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for("dashboard.officers"))
+    if change == "disable" and officer.disabled_at is None:
+        officer.disabled_at = utcnow()
+        for token in officer.tokens:  # a disabled officer's API tokens stop working too
+            token.revoked_at = token.revoked_at or utcnow()
+        audit.record(current_officer_object(), "officer_disabled", target=officer.username, commit=False)
+        flash(_("Officer %(name)s disabled.", name=officer.username), "success")
+    elif change == "enable" and officer.disabled_at is not None:
+        officer.disabled_at = None
+        audit.record(current_officer_object(), "officer_enabled", target=officer.username, commit=False)
+        flash(_("Officer %(name)s enabled. Issue a new API token if they need one.", name=officer.username),
+              "success")
+    db.session.commit()
+    return redirect(url_for("dashboard.officers"))
+
+
+@bp.get("/audit")
+@officer_required("audit")
+def audit_log():
+    action = (request.args.get("action") or "").strip()[:40]
+    who = (request.args.get("officer") or "").strip()[:60]
+    query = db.select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if who:
+        query = query.where(AuditEntry.officer_username == who)
+    page = db.paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page=_page_number(),
+                       per_page=50, error_out=False, count=True)
+    actions = db.session.execute(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars().all()
+    return render_template("dashboard/audit.html", page=page, action=action, who=who, actions=actions)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@officer_required("read")
+def account():
+    """An officer's own account: change the password an admin gave them."""
+    form = ChangePasswordForm()
+    officer = current_officer_object()
+    if form.validate_on_submit():
+        if not officer.check_password(form.current.data):
+            form.current.errors.append(_("That is not your current password."))
+        else:
+            officer.set_password(form.password.data)
+            audit.record(officer, "password_changed", target=officer.username)
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("dashboard.overview"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("dashboard/account.html", form=form), status
