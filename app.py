@@ -6,7 +6,7 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 
 import config
-from core import logs
+from core import logs, snapshot
 from core import redis as redis_setup
 from models import db, miner
 
@@ -38,6 +38,7 @@ def create_app(overrides=None):
         load_caller=lambda phone: miner.caller_snapshot(phone, app.config["DEFAULT_LOCALE"]),
         run_effects=effects.run,
         default_locale=app.config["DEFAULT_LOCALE"],
+        refresh_data=lambda: snapshot.refresh_all(app.extensions["redis"], app.config["SNAPSHOT_REFRESH_SECONDS"]),
     )
 
     from api import bp as api_bp

@@ -83,6 +83,8 @@ def load():
         "USSD_SERVICE_CODE": os.environ.get("USSD_SERVICE_CODE", "*384*12#"),
         "USSD_SESSION_TTL": _int("USSD_SESSION_TTL", 180),
         "USSD_RESUME_MINUTES": _int("USSD_RESUME_MINUTES", 30),
+        # How stale the tips and prices a USSD screen shows may be (checked against Redis).
+        "SNAPSHOT_REFRESH_SECONDS": _float("SNAPSHOT_REFRESH_SECONDS", 1.0),
         "AT_MAX_RPS": _float("AT_MAX_RPS", 10.0),
         "AT_BATCH_SIZE": _int("AT_BATCH_SIZE", 100),
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),

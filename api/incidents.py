@@ -166,12 +166,10 @@ def update_incident(reference):
 
 
 @bp.post("/incidents/<reference>/reporter")
-@requires("read")
+@requires("reveal_reporter")
 def reveal_reporter(reference):
     """An admin looks at who reported, giving a reason that is kept (anonymous reports)."""
     officer = g.officer
-    if officer.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin may see a reporter's number")
     incident = _incident_in_scope(reference)
     body = request.get_json(silent=True) or {}
     reason = body.get("reason") if isinstance(body, dict) else None

@@ -29,11 +29,12 @@ MSG_BAD_PURITY = N_("Type a percent like 90, or karats like 22k.")
 
 def entry(session: Session):
     """Straight to a market: the one chosen earlier in this session, else the one this phone
-    looked at last time (remembered in Redis), else the caller's county's; or the list."""
+    looked at last time, else the caller's county's; or the list."""
     if session.data.get("market_id") is None:
-        known = {m["id"] for m in board.markets()}
-        remembered = board.remembered_market(session.phone)
-        mine = board.market_for_county(session.caller.get("county"))
+        markets = board.markets_in_memory()
+        known = {m["id"] for m in markets}
+        remembered = session.caller.get("market_id")  # read on the first hop (prices/effects.py)
+        mine = board.market_for_county(session.caller.get("county"), markets)
         if remembered in known:
             session.data["market_id"] = remembered
         elif mine is not None:
@@ -60,17 +61,17 @@ MENU_ENTRY = MenuEntry(3, N_("Gold prices"), entry)
 
 def chosen(session: Session):
     wanted = session.data.get("market_id")
-    return next((m for m in board.markets() if m["id"] == wanted), None)
+    return next((m for m in board.markets_in_memory() if m["id"] == wanted), None)
 
 
 def market_options(session: Session):
-    return [Option(m["name"], _chosen_from_list, value=m["id"], literal=True) for m in board.markets()]
+    return [Option(m["name"], _chosen_from_list, value=m["id"], literal=True) for m in board.markets_in_memory()]
 
 
 def price_screen(session: Session):
     market = chosen(session)
     if market is None:
-        return session.t("This market is no longer listed.")
+        return session.t(MSG_GONE)
     return board.price_words(market, session.locale)
 
 
@@ -85,8 +86,18 @@ def price_options(session: Session):
     return options + [Option(N_("Other market"), CHOOSE, key="4")]
 
 
+MSG_GONE = N_("This market is no longer listed.")
+
+
+def market_name(session: Session):
+    market = chosen(session)
+    return market["name"] if market else "-"
+
+
 def history(session: Session):
     market, locale = chosen(session), session.locale
+    if market is None:
+        return session.t(MSG_GONE)
     lines = [session.t("%(market)s, KES per gram:", market=market["name"])]
     for price in market["prices"][:5]:
         lines.append(f"{short_date(datetime.fromisoformat(price['observed']), locale)}: "
@@ -111,6 +122,8 @@ def valid_purity(raw, session):
 
 def value_screen(session: Session):
     market, locale = chosen(session), session.locale
+    if market is None or not market["prices"]:
+        return session.t(MSG_GONE)
     latest = market["prices"][0]
     weight, purity = Decimal(session.data["grams"]), Decimal(session.data["purity"])
     value = weight * purity * Decimal(latest["pure"])
@@ -122,7 +135,7 @@ def value_screen(session: Session):
 
 
 def alerts_title(session: Session):
-    return session.t("SMS alerts for %(market)s gold prices:", market=chosen(session)["name"])
+    return session.t("SMS alerts for %(market)s gold prices:", market=market_name(session))
 
 
 def _subscribe(session: Session):
@@ -150,7 +163,7 @@ STATES = [
         Option(N_("Stop these alerts"), UNSUBSCRIBED, value=None),
     ]),
     End(SUBSCRIBED, on_enter=_subscribe,
-        body=lambda s: s.t("Done. New %(market)s gold prices will come to you by SMS.", market=chosen(s)["name"])),
+        body=lambda s: s.t("Done. New %(market)s gold prices will come to you by SMS.", market=market_name(s))),
     End(UNSUBSCRIBED, on_enter=_unsubscribe,
-        body=lambda s: s.t("Price alerts for %(market)s stopped.", market=chosen(s)["name"])),
+        body=lambda s: s.t("Price alerts for %(market)s stopped.", market=market_name(s))),
 ]

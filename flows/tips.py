@@ -9,7 +9,7 @@ memory (tips/catalogue.py), never from the database; sending by SMS is an effect
 from core.i18n import N_
 from flows.engine import Menu, Option, Session, effect
 from flows.main_menu import MenuEntry
-from tips.catalogue import catalogue
+from tips.catalogue import catalogue_in_memory as catalogue
 
 TOPICS, SHOW = "tips.topics", "tips.show"
 

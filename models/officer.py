@@ -43,8 +43,9 @@ class Officer(UserMixin, db.Model):
         return self.role == "admin"
 
     def may(self, action):
-        """Roles per the contract: admin everything; officer incidents, broadcasts and
-        prices (limited to their county when they have one); viewer reads only."""
+        """Roles per the contract: admin everything (including `reveal_reporter`, seeing who
+        sent an anonymous report); officer incidents, broadcasts and prices (limited to their
+        county when they have one); viewer reads only."""
         if self.role == "admin":
             return True
         if self.role == "officer":

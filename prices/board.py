@@ -4,13 +4,14 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 from core.i18n import N_, translate
 from core.snapshot import Snapshot
 from models import Market, Price, db, utcnow
 from prices.units import kes, percent, short_date
 
+DEFAULT_STALE_DAYS = 7  # PRICE_STALE_DAYS when rendered outside an app (screen tests)
 HISTORY = 6  # the latest price, and the 5 before it for "last 5 prices" and the move
 
 MSG_PRICE = N_("%(market)s %(date)s: %(price)s/g, %(purity)s pure.")
@@ -45,12 +46,17 @@ def market_entry_from_db(market_id):
     return _entry(db.session.get(Market, market_id))
 
 
-BOARD = Snapshot("prices", _build)
+BOARD = Snapshot("prices", _build, empty={"markets": []})
 
 
 def markets():
-    """Every market, each with its newest prices first (from memory)."""
+    """Every market, each with its newest prices first (refreshed if changed: SMS, jobs)."""
     return BOARD.get()["markets"]
+
+
+def markets_in_memory():
+    """The markets as this process last loaded them: no I/O (USSD screens)."""
+    return BOARD.current()["markets"]
 
 
 def _plain(name):
@@ -109,7 +115,8 @@ def price_words(market, locale, now=None, with_move=True, with_age=True):
             msgid = MSG_UP if change > 0 else MSG_DOWN
             parts.append(translate(locale, msgid, change=percent(abs(change), locale), date=since))
     days = age_days(latest, now)
-    if with_age and days > current_app.config["PRICE_STALE_DAYS"]:
+    stale_after = current_app.config["PRICE_STALE_DAYS"] if has_app_context() else DEFAULT_STALE_DAYS
+    if with_age and days > stale_after:
         parts.append(translate(locale, MSG_STALE, days=days))
     return " ".join(parts)
 

@@ -1,7 +1,15 @@
 """USSD effects of the prices journey (flows/prices.py)."""
-from prices.board import remember_market
+from prices.board import remember_market, remembered_market
 from prices.service import subscribe, unsubscribe
 from ussd.effects import handler
+from ussd.service import caller_detail
+
+
+@caller_detail
+def _last_market(phone):
+    """The market this phone looked at last time: the prices journey opens on it."""
+    market_id = remembered_market(phone)
+    return {"market_id": market_id} if market_id is not None else {}
 
 
 @handler("price_subscribe")

@@ -88,6 +88,7 @@ def app_for_backend(database_url, redis_url, tmp_root):
         "INSTANCE_PATH": str(instance),
         "CALLBACK_TOKEN": None,
         "DEFAULT_LOCALE": "sw",
+        "SNAPSHOT_REFRESH_SECONDS": 0,  # tests change tips and prices between hops
         "AT_API_URL": "http://127.0.0.1:9/version1",  # nothing listens: tests that send set their own
     })
     with app.app_context():
@@ -100,6 +101,17 @@ def app_for_backend(database_url, redis_url, tmp_root):
         db.engine.dispose()
 
 
+def empty_state(app):
+    """An empty database and an empty Redis (inside an app context)."""
+    from models import db
+
+    app.extensions["redis"].flushdb()
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
 @pytest.fixture
 def app(app_for_backend):
     """The app with an empty database and an empty Redis for each test."""
@@ -107,11 +119,8 @@ def app(app_for_backend):
 
     app = app_for_backend
     app.config["CALLBACK_TOKEN"] = None
-    app.extensions["redis"].flushdb()
     with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+        empty_state(app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -39,3 +39,16 @@ def assert_sms_templates(templates, *, headroom=0, locales=LOCALES):
     for msgid, params in templates:
         problems += template_problems(msgid, params, headroom=headroom, locales=locales)
     assert not problems, "SMS templates that are not single-part GSM-7:\n" + "\n".join(problems)
+
+
+def queued_messages(queue):
+    """The message rows behind the send jobs waiting on an RQ queue, in queue order.
+
+    A send job carries only its message id (`sms.outbound.send_message`); the phone, text,
+    purpose and language are on the durable row.
+    """
+    from models import Message, db
+
+    ids = [job.args[0] for job in queue.get_jobs() if job.func_name == "sms.outbound.send_message"]
+    rows = {m.id: m for m in db.session.execute(db.select(Message).where(Message.id.in_(ids))).scalars()}
+    return [rows[i] for i in ids if i in rows]

@@ -41,9 +41,12 @@ def test_10kb_text_never_breaks_the_hop(client, phone):
     assert phone.dial().startswith("CON ")
     huge = "A" * 10 * 1024
     response, body = post(client, {**FORM, "sessionId": phone.session_id, "text": huge})
-    # Longer than any AT callback can be: refused with a clear message, nothing stored.
+    # A well-formed hop, however long: the caller gets the screen again with its error line.
+    assert response.status_code == 200 and body.startswith("CON ") and len(body) - 4 <= 160
+    # Longer than any field limit (64 KB): refused with a clear message, nothing stored.
+    response, body = post(client, {**FORM, "sessionId": phone.session_id, "text": "A" * 70_000})
     assert response.status_code == 400 and "too long" in body
-    # Just under the field limit: a well-formed hop, answered with the screen and its error line.
+    phone.dial()
     assert phone.send("4").startswith("CON ")
     long_name = "B" * 9_000
     body = phone.send(long_name)

@@ -11,6 +11,7 @@ from sms import keywords
 from sms.keywords import Inbound
 from tests.incident_helpers import DatabaseOutage, add_miner, add_officer, incidents, outbox  # noqa: F401
 from tests.incident_helpers import reference_in
+from tests.sms_checks import queued_messages
 
 
 def inbound(text, phone="+254712000401", at_id="ATXid_1", locale=None):
@@ -179,10 +180,11 @@ def test_alert_really_goes_on_the_replies_queue(client, redis):
     ref = reference_in(reply)
     queue = jobs.queue(jobs.REPLIES)
     [job] = queue.get_jobs()
-    assert job.origin == "replies" and job.func_name == "sms.outbound.send_now"
-    assert job.args[0] == "+254722000001"
-    assert job.args[1].startswith(f"URGENT {ref}: Pit or tunnel collapse. Dead 1, injured 0, trapped/missing 0.")
-    assert job.kwargs["purpose"] == "incident_alert" and job.kwargs["locale"] == "en"
+    assert job.origin == "replies" and job.func_name == "sms.outbound.send_message"
+    [message] = queued_messages(queue)
+    assert message.phone == "+254722000001"
+    assert message.text.startswith(f"URGENT {ref}: Pit or tunnel collapse. Dead 1, injured 0, trapped/missing 0.")
+    assert message.purpose == "incident_alert" and message.locale == "en"
     assert jobs.queue(jobs.BULK).count == 0
 
 

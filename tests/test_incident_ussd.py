@@ -19,6 +19,7 @@ from tests.incident_helpers import (DatabaseOutage, add_miner, add_officer, inci
                                     reference_in)
 from tests.test_conversations import test_conversation as replay_golden
 from ussd.store import RESUME_KEY, SESSION_KEY
+from tests.sms_checks import queued_messages
 
 GOLDEN = sorted((Path(__file__).parent / "conversations").glob("incident_*.txt"))
 
@@ -68,7 +69,7 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     assert end.startswith(f"END Ripoti {ref} imepokelewa.")
 
     replies = jobs.queue(jobs.REPLIES)
-    queued = [(job.args[0], job.args[1], job.kwargs["purpose"]) for job in replies.get_jobs()]
+    queued = [(m.phone, m.text, m.purpose) for m in queued_messages(replies)]
     alerts = [q for q in queued if q[2] == "incident_alert"]
     assert [a[0] for a in alerts] == ["+254722000001"]  # Migori only: not Kakamega, not the admin
     assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Wafu 0, majeruhi 0, "
@@ -84,12 +85,12 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     assert response.status_code == 200, response.get_json()
     history = response.get_json()["status_history"]
     assert history[-1]["officer"] == "migori2" and history[-1]["to"] == "responding"
-    status_jobs = [job for job in replies.get_jobs() if job.kwargs["purpose"] == "incident_status"]
-    assert len(status_jobs) == 1
-    assert status_jobs[0].args[0] == "+254712345678"
-    assert status_jobs[0].args[1] == f"Madini Salama: maafisa wanashughulikia ripoti yako {ref}. Kaa salama, " \
-                                     "kaa mbali na hatari."
-    assert status_jobs[0].kwargs["locale"] == "sw"
+    status_sms = [m for m in queued_messages(replies) if m.purpose == "incident_status"]
+    assert len(status_sms) == 1
+    assert status_sms[0].phone == "+254712345678"
+    assert status_sms[0].text == f"Madini Salama: maafisa wanashughulikia ripoti yako {ref}. Kaa salama, " \
+                                 "kaa mbali na hatari."
+    assert status_sms[0].locale == "sw"
 
 
 def _to_summary(phone):

@@ -19,6 +19,7 @@ from prices.sms import price_keyword, reply_text
 from prices.units import BadQuantity, kes, parse_grams, parse_kes, parse_purity, percent, reference_price, short_date
 from sms.keywords import Inbound, match
 from tips.catalogue import load_file
+from tests.sms_checks import queued_messages
 
 
 @pytest.fixture
@@ -184,9 +185,8 @@ def test_publish_really_enqueues_the_alert_job_on_the_bulk_queue(markets, redis)
     job = bulk.fetch_job(f"price-alerts-{price.id}")
     assert job is not None and job.func_name == "prices.service.send_price_alerts"
     assert job.perform() == 1  # the job itself, as a worker runs it
-    sms_jobs = [j for j in bulk.jobs if j.func_name == "sms.outbound.send_now"]
-    assert len(sms_jobs) == 1
-    assert sms_jobs[0].args[0] == "+254733000014" and sms_jobs[0].args[1].startswith("New gold price Narok")
+    [message] = queued_messages(bulk)
+    assert message.phone == "+254733000014" and message.text.startswith("New gold price Narok")
 
 
 # --- API --------------------------------------------------------------------------------------

@@ -18,7 +18,48 @@ SITE_40 = "Rosterman Ikolomani Shinyalu Bushiangala"[:40]
 WORST_DATA = {
     "name": NAME_40, "county": LONGEST_COUNTY, "site": SITE_40, "role": "processor",
     "gender": "undisclosed", "sms": True, "new_site": SITE_40, "new_locale": "sw",
+    # tips and prices (the primed catalogue and board below)
+    "tip_topic": "shafts", "tip_index": 0, "market_id": 1, "grams": "9999999.99", "purity": "0.9999",
+    "alert_mode": "move5",
 }
+
+
+def _content_catalogue():
+    """The tip catalogue as screens see it, built from the content file (no database)."""
+    from tips.catalogue import read_file
+
+    topics, tips = read_file()
+    by_topic = {}
+    for tip in tips:
+        by_topic.setdefault(tip["topic"], []).append(str(tip["id"]))
+    return {
+        "topics": [{"code": t["code"], "sw": t["sw"], "en": t["en"], "words_en": t["words"]["en"],
+                    "words_sw": t["words"]["sw"]} for t in topics if by_topic.get(t["code"])],
+        "tips": {str(t["id"]): {"topic": t["topic"], "sw": t["sw"], "en": t["en"]} for t in tips},
+        "by_topic": by_topic,
+        "order": [str(t["id"]) for t in tips],
+    }
+
+
+def _worst_board():
+    """One market with the longest name and five large, old prices."""
+    prices = [{"id": n, "kes": "1234567.89", "purity": "0.9999", "source": "X" * 60, "pure": "1234691.35",
+               "observed": f"2026-0{9 - n}-2{n}T10:00:00+00:00"} for n in range(1, 7)]
+    return {"markets": [{"id": 1, "name": "Taita Taveta Buying Centre"[:40], "county": "Taita Taveta",
+                         "prices": prices}]}
+
+
+@pytest.fixture(autouse=True)
+def primed_content():
+    """Tips and prices in memory, as the USSD layer leaves them before a flow runs."""
+    from prices.board import BOARD
+    from tips.catalogue import CATALOGUE
+
+    CATALOGUE.prime(_content_catalogue())
+    BOARD.prime(_worst_board())
+    yield
+    CATALOGUE.prime(CATALOGUE.empty)
+    BOARD.prime(BOARD.empty)
 WORST_CALLER = {
     "registered": True, "name": NAME_40, "county": LONGEST_COUNTY, "site": SITE_40,
     "role": "processor", "gender": "undisclosed", "locale": "sw", "sms": True,
@@ -59,6 +100,19 @@ def test_every_screen_fits_and_is_gsm7(state_id, locale, registered):
             screen = FLOW.render(session).text
             assert len(screen) <= SCREEN_BUDGET, f"{state_id} with error ({locale}): {len(screen)}\n{screen}"
         session.error = None
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_tip_screen_fits(locale):
+    """Each tip on its USSD screen: every page within 160 characters (long tips page with 98)."""
+    catalogue = _content_catalogue()
+    for topic, ids in catalogue["by_topic"].items():
+        for index, tip_id in enumerate(ids):
+            data = dict(WORST_DATA, tip_topic=topic, tip_index=index, tips_sent=[tip_id])
+            session = Session(phone="+254712345678", locale=locale, state="tips.show", data=data,
+                              caller={"locale": locale})
+            for page in FLOW.pages(session):
+                assert len(page) <= SCREEN_BUDGET and is_gsm7(page), f"{tip_id} ({locale}): {page!r}"
 
 
 def test_end_screens_fit_on_one_page():

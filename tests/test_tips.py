@@ -17,6 +17,7 @@ from tips import catalogue as tips_catalogue
 from tips.catalogue import CONTENT_FILE, ContentError, catalogue, read_file
 from tips.drip import drip_text, run_weekly_drip, slot_for
 from tips.sms import tip_keyword
+from tests.sms_checks import queued_messages
 
 ISSUE_TOPICS = {"shafts", "air", "water", "chemicals", "explosives", "first_aid", "gear", "children", "women",
                 "selling", "permits", "environment"}
@@ -233,10 +234,10 @@ def test_ussd_send_really_enqueues_on_rq(loaded, phone, redis):
     phone.dial("2*1*2")
     queued = Queue(jobs.REPLIES, connection=redis).jobs
     assert len(queued) == 1
-    job = queued[0]
-    assert job.func_name == "sms.outbound.send_now"
-    assert job.args == (phone.number, loaded.tips[loaded.by_topic["shafts"][0]]["sw"])
-    assert job.kwargs["purpose"] == "tip"
+    assert queued[0].func_name == "sms.outbound.send_message"
+    [message] = queued_messages(Queue(jobs.REPLIES, connection=redis))
+    assert (message.phone, message.text) == (phone.number, loaded.tips[loaded.by_topic["shafts"][0]]["sw"])
+    assert message.purpose == "tip"
 
 
 # --- weekly drip -----------------------------------------------------------------------------
@@ -319,7 +320,7 @@ def test_drip_exactly_once_per_miner_per_week_across_two_workers_and_a_restart(a
     # A restart: a new process (a new app, nothing in memory) ticks again later that week.
     from app import create_app
 
-    tips_catalogue.CATALOGUE._local.clear()
+    tips_catalogue.CATALOGUE.prime(tips_catalogue.CATALOGUE.empty)  # nothing in memory
     restarted = create_app({key: app_for_backend.config[key] for key in (
         "TESTING", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "INSTANCE_PATH", "DEFAULT_LOCALE", "AT_API_URL")})
     with restarted.app_context():

@@ -8,6 +8,7 @@ from core import jobs
 from models.miner import register
 from prices.service import ensure_default_markets
 from tips.catalogue import catalogue, load_file
+from tests.sms_checks import queued_messages
 
 
 def test_miner_reads_tips_gets_one_by_sms_subscribes_and_is_alerted(runner, phone, redis):
@@ -32,8 +33,8 @@ def test_miner_reads_tips_gets_one_by_sms_subscribes_and_is_alerted(runner, phon
     phone.send("3")
     assert phone.send("1").startswith("END Tayari")
 
-    replies = Queue(jobs.REPLIES, connection=redis).jobs
-    assert [j.args for j in replies] == [(phone.number, cat.tips[shafts[2]]["sw"])]
+    replies = queued_messages(Queue(jobs.REPLIES, connection=redis))
+    assert [(m.phone, m.text) for m in replies] == [(phone.number, cat.tips[shafts[2]]["sw"])]
 
     result = runner.invoke(args=["price", "publish", "--market", "Migori", "--kes-per-gram", "9850",
                                  "--purity", "0.9"])
@@ -43,9 +44,7 @@ def test_miner_reads_tips_gets_one_by_sms_subscribes_and_is_alerted(runner, phon
     assert len(alert_jobs) == 2  # one per publication; the first had no subscriber yet
     for job in alert_jobs:
         job.perform()
-    sms = [j for j in bulk.jobs if j.func_name == "sms.outbound.send_now"]
-    assert len(sms) == 1
-    number, text = sms[0].args
-    assert number == phone.number
-    assert text.startswith("Bei mpya ya dhahabu Migori") and "KES 9,850/g" in text and "Imepanda 3.7%" in text
-    assert sms[0].kwargs["purpose"] == "price_alert"
+    [alert] = queued_messages(bulk)
+    assert alert.phone == phone.number
+    assert alert.text.startswith("Bei mpya ya dhahabu Migori") and "KES 9,850/g" in alert.text
+    assert "Imepanda 3.7%" in alert.text and alert.purpose == "price_alert"

@@ -80,9 +80,9 @@ def test_a_session_id_reused_by_another_phone_reaches_nothing_of_the_first(clien
     first.send("4")
     first.send("Amina")
     intruder = Phone(client, "+254799999999")
-    intruder.session_id, intruder.inputs = first.session_id, ["2"]
-    # The intruder's hop is a first hop of its own (a direct dial of "2"), not the first
-    # caller's county screen answered with Kakamega.
+    intruder.session_id, intruder.inputs = first.session_id, ["9"]
+    # The intruder's hop is a first hop of its own (a direct dial of "9", no such menu entry),
+    # not an answer on the first caller's county screen.
     assert intruder._post().startswith("CON Chaguo si sahihi")
     assert first.send("2").startswith("CON Jina la mgodi")
     first.send("Osiri")
@@ -101,14 +101,13 @@ def test_sql_and_html_in_a_name_are_stored_verbatim(client):
     assert miner.name == name and miner.site == "Osiri <i>"
 
 
-def test_redis_down_gives_a_polite_end_not_an_error(app, client):
-    service = app.extensions["ussd"]
-    real = service.store.redis
-    service.store.redis = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    try:
-        response = post(client)
-    finally:
-        service.store.redis = real
+def test_redis_down_gives_a_polite_end_not_an_error(app, client, monkeypatch):
+    from ussd.store import SessionStore
+
+    broken = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setitem(app.extensions, "redis", broken)
+    monkeypatch.setattr(app.extensions["ussd"], "store", SessionStore(broken, 180, 1800))
+    response = post(client)
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "END Samahani, kuna hitilafu. Tafadhali piga tena."
 

@@ -195,9 +195,14 @@ def _build():
     }
 
 
-CATALOGUE = Snapshot("tips", _build)
+CATALOGUE = Snapshot("tips", _build, empty={"topics": [], "tips": {}, "by_topic": {}, "order": []})
 
 
 def catalogue():
-    """The active tips, from memory (see core/snapshot.py)."""
+    """The active tips, refreshed from Redis if they changed (SMS replies, jobs)."""
     return Catalogue(**CATALOGUE.get())
+
+
+def catalogue_in_memory():
+    """The active tips as this process last loaded them: no I/O (USSD screens)."""
+    return Catalogue(**CATALOGUE.current())

@@ -16,6 +16,15 @@ log = logging.getLogger(__name__)
 
 MSG_EXPIRED = N_("Your session timed out. Please dial *384*12# again.")
 
+# Journeys that need more about the caller than the miner record (e.g. the market a phone
+# looked at last time) add a `detail(phone) -> dict` here; it runs on the first hop only.
+CALLER_DETAILS = []
+
+
+def caller_detail(fn):
+    CALLER_DETAILS.append(fn)
+    return fn
+
 
 def new_input(previous_text, text):
     """What the caller typed on this hop, given the `text` AT sent on the previous one.
@@ -40,9 +49,13 @@ class HopService:
     load_caller: Callable[[str], dict]  # phone -> caller snapshot (the first hop's one query)
     run_effects: Callable[[list], None]
     default_locale: str = "sw"
+    # Brings the in-memory data screens render from (tips, prices) up to date before the flow
+    # runs, so that the flow itself does no I/O (core/snapshot.py).
+    refresh_data: Callable[[], None] = lambda: None
 
     def handle(self, sid, phone, text):
         """The wire answer ('CON ...'/'END ...') for one hop."""
+        self.refresh_data()
         with self.store.open(sid, phone) as hop:
             record = hop.record
             if record is not None and text == record["last_text"]:
@@ -68,6 +81,8 @@ class HopService:
     def _first_hop(self, phone, text, resume_snapshot):
         try:
             caller = self.load_caller(phone)
+            for detail in CALLER_DETAILS:
+                caller.update(detail(phone))
         except Exception as exc:
             # The database is down: carry on as for an unregistered caller, so that an
             # emergency report still gets through (incidents spool it until the database is back).
