@@ -33,9 +33,9 @@ STATUS_TEXTS = {
 
 def septets(text):
     """Length in GSM-7 septets; raises UnicodeEncodeError when the text is not GSM-7."""
-    import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
+    from sms.encoding import CODEC
 
-    return len(text.encode("gsm03.38"))
+    return len(text.encode(CODEC))
 
 
 def gsm_safe(value, limit=None):

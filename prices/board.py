@@ -125,12 +125,12 @@ def fit_one_sms(render):
     """`render(options)` wraps price words in an SMS template; the fullest version that fits
     one GSM-7 SMS: with the move and the age warning, then without the move (a warning that
     the price is old matters more), then without either (only with absurd data)."""
-    from core import gsm7
+    from sms import encoding
 
     variants = [{}, {"with_move": False}, {"with_age": False, "with_move": False}]
     for options in variants:
         text = render(options)
-        if gsm7.fits_one_sms(text):
+        if encoding.fits_one_sms(text):
             return text
     return text
 

@@ -1,6 +1,6 @@
 """SMS keywords PRICE / BEI [market] (CONTRACT.md section 2); PRICE STOP / BEI ACHA leaves
 the price alerts (and nothing else)."""
-from core import gsm7
+from sms import encoding
 from core.i18n import N_, translate
 from models import Miner, db
 from prices import board
@@ -21,7 +21,7 @@ def fit_list(template_text_for, names):
     for n in range(len(names), 0, -1):
         listed = ", ".join(names[:n]) + ("..." if n < len(names) else "")
         text = template_text_for(listed)
-        if gsm7.fits_one_sms(text):
+        if encoding.fits_one_sms(text):
             return text
     return template_text_for("")
 
@@ -40,7 +40,7 @@ def price_keyword(message: Inbound):
         market = board.find_market(name, markets)
         if market is None:
             # Echo what they typed, but only characters that keep the reply one GSM-7 SMS.
-            shown = "".join(ch for ch in name[:20] if gsm7.septets(ch) == 1)
+            shown = "".join(ch for ch in name[:20] if encoding.septets(ch) == 1)
             return fit_list(lambda listed: translate(locale, MSG_UNKNOWN_MARKET, name=shown, markets=listed), priced)
     else:
         county = db.session.execute(db.select(Miner.county).filter_by(phone=message.phone)).scalar_one_or_none()

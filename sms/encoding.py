@@ -136,3 +136,31 @@ def preview(text):
         "changed": result.text != unicodedata.normalize("NFC", text or ""),
         "warnings": warnings,
     }
+
+
+def text_septets(text):
+    """Septets `text` takes in GSM-7 (extension characters count two), or None when it is
+    not GSM-7 at all."""
+    try:
+        return len(text.encode(CODEC))
+    except UnicodeEncodeError:
+        return None
+
+
+def fits_one_sms(text):
+    """One GSM-7 part, as written (no transliteration): what every fixed template must be."""
+    n = text_septets(text)
+    return n is not None and n <= GSM7_SINGLE
+
+
+def template_problems(text, limit=GSM7_SINGLE):
+    """Human-readable reasons why `text` is not a single-part GSM-7 SMS (empty list: fine)."""
+    if not text or not text.strip():
+        return ["empty"]
+    n = text_septets(text)
+    if n is None:
+        bad = sorted({ch for ch in text if septets(ch) is None})
+        return ["characters outside GSM-7: " + " ".join(repr(ch) for ch in bad)]
+    if n > limit:
+        return [f"{n} characters, at most {limit}"]
+    return []

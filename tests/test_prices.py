@@ -9,7 +9,8 @@ from freezegun import freeze_time
 from rq import Queue
 from sqlalchemy import event
 
-from core import gsm7, jobs
+from core import jobs
+from sms import encoding
 from models import ApiToken, Officer, Price, PriceAlert, PriceSubscription, db, utcnow
 from models.erasure import erase
 from models.miner import register, set_sms
@@ -136,7 +137,7 @@ def test_publish_alerts_subscribers_only_in_their_language_respecting_opt_outs(m
     assert by_phone["+254733000001"][0].startswith("Bei mpya ya dhahabu Migori")
     assert by_phone["+254733000002"][0].startswith("New gold price Migori")
     for text, options in by_phone.values():
-        assert gsm7.fits_one_sms(text)
+        assert encoding.fits_one_sms(text)
         assert options["queue"] == jobs.BULK and options["purpose"] == "price_alert"
     assert "licensed" in by_phone["+254733000002"][0] and "own scale" in by_phone["+254733000002"][0]
     assert "leseni" in by_phone["+254733000001"][0] and "mizani yako" in by_phone["+254733000001"][0]
@@ -249,18 +250,18 @@ def test_price_keyword(markets):
     unknown = price_keyword(inbound("+254733000022", "PRICE Nairobi", "en"))
     assert unknown.startswith("No market Nairobi") and "Migori, Homa Bay" in unknown
     emoji = price_keyword(inbound("+254733000022", "PRICE Nairobi\U0001F4B0 \u201cCBD\u201d", "en"))
-    assert emoji.startswith("No market Nairobi CBD.") and gsm7.fits_one_sms(emoji)
+    assert emoji.startswith("No market Nairobi CBD.") and encoding.fits_one_sms(emoji)
     unregistered = price_keyword(inbound("+254733000023", "BEI", "sw"))
     assert unregistered == "Tuma BEI na soko: Migori, Homa Bay"
     for reply in (unknown, unregistered):
-        assert gsm7.fits_one_sms(reply)
+        assert encoding.fits_one_sms(reply)
 
 
 def test_unknown_market_list_is_cut_to_one_sms(markets):
     for name in markets:
         publish(name, "9850", "0.9")
     reply = price_keyword(inbound("+254733000024", "BEI Mombasa-na-Nairobi-na-Kisii", "sw"))
-    assert gsm7.fits_one_sms(reply) and reply.endswith("...")
+    assert encoding.fits_one_sms(reply) and reply.endswith("...")
 
 
 # --- stale price and worst cases -------------------------------------------------------------
@@ -291,17 +292,17 @@ def test_every_price_sms_template_is_one_gsm7_sms_with_worst_case_data(app, loca
     entry = worst_case_entry()
     texts = [prices.alert_text(entry, locale), reply_text(entry, locale)]
     for text in texts:
-        assert gsm7.septets(text) is not None, text
-        assert gsm7.septets(text) <= 160, (len(text), text)
+        assert encoding.text_septets(text) is not None, text
+        assert encoding.text_septets(text) <= 160, (len(text), text)
         assert "Taita Taveta" in text and "1,000,000" in text
     # Realistic data keeps the move; an old price keeps its age warning before the move.
     entry["prices"][0]["kes"], entry["prices"][0]["pure"] = "10450", "11400"
     entry["prices"][1]["pure"] = "10000.01"
     for text in (prices.alert_text(entry, locale), reply_text(entry, locale)):
-        assert gsm7.fits_one_sms(text) and "400" in text, text
+        assert encoding.fits_one_sms(text) and "400" in text, text
     entry["prices"][0]["observed"] = utcnow().isoformat()
     for text in (prices.alert_text(entry, locale), reply_text(entry, locale)):
-        assert gsm7.fits_one_sms(text) and "14%" in text, text
+        assert encoding.fits_one_sms(text) and "14%" in text, text
 
 
 # --- USSD --------------------------------------------------------------------------------------
@@ -376,30 +377,17 @@ def test_fixed_sms_replies_fit_one_gsm7_sms(markets, locale):
     texts.append(price_sms.fit_list(lambda listed: prices.translate(locale, price_sms.MSG_WHICH_MARKET,
                                                                      markets=listed), list(markets)))
     for text in texts:
-        assert gsm7.fits_one_sms(text), text
-
-
-def test_every_swahili_translation_is_gsm7():
-    from babel.messages.pofile import read_po
-
-    from pathlib import Path
-
-    with open(Path(__file__).parent.parent / "locales/sw/LC_MESSAGES/messages.po", "rb") as handle:
-        catalogue = read_po(handle, locale="sw")
-    for message in catalogue:
-        if message.id:
-            assert message.string, message.id
-            assert gsm7.septets(message.string) is not None, message.string
+        assert encoding.fits_one_sms(text), text
 
 
 def test_price_stop_leaves_price_alerts_only(markets):
     prices.subscribe("+254733000040", markets["Migori"], "every", "sw")
     prices.subscribe("+254733000040", markets["Narok"], "move5", "sw")
     reply = price_keyword(inbound("+254733000040", "BEI acha", "sw"))
-    assert reply.startswith("Taarifa za bei ya dhahabu zimesimamishwa") and gsm7.fits_one_sms(reply)
+    assert reply.startswith("Taarifa za bei ya dhahabu zimesimamishwa") and encoding.fits_one_sms(reply)
     assert db.session.execute(db.select(PriceSubscription)).first() is None
     again = price_keyword(inbound("+254733000040", "PRICE STOP", "en"))
-    assert again.startswith("You had no gold price alerts") and gsm7.fits_one_sms(again)
+    assert again.startswith("You had no gold price alerts") and encoding.fits_one_sms(again)
 
 
 def test_publishing_needs_the_whole_market_name_but_sms_accepts_a_beginning(markets, runner):

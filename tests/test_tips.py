@@ -8,7 +8,8 @@ import pytest
 import yaml
 from rq import Queue
 
-from core import gsm7, jobs
+from core import jobs
+from sms import encoding
 from models import ApiToken, Miner, Officer, Tip, TipDelivery, db
 from models.erasure import erase
 from models.miner import register
@@ -205,7 +206,7 @@ def test_tip_with_a_topic_word_in_either_language(loaded):
 @pytest.mark.parametrize("locale,word", [("en", "TIP"), ("sw", "USHAURI")])
 def test_unknown_topic_word_lists_the_topics_in_one_sms(loaded, locale, word):
     reply = tip_keyword(inbound("+254711000005", f"{word} football", locale))
-    assert gsm7.fits_one_sms(reply)
+    assert encoding.fits_one_sms(reply)
     assert ("mercury" if locale == "en" else "zebaki") in reply
     assert db.session.execute(db.select(TipDelivery)).first() is None
 
@@ -346,7 +347,7 @@ def test_drip_never_repeats_a_tip_before_all_were_sent(app, loaded, sent):
         monday = utc(2026, 1, 5, 6, 0)  # a Monday
         assert run_weekly_drip(monday + timedelta(weeks=week)) == 1
     texts = [text for _, text, _ in sent]
-    assert all(gsm7.fits_one_sms(text) for text in texts)
+    assert all(encoding.fits_one_sms(text) for text in texts)
     assert len(set(texts[:total])) == total
     assert texts[total] == texts[0]
 

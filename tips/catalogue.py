@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from core import gsm7
+from sms import encoding
 from core.snapshot import Snapshot
 from models import Tip, TipTopic, db, utcnow
 
@@ -30,7 +30,7 @@ class ContentError(ValueError):
 
 
 def text_problems(text, label):
-    return [f"{label}: {p}" for p in gsm7.problems(text or "")]
+    return [f"{label}: {p}" for p in encoding.template_problems(text or "")]
 
 
 # --- loading the content file -------------------------------------------------------

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from core import gsm7, jobs
+from core import jobs
+from sms import encoding
 from core.i18n import N_, translate
 from models import Miner, TipDelivery, db, utcnow
 from models.claim import claim
@@ -97,7 +98,7 @@ def run_weekly_drip(now=None):
 def drip_text(tip, locale):
     """The tip, and how to stop these texts when that still fits one SMS (most tips)."""
     with_stop = f"{tip} {translate(locale, MSG_STOP)}"
-    return with_stop if gsm7.fits_one_sms(with_stop) else tip
+    return with_stop if encoding.fits_one_sms(with_stop) else tip
 
 
 def weekly_drip_job():
