@@ -56,8 +56,6 @@ def stack():
 
 
 def seed(stack):
-    from flask_migrate import upgrade  # noqa: F401  (schema is made by the stack)
-
     from models import ApiToken, Miner, Officer, db, utcnow
     from tips.catalogue import load_file
 
