@@ -6,7 +6,9 @@ Already covered in tests/test_sms_broadcasts.py and tests/test_sms_gateway.py (i
 worker): HTTP 500 retried in a broadcast, 405 pausing and resuming a broadcast, a timeout
 on a single reply, a worker SIGKILLed mid-broadcast. New here: a read timeout inside a
 broadcast (AT took the messages but its answer was lost: the rows must not be sent again),
-and the three faults together with two worker processes, paused, topped up and resumed.
+the same without a delivery report (the documented limit: sent again only after the claim
+timeout), and the three faults together with two worker processes, paused, topped up and
+resumed.
 """
 import os
 import subprocess
@@ -86,6 +88,33 @@ def test_lost_answers_in_a_broadcast_are_adopted_by_delivery_reports_not_sent_tw
     assert counts["sent"] + counts["delivered"] == total
     assert db.session.execute(db.select(db.func.count()).select_from(Message).where(
         Message.status == SENDING)).scalar_one() == 0
+
+
+def test_lost_answers_without_delivery_reports_wait_for_the_claim_timeout_before_sending_again(fake_at, sms_app,
+                                                                                               monkeypatch):
+    """The limit of exactly-once, pinned down: when AT took a request but its answer was lost
+    and no delivery report ever comes, nothing tells us AT has it. Those rows stay "sending"
+    (never re-sent early, while a report may still come) until SMS_CLAIM_TIMEOUT_SECONDS have
+    passed; then the watch sends them again - at least once rather than never."""
+    monkeypatch.setattr(gateway, "TIMEOUT", (1, 0.3))
+    sms_app.config["AT_BATCH_SIZE"] = 10
+    total = 30
+    add_miners(total)
+    fake_at.set_faults(timeouts=1, timeout_seconds=0.8, dlr=False)
+    broadcast = broadcasts.create(TEXTS, {}, urgent=True)
+    run_jobs(sms_app)
+    assert broadcasts.reconcile(broadcast.id) == 0  # within the claim timeout: left alone
+    run_jobs(sms_app)
+    assert fresh(broadcast.id).status == "sending"
+    counts = sent_per_miner(fake_at, total)
+    assert sum(counts.values()) == total and max(counts.values()) == 1
+    in_doubt = broadcasts.progress(fresh(broadcast.id))["queued"]
+    assert in_doubt == 10
+    assert broadcasts.reconcile(broadcast.id, stale_after=0) == in_doubt  # the claim timed out
+    run_jobs(sms_app)
+    assert fresh(broadcast.id).status == "done"
+    counts = sent_per_miner(fake_at, total)
+    assert sorted(Counter(counts.values()).items()) == [(1, total - in_doubt), (2, in_doubt)]
 
 
 def _worker(sms_app, tmp_path, index):
