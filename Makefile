@@ -1,5 +1,5 @@
 # Shortcuts for the bin/ scripts (each works on its own too).
-.PHONY: setup run test fault bench bench-quick fuzz i18n profile
+.PHONY: setup run test fault scale bench bench-quick fuzz i18n profile
 
 setup:  ## virtualenv, pinned dependencies, compiled catalogues, database schema
 	bin/setup
@@ -10,8 +10,11 @@ run:  ## web + worker from the Procfile (embedded Redis and SQLite unless config
 test:  ## the whole test suite (what CI runs)
 	bin/test -q
 
-fault:  ## only the fault-injection tests
+fault:  ## only the fault-injection tests (the scale test among them)
 	bin/test -q -m fault
+
+scale:  ## 2 web + 2 worker processes on one PostgreSQL and one Redis (skipped without PostgreSQL)
+	bin/test -q -m scale -s
 
 bench:  ## benchmarks: prints ratios and targets, writes bench/results/latest.json and .png
 	bin/bench

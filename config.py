@@ -87,6 +87,8 @@ def load():
         "SNAPSHOT_REFRESH_SECONDS": _float("SNAPSHOT_REFRESH_SECONDS", 1.0),
         "AT_MAX_RPS": _float("AT_MAX_RPS", 10.0),
         "AT_BATCH_SIZE": _int("AT_BATCH_SIZE", 100),
+        # Seconds to wait for AT's answer to a send request; 0 = the gateway's own (15 s).
+        "AT_READ_TIMEOUT_SECONDS": _float("AT_READ_TIMEOUT_SECONDS", 0.0),
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
         "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),
         # First retry after this many seconds, then doubling (10, 20, 40, 80, 160 s).

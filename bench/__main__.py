@@ -18,7 +18,8 @@ from pathlib import Path
 from bench.servers import ROOT, SERVERS
 
 RESULTS = Path(__file__).parent / "results"
-BENCHMARKS = ("ussd_hop", "broadcast", "inbound_sms")
+BENCHMARKS = ("ussd_hop", "broadcast", "inbound")
+HISTORY = RESULTS / "history.jsonl"
 
 
 def git_revision():
@@ -26,8 +27,91 @@ def git_revision():
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     revision = git("rev-parse", "HEAD") or "unknown"
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    # The results a previous run left behind do not make the code under test "dirty".
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"))
     return revision + ("-dirty" if dirty else "")
+
+
+def headline(report):
+    """The few numbers of a run worth keeping side by side with earlier runs."""
+    line = {"timestamp": report["timestamp"], "git_revision": report["git_revision"],
+            "cores": report["machine"]["cores"], "load_average_at_start": report["machine"]["load_average_at_start"]}
+    hop = report["benchmarks"].get("ussd_hop", {})
+    if "servers" in hop:
+        chosen = hop["servers"].get("granian-wsgi") or hop["servers"][hop["chosen_server"]]
+        line["ussd_hop"] = {"server": "granian-wsgi" if "granian-wsgi" in hop["servers"] else hop["chosen_server"],
+                            "database": hop["database"], "ceiling_hops_per_s": chosen["ceiling"]["hops_per_s"],
+                            "app_hops_per_s": chosen["app"]["hops_per_s"], "ratio": chosen["ratio_vs_ceiling"],
+                            "p99_ms_at_70pct": chosen["app_paced_headroom"]["latency_ms"]["p99"],
+                            "meets_target": hop["meets_target"]}
+    broadcast = report["benchmarks"].get("broadcast", {})
+    if "uncapped" in broadcast:
+        fast = broadcast["uncapped"]
+        line["broadcast"] = {"recipients": fast.get("miners"), "seconds": fast.get("seconds"),
+                             "messages_per_s": fast.get("messages_per_second"),
+                             "projected_seconds_for_250k": broadcast.get("projected_seconds_for_250k"),
+                             "peak_worker_rss_mb": fast.get("peak_worker_rss_mb"),
+                             "rate_share_of_cap": broadcast.get("rate_share_of_cap"),
+                             "meets_target": broadcast.get("meets_target")}
+    inbound = report["benchmarks"].get("inbound", {})
+    if "runs" in inbound:
+        line["inbound"] = {"database": inbound["database"], "acks_per_s_burst": inbound["runs"]["burst"]["acks_per_s"],
+                           "acks_per_s_steady": inbound["runs"]["steady"]["acks_per_s"],
+                           "handled_per_s": inbound["runs"]["burst"]["handled_per_s"],
+                           "seconds_until_all_handled": inbound["runs"]["burst"]["seconds_until_all_handled"],
+                           "meets_target": inbound["meets_target"]}
+    return line
+
+
+def markdown_table(report):
+    """The "latest results" table of docs/bench-and-scale.md, from a report."""
+    def met(flag):
+        return "met" if flag else "**not met**"
+
+    rows = []
+    hop = report["benchmarks"].get("ussd_hop", {})
+    if "servers" in hop:
+        name = "granian-wsgi" if "granian-wsgi" in hop["servers"] else hop["chosen_server"]
+        entry = hop["servers"][name]
+        paced, headroom = entry["app_paced"]["latency_ms"], entry["app_paced_headroom"]
+        rows.append((f"USSD hop ({name}, {hop['database']})",
+                     f"{entry['app']['hops_per_s']:.0f} hops/s vs ceiling {entry['ceiling']['hops_per_s']:.0f}; "
+                     f"p99 {paced['p99']} ms at 0.8x ceiling, {headroom['latency_ms']['p99']} ms at "
+                     f"{headroom['offered_hops_per_s']:.0f}/s (70% of capacity)",
+                     ">= 0.8x ceiling, p99 < 50 ms", f"{entry['ratio_vs_ceiling']:.2f}x", met(entry["meets_target"])))
+    broadcast = report["benchmarks"].get("broadcast", {})
+    fast, capped = broadcast.get("uncapped", {}), broadcast.get("capped", {})
+    if fast.get("status") == "done":
+        full = fast["miners"] >= 250_000
+        seconds = fast["seconds"] if full else broadcast["projected_seconds_for_250k"]
+        rows.append((f"Broadcast, no cap ({fast['workers']} workers, {fast['database']})",
+                     f"{fast['miners']:,} in {fast['seconds']} s ({fast['messages_per_second']:.0f}/s)"
+                     + ("" if full else f", 250k projected {seconds} s") + f"; worker RSS {fast['peak_worker_rss_mb']} MB;"
+                     f" duplicates {fast['duplicates_at_gateway']}",
+                     "250k < 60 s, RSS < 300 MB", f"{60 / seconds:.2f}x" if seconds else "-",
+                     met(broadcast.get("speed_met"))))
+    if capped.get("at_requests_per_second_while_sending"):
+        rows.append((f"Broadcast at the default cap ({broadcast['at_max_rps']:g}/s)",
+                     f"{capped['at_requests_per_second_while_sending']} AT requests/s while sending",
+                     ">= 90% of the cap", f"{broadcast['rate_share_of_cap']:.0%}", met(broadcast.get("rate_met"))))
+    inbound = report["benchmarks"].get("inbound", {})
+    if "runs" in inbound:
+        burst, steady = inbound["runs"]["burst"], inbound["runs"]["steady"]
+        rows.append((f"Inbound SMS acknowledged (granian x{inbound['web_workers']}, {inbound['database']})",
+                     f"{burst['acks_per_s']:.0f}/s in a burst (p99 {burst['ack_latency_ms']['p99']} ms); "
+                     f"{steady['acks_per_s']:.0f}/s with the workers busy on the same cores",
+                     ">= 1,000/s", f"{inbound['ratio_vs_target']:.2f}x", met(inbound["meets_target"])))
+        rows.append((f"Inbound SMS processed ({inbound['rq_workers']} RQ workers)",
+                     f"{burst['distinct_messages']:,} handled {burst['seconds_until_all_handled']} s after the first "
+                     f"callback ({burst['handled_per_s']}/s by the workers), all replies sent after "
+                     f"{burst['seconds_until_all_replies_sent']} s; stored once: "
+                     f"{'yes' if not inbound['lost_or_duplicated'] else 'NO'}", "(reported)", "-", "-"))
+    lines = [f"Latest results (`bench/results/latest.json`, revision {report['git_revision'][:7]}, "
+             f"{report['machine']['cores']} cores, load average {report['machine']['load_average_at_start'][0]} "
+             f"at the start, {report['timestamp'][:16].replace('T', ' ')} UTC):", "",
+             "| benchmark | measured | target | ratio | |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def parse_args(argv):
@@ -39,18 +123,32 @@ def parse_args(argv):
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
     parser.add_argument("--max-hops", type=int, default=500_000, help="hard bound on hops per run")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="server workers (default: cores)")
-    parser.add_argument("--quick", action="store_true", help="short runs (3 s) to check the harness")
+    parser.add_argument("--broadcast-miners", type=int, default=50_000,
+                        help="recipients of the uncapped broadcast run (250000: the issue's full size)")
+    parser.add_argument("--broadcast-workers", type=int, default=3, help="RQ worker processes for broadcasts")
+    parser.add_argument("--inbound-messages", type=int, default=4000, help="distinct inbound SMS per burst")
+    parser.add_argument("--inbound-workers", type=int, default=None, help="RQ workers for inbound (default: cores)")
+    parser.add_argument("--quick", action="store_true",
+                        help="short runs (3 s, 10,000 recipients, 1,000 SMS) to check the harness")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
+    parser.add_argument("--markdown", metavar="REPORT_JSON",
+                        help="only print the docs' results table for a saved report, run nothing")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.markdown:
+        print(markdown_table(json.loads(Path(args.markdown).read_text())))
+        return
     if args.quick:
         args.duration, args.warmup = 3.0, 1.0
+        args.broadcast_miners, args.inbound_messages = min(args.broadcast_miners, 10_000), 1000
     context = {
         "cores": args.workers, "sessions": args.sessions, "duration": args.duration, "warmup": args.warmup,
         "max_hops": args.max_hops, "servers": [s for s in args.servers.split(",") if s],
+        "broadcast_miners": args.broadcast_miners, "broadcast_workers": args.broadcast_workers,
+        "inbound_messages": args.inbound_messages, "inbound_workers": args.inbound_workers,
         "log": lambda line: print(line, flush=True),
     }
     unknown = [s for s in context["servers"] if s not in SERVERS]
@@ -84,6 +182,8 @@ def main(argv=None):
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
+    with open(output.parent / HISTORY.name, "a") as history:  # one line per run, kept: the figures over time
+        history.write(json.dumps(headline(report)) + "\n")
     chart_path = output.with_suffix(".png")
     from bench import chart
 
@@ -99,6 +199,8 @@ def main(argv=None):
         elif "status" in result:
             print(f"{name}: {result['status']}")
     print(f"results: {output}  chart: {chart_path}")
+    print()
+    print(markdown_table(report))
 
 
 if __name__ == "__main__":

@@ -103,6 +103,8 @@ def main(argv=None):
     parser.add_argument("--database", default=None, help="PostgreSQL base URL (a private schema is used)")
     parser.add_argument("--sqlite", action="store_true", help="use a SQLite file even when PostgreSQL answers")
     parser.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
+    parser.add_argument("--max-rps", type=float, default=0.0,
+                        help="AT_MAX_RPS for the workers (default 0: the cap lifted); the achieved rate is reported")
     parser.add_argument("--json-out", default=None)
     args = parser.parse_args(argv)
 
@@ -123,7 +125,7 @@ def main(argv=None):
 
         redis_url = redis_setup.ensure_embedded(workdir / "redis", stop_on_exit=False)
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(workdir),
-               "AT_MAX_RPS": "0", "AT_BATCH_SIZE": str(args.batch_size), "AT_API_KEY": "bench-key",
+               "AT_MAX_RPS": str(args.max_rps), "AT_BATCH_SIZE": str(args.batch_size), "AT_API_KEY": "bench-key",
                "AT_USERNAME": "bench", "PYTHONPATH": str(ROOT)}
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "AT_MAX_RPS",
                                                 "AT_BATCH_SIZE", "AT_API_KEY", "AT_USERNAME")})
@@ -177,12 +179,23 @@ def main(argv=None):
         assert response.status_code == 202, response.get_data(as_text=True)
         broadcast_id = response.get_json()["id"]
         status, counts = None, {}
+        import requests
+
+        # The gateway's request counter, sampled: when the first and the last AT request came.
+        first_request_at = last_request_at = None
+        seen_requests = first_count = 0
         with app.app_context():
             from models import Broadcast
             from sms import broadcasts
 
             while time.monotonic() - started < args.timeout:
                 peak = max(peak, tree_rss(workers))
+                requests_now = requests.get(fake_info["fakeat"] + "/admin/stats", timeout=10).json()["requests"]
+                if requests_now > seen_requests:
+                    now = time.monotonic() - started
+                    if first_request_at is None:
+                        first_request_at, first_count = now, requests_now
+                    last_request_at, seen_requests = now, requests_now
                 db.session.expire_all()
                 broadcast = db.session.get(Broadcast, broadcast_id)
                 status = broadcast.status
@@ -205,8 +218,6 @@ def main(argv=None):
                     cpu[name] += times.user + times.system
                 except psutil.Error:
                     pass
-        import requests
-
         stats = requests.get(fake_info["fakeat"] + "/admin/stats", timeout=10).json()
         result = {
             "miners": args.miners, "workers": args.workers, "batch_size": args.batch_size,
@@ -216,7 +227,13 @@ def main(argv=None):
             "accepted_by_gateway": stats["accepted"], "duplicates_at_gateway": stats["duplicates"],
             "counts": counts, "phases_seconds": phases, "peak_worker_rss_mb": round(peak / 2**20, 1), "cpus": os.cpu_count(),
             "cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
+            "at_max_rps": args.max_rps,
         }
+        if first_request_at is not None and last_request_at > first_request_at:
+            # Requests after the first sample that saw any, over the time to the last one seen.
+            result["at_requests_per_second_while_sending"] = round(
+                (seen_requests - first_count) / (last_request_at - first_request_at), 2)
+            result["sending_seconds"] = round(last_request_at - first_request_at, 2)
         print(f"{args.miners} recipients: {status} in {elapsed:.1f}s - {result['messages_per_second']} messages/s, "
               f"{result['at_requests_per_second']} AT requests/s, peak worker RSS {result['peak_worker_rss_mb']} MB, "
               f"gateway accepted {stats['accepted']} (duplicates {stats['duplicates']})")
@@ -247,6 +264,85 @@ def main(argv=None):
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- bin/bench ------------------------------------------------------------------------------
+TARGET_SECONDS_250K = 60.0
+TARGET_RSS_MB = 300.0
+TARGET_RATE_SHARE = 0.9
+RATE_CAPPED_REQUESTS = 250  # AT requests in the capped run (25 s at the default cap of 10/s)
+
+
+def _run_once(log, miners, workers, max_rps, timeout):
+    """One run in a fresh process (this module sets the environment of the process it runs in)."""
+    with tempfile.TemporaryDirectory(prefix="madini-bench-broadcast-") as directory:
+        out = Path(directory) / "result.json"
+        argv = [sys.executable, str(Path(__file__).resolve()), "--miners", str(miners), "--workers", str(workers),
+                "--max-rps", str(max_rps), "--timeout", str(timeout), "--json-out", str(out)]
+        completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout + 300)
+        if not out.exists():
+            log(f"[broadcast] run failed (exit {completed.returncode}): {completed.stderr[-2000:]}")
+            return {"status": "failed", "exit_code": completed.returncode, "stderr_tail": completed.stderr[-2000:]}
+        return json.loads(out.read_text())
+
+
+def run(context):
+    """Two runs: the cap lifted (N recipients as fast as the workers go), and with the
+    default AT_MAX_RPS cap (is the cap used, not wasted?)."""
+    from config import load
+
+    log = context["log"]
+    miners = context.get("broadcast_miners") or 50_000
+    workers = context.get("broadcast_workers") or 3
+    cap = load()["AT_MAX_RPS"] or 10.0
+    log(f"[broadcast] {miners} recipients, {workers} workers, no rate cap ...")
+    fast = _run_once(log, miners, workers, 0, timeout=900)
+    capped_miners = int(RATE_CAPPED_REQUESTS * 100)
+    log(f"[broadcast] {capped_miners} recipients with the default rate cap ({cap:g} AT requests/s) ...")
+    capped = _run_once(log, capped_miners, workers, cap, timeout=900)
+    result = {"uncapped": fast, "capped": capped, "at_max_rps": cap,
+              "target": {"seconds_for_250k": TARGET_SECONDS_250K, "worker_rss_mb": TARGET_RSS_MB,
+                         "rate_share_of_cap": TARGET_RATE_SHARE}}
+    if fast.get("status") == "done" and fast.get("messages_per_second"):
+        result["projected_seconds_for_250k"] = round(fast["seconds"] * 250_000 / fast["miners"], 1)
+        complete = fast["accepted_by_gateway"] == fast["miners"] and not fast["duplicates_at_gateway"]
+        seconds = fast["seconds"] if fast["miners"] >= 250_000 else result["projected_seconds_for_250k"]
+        result["speed_met"] = bool(complete and seconds < TARGET_SECONDS_250K
+                                   and fast["peak_worker_rss_mb"] < TARGET_RSS_MB)
+        result["speed_measured_at_250k"] = fast["miners"] >= 250_000
+    rate = capped.get("at_requests_per_second_while_sending")
+    if rate:
+        result["rate_share_of_cap"] = round(rate / cap, 3)
+        result["rate_met"] = bool(rate >= TARGET_RATE_SHARE * cap and capped["duplicates_at_gateway"] == 0
+                                  and capped["accepted_by_gateway"] == capped["miners"])
+    result["meets_target"] = bool(result.get("speed_met") and result.get("rate_met"))
+    return result
+
+
+def summary(result):
+    fast, capped = result.get("uncapped", {}), result.get("capped", {})
+    lines = ["Broadcast: real RQ worker processes -> fake AT gateway (no delivery reports)"]
+    if fast.get("status") == "done":
+        measured = "measured" if result.get("speed_measured_at_250k") else \
+            f"projected from {fast['miners']:,} (bin/bench --broadcast-miners 250000 measures it)"
+        lines.append(
+            f"  no cap: {fast['miners']:,} recipients in {fast['seconds']} s ({fast['messages_per_second']:.0f} "
+            f"messages/s, {fast['at_requests_per_second']} AT requests/s, {fast['workers']} workers, "
+            f"{fast['database']}); 250,000 in {result['projected_seconds_for_250k']} s {measured} (target < "
+            f"{TARGET_SECONDS_250K:.0f} s) | peak worker RSS {fast['peak_worker_rss_mb']} MB (target < "
+            f"{TARGET_RSS_MB:.0f}) | duplicates {fast['duplicates_at_gateway']} | "
+            f"{'MET' if result.get('speed_met') else 'NOT MET'}")
+    else:
+        lines.append(f"  no cap: {fast.get('status')}")
+    if capped.get("at_requests_per_second_while_sending"):
+        lines.append(
+            f"  cap {result['at_max_rps']:g}/s: {capped['miners']:,} recipients, "
+            f"{capped['at_requests_per_second_while_sending']} AT requests/s while sending = "
+            f"{result['rate_share_of_cap']:.0%} of the cap (target >= {TARGET_RATE_SHARE:.0%}) | duplicates "
+            f"{capped['duplicates_at_gateway']} | {'MET' if result.get('rate_met') else 'NOT MET'}")
+    else:
+        lines.append(f"  capped run: {capped.get('status')}")
+    return lines
 
 
 if __name__ == "__main__":

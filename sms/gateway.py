@@ -115,7 +115,8 @@ def send(text, numbers, *, enqueue=False):
         raise RequestFailed(str(exc), retryable=True) from None
     try:
         response = service().send(text, list(numbers), sender_id=config.get("AT_SENDER_ID"),
-                                  enqueue=enqueue, timeout=TIMEOUT)
+                                  enqueue=enqueue,
+                                  timeout=(TIMEOUT[0], config.get("AT_READ_TIMEOUT_SECONDS") or TIMEOUT[1]))
     except ValueError as exc:  # the SDK rejected a number before sending anything
         raise RequestFailed(f"invalid recipient: {exc}", retryable=False) from None
     except requests.exceptions.ConnectTimeout:

@@ -8,6 +8,7 @@ fallbacks (e.g. an incident follow-up), then gets the rate-limited help reply.
 import logging
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy.exc import IntegrityError
 
 from core import jobs
@@ -18,10 +19,16 @@ from sms.outbound import queue_sms
 
 log = logging.getLogger(__name__)
 
+# AT never posts a callback again once it got its 200, so a job that cannot reach the
+# database (an outage, a failover) must try again itself - for about as long as AT would
+# have (~16 hours in all). Handling is idempotent on AT's id, so a retry never doubles.
+INBOUND_RETRY_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600]
+INBOUND_RETRIES = 24
+
 
 def enqueue(fields):
-    return jobs.queue(jobs.REPLIES).enqueue(handle_inbound, fields, job_timeout=60,
-                                            description="sms inbound")
+    return jobs.queue(jobs.REPLIES).enqueue(handle_inbound, fields, job_timeout=60, description="sms inbound",
+                                            retry=Retry(max=INBOUND_RETRIES, interval=INBOUND_RETRY_SECONDS))
 
 
 def _store(fields, phone):
