@@ -17,7 +17,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
 
 
 def init_app(app):
-    from dashboard import auth, queues, simulator, views  # noqa: F401  (routes register on import)
+    from dashboard import auth, labels, queues, simulator, views  # noqa: F401  (routes register on import)
 
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -378,42 +378,31 @@ def test_overview_counts_how_ussd_sessions_ended(app, people):
     assert "USSD sessions" not in client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
 
 
-def test_miner_page_shows_messages_once_the_sms_core_provides_them(app, people, monkeypatch):
-    """The messages section reads models.message.Message when that module exists."""
-    import sys
-    import types
+def test_miner_page_shows_their_messages_both_ways(app, people):
+    """The SMS core's outbound Message rows and the miner's InboundMessage rows, newest first,
+    and nobody else's."""
+    from datetime import timedelta
 
-    from sqlalchemy import Column, Integer, MetaData, String, Table
+    from models import InboundMessage, Message, utcnow
 
-    from models.base import UTCDateTime, utcnow
-
-    metadata = MetaData()
-    table = Table("dash_test_messages", metadata, Column("id", Integer, primary_key=True),
-                  Column("miner_id", Integer), Column("direction", String(10)), Column("status", String(20)),
-                  Column("text", String(500)), Column("created_at", UTCDateTime))
-
-    class Message:
-        pass
-
-    from sqlalchemy.orm import registry
-
-    mapper_registry = registry()
-    mapper_registry.map_imperatively(Message, table)
-    metadata.create_all(db.engine)
-    try:
-        db.session.execute(table.insert(), [
-            {"miner_id": people["migori"].id, "direction": "out", "status": "delivered",
-             "text": "Karibu Madini Salama", "created_at": utcnow()},
-            {"miner_id": people["kakamega"].id, "direction": "out", "status": "sent", "text": "Not hers",
-             "created_at": utcnow()}])
-        db.session.commit()
-        monkeypatch.setitem(sys.modules, "models.message", types.SimpleNamespace(Message=Message))
-        page = client_as(app, "admin").get(f"/dashboard/miners/{people['migori'].id}").get_data(as_text=True)
-        assert "Karibu Madini Salama" in page and "Not hers" not in page and "No messages." not in page
-    finally:
-        db.session.remove()
-        metadata.drop_all(db.engine)
-        mapper_registry.dispose()
+    now = utcnow()
+    migori, kakamega = people["migori"], people["kakamega"]
+    db.session.add_all([
+        Message(phone=migori.phone, miner_id=migori.id, purpose="welcome", text="Karibu Madini Salama",
+                locale="sw", encoding="GSM-7", segments=1, status="delivered", created_at=now - timedelta(hours=2)),
+        Message(phone=migori.phone, miner_id=None, purpose="incident_status", text="Ripoti MS-7K3Q imetatuliwa",
+                locale="sw", encoding="GSM-7", segments=1, status="failed", failure_reason="InvalidPhoneNumber",
+                created_at=now - timedelta(hours=1)),
+        Message(phone=kakamega.phone, miner_id=kakamega.id, purpose="welcome", text="Not hers", locale="sw",
+                encoding="GSM-7", segments=1, status="sent", created_at=now),
+        InboundMessage(at_id="ATXid_1", phone=migori.phone, miner_id=migori.id, text="BEI Migori", keyword="BEI",
+                       received_at=now - timedelta(minutes=30)),
+    ])
+    db.session.commit()
+    page = client_as(app, "admin").get(f"/dashboard/miners/{migori.id}").get_data(as_text=True)
+    assert "Not hers" not in page and "No messages." not in page
+    assert page.index("BEI Migori") < page.index("Ripoti MS-7K3Q imetatuliwa") < page.index("Karibu Madini Salama")
+    assert "From the miner" in page and "Delivered" in page and "InvalidPhoneNumber" in page
 
 
 def test_capabilities_add_overview_panels_urgent_ones_first(app, people, monkeypatch):
