@@ -49,10 +49,10 @@
   }
 
   function ready() {
-    var form = document.getElementById("composer");
-    if (!form) return;
-    var labels = JSON.parse(document.getElementById("composer-labels").textContent);
-    var boxes = form.querySelectorAll("textarea[data-counter]");
+    var labelData = document.getElementById("composer-labels");
+    if (!labelData) return;
+    var labels = JSON.parse(labelData.textContent);
+    var boxes = document.querySelectorAll("textarea[data-counter]");
     Array.prototype.forEach.call(boxes, function (box) {
       var out = document.getElementById("counter-" + box.getAttribute("data-counter"));
       function update() {
@@ -67,6 +67,8 @@
       update();
     });
 
+    var form = document.getElementById("composer");  // the broadcast composer only
+    if (!form) return;
     var estimate = document.getElementById("estimate");
     var url = form.getAttribute("data-estimate");
     var timer = null, serial = 0;
