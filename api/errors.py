@@ -24,6 +24,7 @@ def install_error_handlers(bp):
         return error_response(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
 
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (SQLite and PostgreSQL)
 MAX_PAGE = 1_000_000  # far beyond any real list; bigger offsets overflow the database's integers
 
 

@@ -22,7 +22,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
 
 from api import bp
-from api.errors import MAX_PAGE
+from api.errors import MAX_ID, MAX_PAGE
 
 DOCUMENTED_BLUEPRINTS = ("api.",)
 EXTRA_ENDPOINTS = ("health.healthz",)
@@ -66,6 +66,7 @@ def _path_parameters(rule):
         schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string"}
         if kind == "IntegerConverter":
             schema["minimum"] = 0
+            schema["maximum"] = MAX_ID
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return parameters
 
@@ -140,3 +141,6 @@ def openapi():
     if cached is None:
         cached = current_app.extensions["openapi_spec"] = build_spec(current_app)
     return jsonify(cached)
+
+
+from api import schemas  # noqa: E402,F401  (the shared schemas register themselves)

@@ -196,7 +196,7 @@ def broadcasts_list():
                            may_send=officer.may("broadcasts"))
 
 
-@bp.get("/broadcasts/<int:broadcast_id>")
+@bp.get("/broadcasts/<int(max=2147483647):broadcast_id>")
 @officer_required("read")
 def broadcast(broadcast_id):
     item = _broadcast_or_404(broadcast_id)
@@ -208,7 +208,7 @@ def broadcast(broadcast_id):
                            percent=lambda n: (100.0 * n / counts["total"]) if counts["total"] else 0)
 
 
-@bp.post("/broadcasts/<int:broadcast_id>/cancel")
+@bp.post("/broadcasts/<int(max=2147483647):broadcast_id>/cancel")
 @officer_required("broadcasts")
 def broadcast_cancel(broadcast_id):
     item = _broadcast_or_404(broadcast_id)

@@ -115,7 +115,7 @@ def _pure(price):
     return (Decimal(price.kes_per_gram) / Decimal(price.purity)).quantize(Decimal("1"))
 
 
-@bp.get("/prices/<int:market_id>")
+@bp.get("/prices/<int(max=2147483647):market_id>")
 @officer_required("read")
 def price_history(market_id):
     market = db.session.get(Market, market_id)

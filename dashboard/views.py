@@ -144,7 +144,7 @@ def miners():
                            shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
 
 
-@bp.get("/miners/<int:miner_id>")
+@bp.get("/miners/<int(max=2147483647):miner_id>")
 @officer_required("read")
 def miner(miner_id):
     row = db.session.get(Miner, miner_id)
@@ -236,7 +236,7 @@ def officers():
                            password_form=NewPasswordForm(formdata=None)), status
 
 
-@bp.post("/officers/<int:officer_id>/password")
+@bp.post("/officers/<int(max=2147483647):officer_id>/password")
 @officer_required("officers")
 def officer_password(officer_id):
     """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
@@ -253,7 +253,7 @@ def officer_password(officer_id):
     return redirect(url_for("dashboard.officers"))
 
 
-@bp.post("/officers/<int:officer_id>/<any(disable, enable):change>")
+@bp.post("/officers/<int(max=2147483647):officer_id>/<any(disable, enable):change>")
 @officer_required("officers")
 def officer_status(officer_id, change):
     form = ActionForm()
