@@ -102,7 +102,7 @@ def list_incidents():
         - $ref: '#/components/parameters/per_page'
         - {name: status, in: query, description: "a status, or several separated by commas", schema: {type: string, enum: [new, acknowledged, responding, resolved, rejected]}}
         - {name: category, in: query, description: "a category code (any case), or several separated by commas", schema: {type: string, enum: [COLLAPSE, FLOOD, AIR, BLAST, FALL, INJURY, CYANIDE, MERCURY, VIOLENCE, CHILD, ENV, NEARMISS, UNCLASSIFIED]}}
-        - {name: county, in: query, schema: {type: string, maxLength: 60}}
+        - {name: county, in: query, schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
         - {name: since, in: query, description: "reported at or after this date (or ISO 8601 time)", schema: {type: string, format: date}}
         - {name: urgent, in: query, schema: {type: string, enum: ["true", "false", "1", "0"]}}
       responses:
@@ -190,9 +190,10 @@ def update_incident(reference):
             schema:
               type: object
               required: [status]
+              additionalProperties: false
               properties:
                 status: {type: string, enum: [new, acknowledged, responding, resolved, rejected]}
-                note: {type: string, maxLength: 1000, nullable: true}
+                note: {type: string, maxLength: 1000, nullable: true, pattern: '^[^\\x00]*$'}
       responses:
         200:
           description: the incident as changed
@@ -242,8 +243,9 @@ def reveal_reporter(reference):
             schema:
               type: object
               required: [reason]
+              additionalProperties: false
               properties:
-                reason: {type: string, minLength: 10, maxLength: 500, pattern: '^\\S[\\s\\S]{8,498}\\S$'}
+                reason: {type: string, minLength: 10, maxLength: 500, pattern: '^[^\\s\\x00][^\\x00]{8,498}[^\\s\\x00]$'}
       responses:
         200:
           description: the reporter's number; the look-up is recorded

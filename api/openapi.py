@@ -63,7 +63,8 @@ def _path_parameters(rule):
     parameters = []
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string"}
+        # No NUL in a text parameter: PostgreSQL refuses it, and the API answers 400 bad_characters.
+        schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string", "pattern": "^[^\\x00]*$"}
         if kind == "IntegerConverter":
             schema["minimum"] = 0
             schema["maximum"] = MAX_ID

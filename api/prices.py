@@ -71,7 +71,7 @@ def latest_prices():
       parameters:
         - $ref: '#/components/parameters/page'
         - $ref: '#/components/parameters/per_page'
-        - {name: market, in: query, description: one market by name (any case), schema: {type: string, maxLength: 60}}
+        - {name: market, in: query, description: one market by name (any case), schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
       responses:
         200:
           description: a page of prices, one per market

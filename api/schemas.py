@@ -49,11 +49,12 @@ register_schema("Incident", {
     },
 })
 
-BROADCAST_TEXT = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S",
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL characters: the API answers 400 bad_characters
+BROADCAST_TEXT = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",
                   "description": "at most 6 SMS parts once typographic marks are made GSM-7"}
-AUDIENCE_VALUE = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": r"\S"}
+AUDIENCE_VALUE = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
 register_schema("BroadcastInput", {
-    "type": "object", "required": ["text"],
+    "type": "object", "required": ["text"], "additionalProperties": False,
     "properties": {
         "text": {"type": "object", "minProperties": 1, "additionalProperties": False,
                  "properties": {"sw": BROADCAST_TEXT, "en": BROADCAST_TEXT},
@@ -122,14 +123,14 @@ register_schema("Price", {
     },
 })
 register_schema("PriceInput", {
-    "type": "object", "required": ["market", "kes_per_gram", "purity"],
+    "type": "object", "required": ["market", "kes_per_gram", "purity"], "additionalProperties": False,
     "description": "Also accepted: kes_per_gram as text ('9,850'), purity as a percentage ('90%') or karats "
                    "('22k'), and observed_at (ISO 8601, not in the future; default now).",
     "properties": {
-        "market": {"type": "string", "minLength": 1, "maxLength": 60, "example": "Migori"},
+        "market": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": NO_NUL, "example": "Migori"},
         "kes_per_gram": {"type": "integer", "minimum": 1, "maximum": 1000000, "example": 9850},
         "purity": {"type": "number", "minimum": 0.01, "maximum": 1, "example": 0.9},
-        "source": {"type": "string", "maxLength": 120},
+        "source": {"type": "string", "maxLength": 120, "pattern": NO_NUL},
     },
 })
 register_schema("Tip", {
@@ -145,12 +146,12 @@ register_schema("Tip", {
 TIP_TEXT = {"type": "string", "minLength": 1, "maxLength": 160, "pattern": r"^[A-Za-z0-9 .,;:!?'()-]*[A-Za-z0-9][A-Za-z0-9 .,;:!?'()-]*$",
             "description": "one SMS: at most 160 GSM-7 characters"}
 register_schema("TipInput", {
-    "type": "object", "required": ["topic", "sw", "en"],
+    "type": "object", "required": ["topic", "sw", "en"], "additionalProperties": False,
     "properties": {
-        "topic": {"type": "string", "minLength": 1, "description": "a topic code from GET /api/v1/tips/topics"},
+        "topic": {"type": "string", "minLength": 1, "pattern": NO_NUL, "description": "a topic code from GET /api/v1/tips/topics"},
         "sw": TIP_TEXT, "en": TIP_TEXT,
         "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{1,59}$", "description": "default: <topic>-<n>"},
-        "sources": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 4},
+        "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4},
     },
 })
 register_schema("TipTopic", {

@@ -25,7 +25,7 @@ def list_tips():
       parameters:
         - $ref: '#/components/parameters/page'
         - $ref: '#/components/parameters/per_page'
-        - {name: topic, in: query, schema: {type: string, maxLength: 30}}
+        - {name: topic, in: query, schema: {type: string, maxLength: 30, pattern: '^[^\\x00]*$'}}
         - {name: retired, in: query, description: "false (default): tips in use; true: retired ones; all", schema: {type: string, enum: ["false", "true", "1", "all"]}}
       responses:
         200:
@@ -172,6 +172,7 @@ def patch_tip(tip_id):
             schema:
               type: object
               required: [retired]
+              additionalProperties: false
               properties:
                 retired: {type: boolean}
       responses:

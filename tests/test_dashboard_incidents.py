@@ -218,3 +218,10 @@ def test_overview_shows_open_urgent_incidents_first_and_charts(app, incidents):
     admin = client_as(app, "admin").get("/dashboard/").get_data(as_text=True)
     charts = admin[admin.index("Incidents by county"):]
     assert "Migori: 3" in charts and "Kakamega: 1" in charts
+
+
+def test_nul_characters_get_a_clear_400(app, incidents):
+    client = client_as(app, "admin")
+    for url in ("/dashboard/incidents?county=a%00b", "/dashboard/incidents/MS-%00", "/dashboard/tips?topic=%00",
+                "/dashboard/miners?q=%00", "/dashboard/incidents.csv?county=%00", "/dashboard/tips/a%00/edit"):
+        assert client.get(url).status_code == 400, url

@@ -109,3 +109,23 @@ def test_the_api_refuses_missing_and_bad_tokens_as_described(app, client, admin_
         response = client.get("/api/v1/miners", headers=headers)
         assert response.status_code == 401
         assert set(response.get_json()["error"]) == {"code", "message"}
+
+
+@pytest.mark.parametrize("url,method,body", [
+    ("/api/v1/incidents?county=a%00b", "get", None), ("/api/v1/prices?market=a%00b", "get", None),
+    ("/api/v1/tips/a%00b", "get", None), ("/api/v1/incidents/a%00b", "get", None), ("/api/v1/tips?topic=a%00b", "get", None),
+    ("/api/v1/broadcasts/preview", "post", {"text": {"sw": "a\x00b"}, "audience": {"county": "a\x00b"}}),
+    ("/api/v1/prices", "post", {"market": "a\x00b", "kes_per_gram": 5, "purity": 0.9}),
+    ("/api/v1/tips", "post", {"topic": "a\x00b", "sw": "x", "en": "y"}),
+    ("/api/v1/tips/a%00b", "patch", {"retired": True}), ("/api/v1/tips/a%00b", "delete", None),
+    ("/api/v1/incidents/MS-2A2A", "patch", {"status": "resolved", "note": "a\x00b"}),
+    ("/api/v1/incidents/MS-2A2A/reporter", "post", {"reason": "a\x00bcdefghijklm"}),
+    ("/api/v1/broadcasts", "post", {"text": {"sw": "a\x00b"}, "audience": {"site": "a\x00b"}}),
+])
+def test_nul_characters_get_a_clear_400_not_a_500(app, admin_token, url, method, body):
+    """PostgreSQL refuses NUL in any query: every API route answers 400 bad_characters first."""
+    client = app.test_client()
+    r = getattr(client, method)(url, json=body, headers={"Authorization": f"Bearer {admin_token}"})
+    assert r.status_code == 400, (r.status_code, r.get_data(as_text=True)[:300])
+    assert r.get_json()["error"]["code"] == "bad_characters"
+
