@@ -383,6 +383,18 @@ def test_navigation_shows_only_what_the_role_may_open(app, people):
     admin_page = client_as(app, "admin").get("/dashboard/").get_data(as_text=True)
     for admin_only in ("/dashboard/officers", "/dashboard/audit", "/dashboard/queues"):
         assert admin_only not in viewer_page and admin_only in admin_page
+    # Every page of round 2 is in everyone's menu (each page then shows only what the role may do).
+    nav = viewer_page[viewer_page.index('<nav class="tabs"'):]
+    nav = nav[:nav.index("</nav>")]
+    for page in ("/dashboard/incidents", "/dashboard/broadcasts", "/dashboard/prices", "/dashboard/tips"):
+        assert f'href="{page}"' in nav, page
+
+
+def test_every_menu_entry_opens_a_registered_page(app):
+    from dashboard import nav
+
+    missing = [entry.endpoint for entry in nav._entries.values() if entry.endpoint not in app.view_functions]
+    assert not missing, f"menu entries without a page: {missing}"
 
 
 def test_rq_dashboard_changes_need_a_request_from_this_site(app, people):
