@@ -202,7 +202,8 @@ def broadcast(broadcast_id):
     item = _broadcast_or_404(broadcast_id)
     counts = broadcasts.progress(item)
     running = item.status in Broadcast.ACTIVE and item.status != Broadcast.PAUSED
-    return render_template("dashboard/broadcast.html", broadcast=item, counts=counts,
+    labels = {name: getattr(BroadcastForm, name).args[0] for name in AUDIENCE_FIELDS}
+    return render_template("dashboard/broadcast.html", broadcast=item, counts=counts, audience_labels=labels,
                            refresh=REFRESH_SECONDS if running else None, action_form=ActionForm(),
                            may_cancel=current_officer_object().may("broadcasts") and item.status in Broadcast.ACTIVE,
                            percent=lambda n: (100.0 * n / counts["total"]) if counts["total"] else 0)

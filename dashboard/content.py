@@ -159,8 +159,9 @@ def _topic_label(topic):
 @officer_required("read")
 def tips():
     show = request.args.get("show") if request.args.get("show") in ("active", "retired", "all") else "active"
-    topic = request.args.get("topic") or ""
     topics = db.session.execute(db.select(TipTopic).order_by(TipTopic.position)).scalars().all()
+    # One topic at a time by default: the whole catalogue is a very long page on a phone.
+    topic = request.args.get("topic", topics[0].code if topics else "")
     query = db.select(Tip).order_by(Tip.topic_code, Tip.position, Tip.id)
     if show == "active":
         query = query.where(Tip.retired_at.is_(None))

@@ -57,6 +57,7 @@ def test_county_officer_triages_an_urgent_incident(page, live_server, seeded, sh
     expect(page.locator(".incident-card")).to_have_count(4)  # Migori's only
     expect(page.locator(".incident-card").first).to_contain_text("MS-2A2A")  # open urgent first
     shoot("12-incidents")
+    page.locator("details.filter-box > summary").click()  # filters fold away on a phone
     page.get_by_label("Status").select_option("open")
     page.get_by_label("Urgency").select_option("yes")
     page.get_by_role("button", name="Filter").click()
@@ -101,6 +102,7 @@ def test_compose_a_broadcast_and_watch_it_finish(app, page, live_server, seeded,
     page.get_by_label("Message in English").fill("Alert: heavy rain today \u2014 keep out of the pits.")
     expect(page.locator("#counter-en")).to_contain_text("GSM-7 · 1 SMS")  # the dash is made plain
     expect(page.locator("#estimate")).to_contain_text("3 recipients")  # Migori's, from the server
+    page.get_by_text("More filters").click()
     page.get_by_label("Language of the miners").select_option("en")
     expect(page.locator("#estimate")).to_contain_text("1 recipients")
     page.get_by_label("Language of the miners").select_option("")
