@@ -10,6 +10,7 @@ import pytest
 
 from models import Miner, db
 from tests.dashboard_helpers import csrf_token, make_officers, new_client, sign_in
+from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, sms_app  # noqa: F401
 
 PHONE = "+254733000111"
 
@@ -181,3 +182,21 @@ def test_sms_goes_to_the_inbound_callback_with_the_token(app_for_backend, app):
     assert {"date", "networkCode"} <= set(fields[0])
     # Without the token the real callback refuses: the simulator passed it on server-side.
     assert app.test_client().post("/sms/inbound", data={"from": PHONE, "id": "x", "text": "BEI"}).status_code == 403
+
+
+def test_inbox_reads_the_real_fake_gateway(app, client, fake_at):
+    """Against the real fakeat (its JSON inbox): what the SMS core sent shows in the simulator."""
+    from sms.outbound import queue_sms
+    from tests.sms_support import run_jobs
+
+    app.config["FAKEAT_URL"] = fake_at.url
+    try:
+        queue_sms(PHONE, "Karibu Madini Salama", locale="sw", purpose="welcome")
+        queue_sms(PHONE, "Bei ya dhahabu leo", locale="sw", purpose="price_alert")
+        run_jobs(app)
+        reply = client.get(f"/simulator/inbox?phone={PHONE}").get_json()
+        assert sorted(m["text"] for m in reply["messages"]) == ["Bei ya dhahabu leo", "Karibu Madini Salama"]
+        assert all(m["at"] and m["id"] for m in reply["messages"])
+        assert "Bei ya dhahabu leo" in client.get(f"/simulator/?phone={PHONE}").get_data(as_text=True)
+    finally:
+        app.config["FAKEAT_URL"] = None
