@@ -18,7 +18,7 @@ from flask import g, jsonify, request
 
 from api import bp
 from api.auth import requires
-from api.errors import ApiError, paged
+from api.errors import MAX_ID, ApiError, paged
 from models import Broadcast, db
 from sms import broadcasts
 from sms.broadcasts import NAIROBI, BroadcastError
@@ -77,6 +77,24 @@ def _visible(broadcast):
 @bp.post("/broadcasts")
 @requires("broadcasts")
 def create_broadcast():
+    """Send one text per language to an audience of miners (queued; 202 with its id).
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/BroadcastInput'}
+      responses:
+        202:
+          description: stored and scheduled; progress at GET /api/v1/broadcasts/{id}
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Broadcast'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     texts, audience, send_at, urgent = _parse(_body())
     broadcast = broadcasts.create(texts, audience, urgent=urgent, send_at=send_at, officer_id=g.officer.id)
     return jsonify({**broadcasts.serialise(broadcast),
@@ -86,6 +104,24 @@ def create_broadcast():
 @bp.post("/broadcasts/preview")
 @requires("broadcasts")
 def preview_broadcast():
+    """Recipients per language, encoding, SMS parts and cost of a broadcast; sends nothing.
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/BroadcastInput'}
+      responses:
+        200:
+          description: what sending it would do
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/BroadcastPreview'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     texts, audience, _, _ = _parse(_body())
     return jsonify(broadcasts.preview(texts, audience))
 
@@ -93,6 +129,22 @@ def preview_broadcast():
 @bp.get("/broadcasts")
 @requires("read")
 def list_broadcasts():
+    """Broadcasts, newest first (a county officer's own).
+    ---
+    get:
+      parameters:
+        - $ref: '#/components/parameters/page'
+        - $ref: '#/components/parameters/per_page'
+      responses:
+        200:
+          description: a page of broadcasts
+          content:
+            application/json:
+              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Broadcast'}}}}]}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     query = db.select(Broadcast).order_by(Broadcast.id.desc())
     officer = g.officer
     if officer.role != "admin" and officer.county:
@@ -101,7 +153,8 @@ def list_broadcasts():
 
 
 def _get(broadcast_id):
-    broadcast = db.session.get(Broadcast, broadcast_id)
+    # Ids beyond a 32-bit integer cannot exist; asking the database for one is an error there.
+    broadcast = db.session.get(Broadcast, broadcast_id) if broadcast_id <= MAX_ID else None
     if broadcast is None or not _visible(broadcast):
         raise ApiError(404, "not_found", f"no broadcast {broadcast_id}")
     return broadcast
@@ -110,11 +163,37 @@ def _get(broadcast_id):
 @bp.get("/broadcasts/<int:broadcast_id>")
 @requires("read")
 def get_broadcast(broadcast_id):
+    """A broadcast's progress: counts queued, sent, delivered, failed, opted out.
+    ---
+    get:
+      responses:
+        200:
+          description: the broadcast
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Broadcast'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     return jsonify(broadcasts.serialise(_get(broadcast_id)))
 
 
 @bp.post("/broadcasts/<int:broadcast_id>/cancel")
 @requires("broadcasts")
 def cancel_broadcast(broadcast_id):
+    """Stop a broadcast: nothing more is sent; what was sent stays sent.
+    ---
+    post:
+      responses:
+        200:
+          description: the broadcast, cancelled (or already over)
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Broadcast'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     broadcast = broadcasts.cancel(_get(broadcast_id).id)
     return jsonify(broadcasts.serialise(broadcast))

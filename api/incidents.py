@@ -91,6 +91,30 @@ def _choices(name, allowed, transform=str):
 @bp.get("/incidents")
 @requires("read")
 def list_incidents():
+    """Incidents, newest first.
+    ---
+    get:
+      description: >
+        A county officer sees only their county's incidents (asking for another county is 403).
+        Reporter numbers: never for anonymous reports; masked unless the officer is an admin.
+      parameters:
+        - $ref: '#/components/parameters/page'
+        - $ref: '#/components/parameters/per_page'
+        - {name: status, in: query, description: "a status, or several separated by commas", schema: {type: string, enum: [new, acknowledged, responding, resolved, rejected]}}
+        - {name: category, in: query, description: "a category code (any case), or several separated by commas", schema: {type: string, enum: [COLLAPSE, FLOOD, AIR, BLAST, FALL, INJURY, CYANIDE, MERCURY, VIOLENCE, CHILD, ENV, NEARMISS, UNCLASSIFIED]}}
+        - {name: county, in: query, schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
+        - {name: since, in: query, description: "reported at or after this date (or ISO 8601 time)", schema: {type: string, format: date}}
+        - {name: urgent, in: query, schema: {type: string, enum: ["true", "false", "1", "0"]}}
+      responses:
+        200:
+          description: a page of incidents
+          content:
+            application/json:
+              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Incident'}}}}]}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     officer = g.officer
     query = db.select(Incident).options(selectinload(Incident.follow_ups))
     statuses = _choices("status", STATUSES)
@@ -129,6 +153,19 @@ def _incident_in_scope(reference):
 @bp.get("/incidents/<reference>")
 @requires("read")
 def get_incident(reference):
+    """One incident with its follow-ups and status trail.
+    ---
+    get:
+      responses:
+        200:
+          description: the incident
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Incident'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     incident = _incident_in_scope(reference)
     data = serialise(incident, g.officer, detail=True)
     if g.officer.role == "admin":  # who looked at the reporter's number, and why
@@ -143,6 +180,34 @@ def get_incident(reference):
 @bp.patch("/incidents/<reference>")
 @requires("incidents")
 def update_incident(reference):
+    """Change an incident's status with a note; the reporter is told by SMS when they can be.
+    ---
+    patch:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [status]
+              additionalProperties: false
+              properties:
+                status: {type: string, enum: [new, acknowledged, responding, resolved, rejected]}
+                note: {type: string, maxLength: 1000, nullable: true, pattern: '^[^\\x00]*$'}
+      responses:
+        200:
+          description: the incident as changed
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Incident'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        409:
+          description: the status is already that and there is no note
+          content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+    """
     incident = _incident_in_scope(reference)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -168,7 +233,40 @@ def update_incident(reference):
 @bp.post("/incidents/<reference>/reporter")
 @requires("reveal_reporter")
 def reveal_reporter(reference):
-    """An admin looks at who reported, giving a reason that is kept (anonymous reports)."""
+    """An admin looks at who reported, giving a reason that is kept (anonymous reports).
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [reason]
+              additionalProperties: false
+              properties:
+                reason: {type: string, minLength: 10, maxLength: 500, pattern: '^[^\\s\\x00][^\\x00]{8,498}[^\\s\\x00]$'}
+      responses:
+        200:
+          description: the reporter's number; the look-up is recorded
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [reference, phone, anonymous, reason_recorded]
+                properties:
+                  reference: {type: string}
+                  phone: {type: string}
+                  anonymous: {type: boolean}
+                  reason_recorded: {type: boolean}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+        410:
+          description: the reporter's number was erased at their request
+          content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+    """
     officer = g.officer
     incident = _incident_in_scope(reference)
     body = request.get_json(silent=True) or {}

@@ -40,9 +40,9 @@ def list_miners():
       parameters:
         - $ref: '#/components/parameters/page'
         - $ref: '#/components/parameters/per_page'
-        - {name: q, in: query, description: part of the name or the site, schema: {type: string, maxLength: 80}}
-        - {name: county, in: query, description: "a county (exact, any case)", schema: {type: string, maxLength: 60}}
-        - {name: site, in: query, description: part of the site's name, schema: {type: string, maxLength: 80}}
+        - {name: q, in: query, description: part of the name or the site, schema: {type: string, maxLength: 80, pattern: '^[^\\x00]*$'}}
+        - {name: county, in: query, description: "a county (exact, any case)", schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
+        - {name: site, in: query, description: part of the site's name, schema: {type: string, maxLength: 80, pattern: '^[^\\x00]*$'}}
       responses:
         200:
           description: a page of miners

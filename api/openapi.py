@@ -22,7 +22,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
 
 from api import bp
-from api.errors import MAX_PAGE
+from api.errors import MAX_ID, MAX_PAGE
 
 DOCUMENTED_BLUEPRINTS = ("api.",)
 EXTRA_ENDPOINTS = ("health.healthz",)
@@ -63,9 +63,11 @@ def _path_parameters(rule):
     parameters = []
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string"}
+        # No NUL in a text parameter: PostgreSQL refuses it, and the API answers 400 bad_characters.
+        schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string", "pattern": "^[^\\x00]*$"}
         if kind == "IntegerConverter":
             schema["minimum"] = 0
+            schema["maximum"] = MAX_ID
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return parameters
 
@@ -140,3 +142,6 @@ def openapi():
     if cached is None:
         cached = current_app.extensions["openapi_spec"] = build_spec(current_app)
     return jsonify(cached)
+
+
+from api import schemas  # noqa: E402,F401  (the shared schemas register themselves)

@@ -14,6 +14,25 @@ from prices.units import BadQuantity
 @bp.post("/prices")
 @requires("prices")
 def publish_price():
+    """Publish a gold price for a market; its subscribers get an SMS alert.
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/PriceInput'}
+      responses:
+        201:
+          description: published
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Price'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "send a JSON object with market, kes_per_gram and purity")
@@ -46,8 +65,23 @@ def publish_price():
 @bp.get("/prices")
 @requires("read")
 def latest_prices():
-    """The latest price of every market (in the officer's county when they have one);
-    `?market=` narrows to one market, paged with ?page=&per_page= like every list."""
+    """The latest price of every market (in the officer's county when they have one).
+    ---
+    get:
+      parameters:
+        - $ref: '#/components/parameters/page'
+        - $ref: '#/components/parameters/per_page'
+        - {name: market, in: query, description: one market by name (any case), schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
+      responses:
+        200:
+          description: a page of prices, one per market
+          content:
+            application/json:
+              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Price'}}}}]}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     newest = (
         db.select(Price.id, db.func.row_number().over(
             partition_by=Price.market_id, order_by=(Price.observed_at.desc(), Price.id.desc())).label("rank"))

@@ -19,6 +19,24 @@ def _body():
 @bp.get("/tips")
 @requires("read")
 def list_tips():
+    """Safety tips by topic and position.
+    ---
+    get:
+      parameters:
+        - $ref: '#/components/parameters/page'
+        - $ref: '#/components/parameters/per_page'
+        - {name: topic, in: query, schema: {type: string, maxLength: 30, pattern: '^[^\\x00]*$'}}
+        - {name: retired, in: query, description: "false (default): tips in use; true: retired ones; all", schema: {type: string, enum: ["false", "true", "1", "all"]}}
+      responses:
+        200:
+          description: a page of tips
+          content:
+            application/json:
+              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Tip'}}}}]}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     query = db.select(Tip).order_by(Tip.topic_code, Tip.position, Tip.id)
     if request.args.get("topic"):
         query = query.filter_by(topic_code=request.args["topic"])
@@ -33,6 +51,23 @@ def list_tips():
 @bp.get("/tips/topics")
 @requires("read")
 def list_topics():
+    """The tip topics, in menu order.
+    ---
+    get:
+      responses:
+        200:
+          description: every topic
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, total]
+                properties:
+                  items: {type: array, items: {$ref: '#/components/schemas/TipTopic'}}
+                  total: {type: integer}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+    """
     topics = db.session.execute(db.select(TipTopic).order_by(TipTopic.position)).scalars().all()
     items = [{"code": t.code, "sw": t.label_sw, "en": t.label_en, "words": {"en": t.words_en.split(),
               "sw": t.words_sw.split()}} for t in topics]
@@ -42,6 +77,27 @@ def list_topics():
 @bp.post("/tips")
 @requires("tips")
 def add_tip():
+    """Add a tip (both languages, each one GSM-7 SMS).
+    ---
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/TipInput'}
+      responses:
+        201:
+          description: added
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Tip'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        422:
+          description: the tip cannot be sent as one SMS, or the topic or id is not usable
+          content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+    """
     body = _body()
     sources = body.get("sources") or []
     if not isinstance(sources, list):
@@ -62,6 +118,19 @@ def add_tip():
 @bp.get("/tips/<tip_id>")
 @requires("read")
 def get_tip(tip_id):
+    """One tip.
+    ---
+    get:
+      responses:
+        200:
+          description: the tip
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Tip'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     tip = db.session.get(Tip, tip_id)
     if tip is None:
         raise ApiError(404, "not_found", f"no tip {tip_id}")
@@ -71,7 +140,19 @@ def get_tip(tip_id):
 @bp.delete("/tips/<tip_id>")
 @requires("tips")
 def retire_tip(tip_id):
-    """Retiring keeps the tip (deliveries refer to it); it is no longer shown or sent."""
+    """Retire a tip: kept (deliveries refer to it), no longer shown or sent.
+    ---
+    delete:
+      responses:
+        200:
+          description: the retired tip
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Tip'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     tip = tips_catalogue.set_retired(tip_id, True)
     if tip is None:
         raise ApiError(404, "not_found", f"no tip {tip_id}")
@@ -81,6 +162,30 @@ def retire_tip(tip_id):
 @bp.patch("/tips/<tip_id>")
 @requires("tips")
 def patch_tip(tip_id):
+    """Retire or restore a tip.
+    ---
+    patch:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [retired]
+              additionalProperties: false
+              properties:
+                retired: {type: boolean}
+      responses:
+        200:
+          description: the tip
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Tip'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        401: {$ref: '#/components/responses/Unauthorized'}
+        403: {$ref: '#/components/responses/Forbidden'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
     body = _body()
     if not isinstance(body.get("retired"), bool):
         raise ApiError(400, "invalid", 'send {"retired": true} or {"retired": false}')

@@ -20,6 +20,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from api.errors import contains_nul
 from core.i18n import LOCALES
 from dashboard import bp
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
@@ -263,8 +264,12 @@ def protect_unsafe_requests(blueprint):
 
     @blueprint.before_request
     def _csrf():
+        if contains_nul(request):  # PostgreSQL refuses NUL in a query: a clear 400, not a 500
+            return render_template("dashboard/error.html", code=400,
+                                   message=_("The address or the form holds a character that is not allowed.")), 400
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()
+        return None
 
     @blueprint.after_request
     def _headers(response):

@@ -88,3 +88,29 @@ def bar_chart(labels, series, *, title, width=400, height=210, label_every=None,
     parts.append(f'<line class="baseline" x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def hbar_chart(labels, values, *, title, width=400, bar_height=22, label_width=110):
+    """Horizontal bars, one per label (e.g. incidents per county): long names stay readable
+    on a phone, where vertical bars would need slanted labels. An SVG as Markup."""
+    gap, top, right = 6, 4, 34
+    height = top * 2 + max(1, len(labels)) * (bar_height + gap)
+    plot_w = width - label_width - right
+    top_value = max(values, default=0) or 1
+    parts = [
+        f'<svg class="chart hbar" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = top + i * (bar_height + gap)
+        shown = label if len(label) <= 16 else label[:15] + "…"
+        parts.append(f'<text class="axis" x="{label_width - 6}" y="{y + bar_height * 0.7:.1f}" '
+                     f'text-anchor="end">{escape(shown)}</text>')
+        w = plot_w * value / top_value
+        parts.append(f'<rect class="bar series-0" x="{label_width}" y="{y}" width="{max(0.0, w):.1f}" '
+                     f'height="{bar_height}"><title>{escape(label)}: {value}</title></rect>')
+        parts.append(f'<text class="value" x="{label_width + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}">'
+                     f'{value}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

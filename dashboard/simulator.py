@@ -7,6 +7,7 @@ browser), and shows what the fake gateway delivered to that number
 (a plain form). Open to admins; to anyone when the app runs in development.
 """
 import uuid
+from urllib.parse import quote
 from datetime import datetime, timezone
 
 import requests
@@ -97,26 +98,27 @@ def dial_ussd(phone, session_id, text):
 
 
 def fetch_inbox(phone):
-    """What the fake gateway delivered to `phone`, newest first; [] when it cannot be reached."""
+    """What the fake gateway delivered to `phone`, newest first; [] when it cannot be reached.
+
+    fakeat answers `GET /inbox/<number>?format=json` with
+    `{"number": ..., "messages": [{"messageId", "text", "from", "at"}]}` (oldest first)."""
     base = current_app.config.get("FAKEAT_URL")
     if not base:
         return []
     try:
-        response = requests.get(f"{base}/inbox/{phone}", timeout=INBOX_TIMEOUT_S)
+        response = requests.get(f"{base.rstrip('/')}/inbox/{quote(phone)}", params={"format": "json"},
+                                headers={"Accept": "application/json"}, timeout=INBOX_TIMEOUT_S)
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError):
         return []
-    items = data.get("messages", data.get("items", [])) if isinstance(data, dict) else data
+    items = data.get("messages") if isinstance(data, dict) else data
     messages = []
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        messages.append({
-            "text": str(item.get("message") or item.get("text") or item.get("body") or ""),
-            "from": str(item.get("from") or item.get("senderId") or item.get("sender") or ""),
-            "at": str(item.get("at") or item.get("date") or item.get("sent_at") or item.get("created_at") or ""),
-        })
+        messages.append({"text": str(item.get("text") or ""), "from": str(item.get("from") or ""),
+                         "at": str(item.get("at") or ""), "id": str(item.get("messageId") or "")})
     messages.sort(key=lambda m: m["at"], reverse=True)
     return messages
 

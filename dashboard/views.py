@@ -8,7 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import func, or_
 
 from api.errors import MAX_PAGE
 from dashboard import bp, nav
@@ -16,7 +16,8 @@ from dashboard.auth import current_officer_object, officer_required, require_sco
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
 from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
-from models import AuditEntry, Miner, Officer, UssdSessionOutcome, audit, db, miner_search, utcnow
+from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db, miner_search,
+                    utcnow)
 
 nav.add("dashboard.overview", _l("Overview"), action="read", order=10)
 nav.add("dashboard.miners", _l("Miners"), action="read", order=40)
@@ -143,7 +144,7 @@ def miners():
                            shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
 
 
-@bp.get("/miners/<int:miner_id>")
+@bp.get("/miners/<int(max=2147483647):miner_id>")
 @officer_required("read")
 def miner(miner_id):
     row = db.session.get(Miner, miner_id)
@@ -158,32 +159,21 @@ def miner(miner_id):
 
 
 def message_history(miner, limit=50):
-    """The SMS to and from this miner, newest first; None while the SMS core is not installed.
-
-    Reads the SMS core's `models.message.Message` rows (by `miner_id`, else by `phone`).
-    """
-    try:
-        from models import message as message_module
-    except ImportError:
-        return None
-    model = getattr(message_module, "Message", None)
-    if model is None:
-        return None
-    if hasattr(model, "miner_id"):
-        condition = model.miner_id == miner.id
-    elif hasattr(model, "phone"):
-        condition = model.phone == miner.phone
-    else:
-        return None
-    order = getattr(model, "created_at", model.id)
-    rows = db.session.execute(db.select(model).where(condition).order_by(order.desc()).limit(limit)).scalars()
-    return [{
-        "at": getattr(row, "created_at", None),
-        "direction": getattr(row, "direction", ""),
-        "status": getattr(row, "status", ""),
-        "purpose": getattr(row, "purpose", ""),
-        "text": getattr(row, "text", None) or getattr(row, "body", ""),
-    } for row in rows]
+    """The SMS to and from this miner, newest first: the SMS core's outbound `Message` rows
+    and the `InboundMessage` rows they sent (by miner id, or by phone for messages sent
+    before they registered)."""
+    out_rows = db.session.execute(
+        db.select(Message).where(or_(Message.miner_id == miner.id, Message.phone == miner.phone))
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)).scalars().all()
+    in_rows = db.session.execute(
+        db.select(InboundMessage).where(or_(InboundMessage.miner_id == miner.id, InboundMessage.phone == miner.phone))
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(limit)).scalars().all()
+    messages = [{"at": row.created_at, "direction": "out", "status": row.status, "purpose": row.purpose,
+                 "text": row.text, "segments": row.segments, "failure": row.failure_reason} for row in out_rows]
+    messages += [{"at": row.received_at, "direction": "in", "status": "", "purpose": row.keyword or "",
+                  "text": row.text, "segments": None, "failure": None} for row in in_rows]
+    messages.sort(key=lambda m: m["at"], reverse=True)
+    return messages[:limit]
 
 
 def _csv_safe(value):
@@ -246,7 +236,7 @@ def officers():
                            password_form=NewPasswordForm(formdata=None)), status
 
 
-@bp.post("/officers/<int:officer_id>/password")
+@bp.post("/officers/<int(max=2147483647):officer_id>/password")
 @officer_required("officers")
 def officer_password(officer_id):
     """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
@@ -263,7 +253,7 @@ def officer_password(officer_id):
     return redirect(url_for("dashboard.officers"))
 
 
-@bp.post("/officers/<int:officer_id>/<any(disable, enable):change>")
+@bp.post("/officers/<int(max=2147483647):officer_id>/<any(disable, enable):change>")
 @officer_required("officers")
 def officer_status(officer_id, change):
     form = ActionForm()

@@ -49,17 +49,59 @@ MATRIX = {
     "/simulator/": (302, 403, 403, 403, 200),
     "/dashboard/account": (302, 200, 200, 200, 200),
     "/dashboard/login": (200, 302, 302, 302, 302),
+    # Round 2: incidents, broadcasts, prices, tips. The incident and the market are Migori's;
+    # the broadcast is an admin's to every miner (a county officer sees only their own).
+    "/dashboard/incidents": (302, 200, 200, 200, 200),
+    "/dashboard/incidents?status=open&category=flood&county=Migori&urgent=yes&since=2026-01-01&page=3":
+        (302, 200, 200, 200, 200),
+    "/dashboard/incidents/{incident}": (302, 200, 200, 403, 200),
+    "/dashboard/incidents/MS-ZZZZ": (302, 404, 404, 404, 404),
+    "/dashboard/incidents.csv?status=new": (302, 200, 200, 200, 200),
+    "/dashboard/broadcasts": (302, 200, 200, 200, 200),
+    "/dashboard/broadcasts/new": (302, 403, 200, 200, 200),
+    "/dashboard/broadcasts/{broadcast}": (302, 200, 403, 403, 200),
+    "/dashboard/broadcasts/99999999999": (404, 404, 404, 404, 404),  # no such id: not even routed
+    "/dashboard/prices": (302, 200, 200, 200, 200),
+    "/dashboard/prices/{market}": (302, 200, 200, 403, 200),
+    "/dashboard/tips": (302, 200, 200, 200, 200),
+    "/dashboard/tips?show=retired&topic=nope": (302, 200, 200, 200, 200),
+    "/dashboard/tips/new": (302, 403, 200, 200, 200),
+    "/dashboard/tips/{tip}/edit": (302, 403, 200, 200, 200),
 }
+
+
+def _round_two_records(people):
+    """An incident, a broadcast, a market and a tip for the pages that show one."""
+    from datetime import datetime, timezone
+
+    from models import Incident
+    from prices import service as prices
+    from sms import broadcasts
+    from tips import catalogue
+
+    db.session.add(Incident(reference="MS-2A2A", category="COLLAPSE", county="Migori", site="Macalder",
+                            channel="ussd", reporter_phone="+254711000001", urgent=True, trapped=1))
+    db.session.commit()
+    broadcast = broadcasts.create({"sw": "Kwa wote."}, {}, send_at=datetime(2099, 1, 1, tzinfo=timezone.utc),
+                                  officer_id=people["officers"]["admin"].id)
+    prices.ensure_default_markets()
+    catalogue.load_file()
+    from models import Market, Tip
+
+    market = db.session.execute(db.select(Market).filter_by(name="Migori")).scalar_one()
+    tip = db.session.execute(db.select(Tip).order_by(Tip.id)).scalars().first()
+    return {"incident": "MS-2A2A", "broadcast": broadcast.id, "market": market.id, "tip": tip.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_for_every_role(app, people, role):
     app.config["ENV_NAME"] = "production"
+    records = _round_two_records(people)
     try:
         client = client_as(app, role)
         seen = {}
         for route, expected in MATRIX.items():
-            url = route.format(migori=people["migori"].id)
+            url = route.format(migori=people["migori"].id, **records)
             seen[route] = (client.get(url).status_code, expected[ROLES.index(role)])
         wrong = {route: got for route, got in seen.items() if got[0] != got[1]}
         assert not wrong, f"{role}: (got, expected) {wrong}"
@@ -110,6 +152,35 @@ def test_forms_without_csrf_token_are_rejected(app, people):
     assert response.status_code == 400
     assert admin.post("/dashboard/logout").status_code == 400
     assert admin.get("/dashboard/").status_code == 200  # still signed in
+
+
+def test_round_two_forms_without_csrf_token_are_rejected(app, people):
+    """Every new form refuses a post without (or with a forged) CSRF token, and changes nothing."""
+    from models import Broadcast, Incident, IncidentStatusChange, Price, Tip
+
+    records = _round_two_records(people)
+    admin = client_as(app, "admin")
+    posts = {
+        f"/dashboard/incidents/{records['incident']}/status": {"status": "resolved", "note": "x"},
+        f"/dashboard/incidents/{records['incident']}/acknowledge": {},
+        f"/dashboard/incidents/{records['incident']}/reporter": {"reason": "a long enough reason"},
+        "/dashboard/broadcasts/new": {"step": "send", "text_sw": "Habari"},
+        "/dashboard/broadcasts/estimate": {"county": "Migori"},
+        f"/dashboard/broadcasts/{records['broadcast']}/cancel": {},
+        "/dashboard/prices": {"market": records["market"], "kes_per_gram": "9000", "purity": "0.9"},
+        "/dashboard/tips/new": {"topic": "x", "sw": "Habari", "en": "Hello"},
+        f"/dashboard/tips/{records['tip']}/edit": {"topic": "x", "sw": "Habari", "en": "Hello"},
+        f"/dashboard/tips/{records['tip']}/retire": {},
+    }
+    for path, data in posts.items():
+        for token in ({}, {"csrf_token": "forged"}):
+            assert admin.post(path, data={**data, **token}).status_code == 400, (path, token)
+    assert db.session.execute(db.select(IncidentStatusChange)).first() is None
+    assert db.session.execute(db.select(Incident)).scalar_one().status == "new"
+    assert len(db.session.execute(db.select(Broadcast)).all()) == 1
+    assert db.session.execute(db.select(Broadcast)).scalar_one().status == "scheduled"
+    assert db.session.execute(db.select(Price)).first() is None
+    assert db.session.execute(db.select(Tip).where(Tip.retired_at.is_not(None))).first() is None
 
 
 def test_sign_in_is_rate_limited(app, people):
@@ -312,6 +383,18 @@ def test_navigation_shows_only_what_the_role_may_open(app, people):
     admin_page = client_as(app, "admin").get("/dashboard/").get_data(as_text=True)
     for admin_only in ("/dashboard/officers", "/dashboard/audit", "/dashboard/queues"):
         assert admin_only not in viewer_page and admin_only in admin_page
+    # Every page of round 2 is in everyone's menu (each page then shows only what the role may do).
+    nav = viewer_page[viewer_page.index('<nav class="tabs"'):]
+    nav = nav[:nav.index("</nav>")]
+    for page in ("/dashboard/incidents", "/dashboard/broadcasts", "/dashboard/prices", "/dashboard/tips"):
+        assert f'href="{page}"' in nav, page
+
+
+def test_every_menu_entry_opens_a_registered_page(app):
+    from dashboard import nav
+
+    missing = [entry.endpoint for entry in nav._entries.values() if entry.endpoint not in app.view_functions]
+    assert not missing, f"menu entries without a page: {missing}"
 
 
 def test_rq_dashboard_changes_need_a_request_from_this_site(app, people):
@@ -378,42 +461,31 @@ def test_overview_counts_how_ussd_sessions_ended(app, people):
     assert "USSD sessions" not in client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
 
 
-def test_miner_page_shows_messages_once_the_sms_core_provides_them(app, people, monkeypatch):
-    """The messages section reads models.message.Message when that module exists."""
-    import sys
-    import types
+def test_miner_page_shows_their_messages_both_ways(app, people):
+    """The SMS core's outbound Message rows and the miner's InboundMessage rows, newest first,
+    and nobody else's."""
+    from datetime import timedelta
 
-    from sqlalchemy import Column, Integer, MetaData, String, Table
+    from models import InboundMessage, Message, utcnow
 
-    from models.base import UTCDateTime, utcnow
-
-    metadata = MetaData()
-    table = Table("dash_test_messages", metadata, Column("id", Integer, primary_key=True),
-                  Column("miner_id", Integer), Column("direction", String(10)), Column("status", String(20)),
-                  Column("text", String(500)), Column("created_at", UTCDateTime))
-
-    class Message:
-        pass
-
-    from sqlalchemy.orm import registry
-
-    mapper_registry = registry()
-    mapper_registry.map_imperatively(Message, table)
-    metadata.create_all(db.engine)
-    try:
-        db.session.execute(table.insert(), [
-            {"miner_id": people["migori"].id, "direction": "out", "status": "delivered",
-             "text": "Karibu Madini Salama", "created_at": utcnow()},
-            {"miner_id": people["kakamega"].id, "direction": "out", "status": "sent", "text": "Not hers",
-             "created_at": utcnow()}])
-        db.session.commit()
-        monkeypatch.setitem(sys.modules, "models.message", types.SimpleNamespace(Message=Message))
-        page = client_as(app, "admin").get(f"/dashboard/miners/{people['migori'].id}").get_data(as_text=True)
-        assert "Karibu Madini Salama" in page and "Not hers" not in page and "No messages." not in page
-    finally:
-        db.session.remove()
-        metadata.drop_all(db.engine)
-        mapper_registry.dispose()
+    now = utcnow()
+    migori, kakamega = people["migori"], people["kakamega"]
+    db.session.add_all([
+        Message(phone=migori.phone, miner_id=migori.id, purpose="welcome", text="Karibu Madini Salama",
+                locale="sw", encoding="GSM-7", segments=1, status="delivered", created_at=now - timedelta(hours=2)),
+        Message(phone=migori.phone, miner_id=None, purpose="incident_status", text="Ripoti MS-7K3Q imetatuliwa",
+                locale="sw", encoding="GSM-7", segments=1, status="failed", failure_reason="InvalidPhoneNumber",
+                created_at=now - timedelta(hours=1)),
+        Message(phone=kakamega.phone, miner_id=kakamega.id, purpose="welcome", text="Not hers", locale="sw",
+                encoding="GSM-7", segments=1, status="sent", created_at=now),
+        InboundMessage(at_id="ATXid_1", phone=migori.phone, miner_id=migori.id, text="BEI Migori", keyword="BEI",
+                       received_at=now - timedelta(minutes=30)),
+    ])
+    db.session.commit()
+    page = client_as(app, "admin").get(f"/dashboard/miners/{migori.id}").get_data(as_text=True)
+    assert "Not hers" not in page and "No messages." not in page
+    assert page.index("BEI Migori") < page.index("Ripoti MS-7K3Q imetatuliwa") < page.index("Karibu Madini Salama")
+    assert "From the miner" in page and "Delivered" in page and "InvalidPhoneNumber" in page
 
 
 def test_capabilities_add_overview_panels_urgent_ones_first(app, people, monkeypatch):

@@ -3,8 +3,11 @@ running app (schemathesis calls every operation through WSGI and checks the answ
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
-from models import ApiToken, db
+from models import ApiToken, Incident, db
+from prices import service as prices
+from tips import catalogue as tips_catalogue
 from tests.dashboard_helpers import make_miner, make_officers
 
 
@@ -15,6 +18,12 @@ def admin_token(app):
     db.session.commit()
     make_miner("+254711000001", "Akinyi Odhiambo", "Migori", "Macalder")
     make_miner("+254711000002", "Barasa Wekesa", "Kakamega", "Rosterman")
+    # Something behind every route: markets, the tip catalogue, an incident.
+    prices.ensure_default_markets()
+    tips_catalogue.load_file()
+    db.session.add(Incident(reference="MS-2A2A", category="COLLAPSE", county="Migori", site="Macalder",
+                            channel="ussd", reporter_phone="+254711000001", urgent=True, trapped=1))
+    db.session.commit()
     return token
 
 
@@ -70,7 +79,7 @@ def test_routes_without_yaml_still_appear():
     assert set(item) == {"get", "patch", "parameters"}
     assert item["get"]["summary"] == "Look up one thing."
     assert item["parameters"] == [{"name": "ref", "in": "path", "required": True,
-                                   "schema": {"type": "integer", "minimum": 0}}]
+                                   "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}]
 
 
 def test_the_app_answers_as_described(app, admin_token):
@@ -80,12 +89,17 @@ def test_the_app_answers_as_described(app, admin_token):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/api/v1/miners", "/healthz"}
+    # Whether a schema-valid new tip is accepted depends on the database (its topic must exist,
+    # its id must be new): that operation is checked for everything but accepting valid data.
+    depends_on_data = {("POST", "/api/v1/tips")}
     for operation in operations:
+        excluded = [positive_data_acceptance] if (operation.method.upper(), operation.path) in depends_on_data else []
+
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
         def check(case):
-            case.call_and_validate(headers={"Authorization": f"Bearer {admin_token}"})
+            case.call_and_validate(headers={"Authorization": f"Bearer {admin_token}"}, excluded_checks=excluded)
 
         check()
 
@@ -95,3 +109,23 @@ def test_the_api_refuses_missing_and_bad_tokens_as_described(app, client, admin_
         response = client.get("/api/v1/miners", headers=headers)
         assert response.status_code == 401
         assert set(response.get_json()["error"]) == {"code", "message"}
+
+
+@pytest.mark.parametrize("url,method,body", [
+    ("/api/v1/incidents?county=a%00b", "get", None), ("/api/v1/prices?market=a%00b", "get", None),
+    ("/api/v1/tips/a%00b", "get", None), ("/api/v1/incidents/a%00b", "get", None), ("/api/v1/tips?topic=a%00b", "get", None),
+    ("/api/v1/broadcasts/preview", "post", {"text": {"sw": "a\x00b"}, "audience": {"county": "a\x00b"}}),
+    ("/api/v1/prices", "post", {"market": "a\x00b", "kes_per_gram": 5, "purity": 0.9}),
+    ("/api/v1/tips", "post", {"topic": "a\x00b", "sw": "x", "en": "y"}),
+    ("/api/v1/tips/a%00b", "patch", {"retired": True}), ("/api/v1/tips/a%00b", "delete", None),
+    ("/api/v1/incidents/MS-2A2A", "patch", {"status": "resolved", "note": "a\x00b"}),
+    ("/api/v1/incidents/MS-2A2A/reporter", "post", {"reason": "a\x00bcdefghijklm"}),
+    ("/api/v1/broadcasts", "post", {"text": {"sw": "a\x00b"}, "audience": {"site": "a\x00b"}}),
+])
+def test_nul_characters_get_a_clear_400_not_a_500(app, admin_token, url, method, body):
+    """PostgreSQL refuses NUL in any query: every API route answers 400 bad_characters first."""
+    client = app.test_client()
+    r = getattr(client, method)(url, json=body, headers={"Authorization": f"Bearer {admin_token}"})
+    assert r.status_code == 400, (r.status_code, r.get_data(as_text=True)[:300])
+    assert r.get_json()["error"]["code"] == "bad_characters"
+

@@ -4,11 +4,13 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import pytest
 
 from models import Miner, db
 from tests.dashboard_helpers import csrf_token, make_officers, new_client, sign_in
+from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, sms_app  # noqa: F401
 
 PHONE = "+254733000111"
 
@@ -101,13 +103,19 @@ def test_sms_is_greyed_out_until_the_inbound_route_exists(app, client):
 
 
 class _Inbox(BaseHTTPRequestHandler):
+    """Answers like fakeat: JSON only for ?format=json (or Accept: application/json)."""
     messages = {}
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
-        number = self.path.rsplit("/", 1)[-1]
-        body = json.dumps(self.messages.get(number, [])).encode()
-        self.send_response(200 if self.path.startswith("/inbox/") else 404)
-        self.send_header("Content-Type", "application/json")
+        path, _sep, query = self.path.partition("?")
+        number = unquote(path.rsplit("/", 1)[-1])
+        wants_json = "format=json" in query or self.headers.get("Accept") == "application/json"
+        if wants_json:
+            body = json.dumps({"number": number, "messages": self.messages.get(number, [])}).encode()
+        else:
+            body = b"<html><body>an inbox page</body></html>"
+        self.send_response(200 if path.startswith("/inbox/") else 404)
+        self.send_header("Content-Type", "application/json" if wants_json else "text/html")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -132,8 +140,8 @@ def fake_inbox(app):
 
 def test_inbox_shows_what_the_fake_gateway_delivered(app, client, fake_inbox):
     fake_inbox[PHONE] = [
-        {"message": "Karibu Madini Salama", "from": "MADINI", "at": "2026-11-24T10:00:00Z"},
-        {"message": "Bei ya dhahabu leo", "from": "MADINI", "at": "2026-11-24T11:00:00Z"},
+        {"messageId": "ATXid_1", "text": "Karibu Madini Salama", "from": "MADINI", "at": "2026-11-24T10:00:00+00:00"},
+        {"messageId": "ATXid_2", "text": "Bei ya dhahabu leo", "from": "MADINI", "at": "2026-11-24T11:00:00+00:00"},
     ]
     reply = client.get(f"/simulator/inbox?phone={PHONE}").get_json()
     assert [m["text"] for m in reply["messages"]] == ["Bei ya dhahabu leo", "Karibu Madini Salama"]
@@ -150,22 +158,14 @@ def test_inbox_is_empty_when_the_gateway_cannot_be_reached(app, client):
 
 
 def test_sms_goes_to_the_inbound_callback_with_the_token(app_for_backend, app):
-    """Once the SMS core's POST /sms/inbound exists, the simulator texts it as AT would."""
-    from flask import request
+    """The simulator texts the SMS core's real POST /sms/inbound as AT would (token, fields),
+    and the SMS core queues each message for its keyword router, each under its own AT id."""
+    from rq import Queue
 
-    from app import create_app
+    from core import jobs
 
-    received = []
-    with_sms = create_app({**{k: app_for_backend.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL",
-                                                                       "INSTANCE_PATH")},
-                           "TESTING": True, "CALLBACK_TOKEN": "s3cret", "ENV_NAME": "development"})
-
-    def inbound():  # a stand-in for the SMS core's callback
-        received.append({"token": request.args.get("token"), **request.form.to_dict()})
-        return ""
-
-    with_sms.add_url_rule("/sms/inbound", "sms_inbound_stand_in", inbound, methods=["POST"])
-    client = new_client(with_sms)
+    app.config["CALLBACK_TOKEN"] = "s3cret"
+    client = new_client(app)
     page = client.get("/simulator/")
     textarea = re.search(r'<textarea id="sms-message"[^>]*>', page.get_data(as_text=True)).group(0)
     assert "disabled" not in textarea
@@ -174,7 +174,29 @@ def test_sms_goes_to_the_inbound_callback_with_the_token(app_for_backend, app):
         reply = client.post("/simulator/sms", headers={"Accept": "application/json"},
                             data={"csrf_token": token, "phone": "0733 000 111", "message": "BEI Migori"})
         assert reply.status_code == 200 and reply.get_json()["error"] is None
-    assert [(r["token"], r["from"], r["to"], r["text"]) for r in received] == [
-        ("s3cret", PHONE, with_sms.config["AT_SHORTCODE"], "BEI Migori")] * 2
-    assert received[0]["id"] != received[1]["id"]  # each message is new to the dedupe by AT id
-    assert {"date", "linkId", "networkCode"} <= set(received[0])
+    queued = [job for job in Queue(jobs.REPLIES, connection=app.extensions["redis"]).jobs
+              if job.func_name == "sms.inbound.handle_inbound"]
+    fields = [job.args[0] for job in queued]
+    assert [(f["from"], f["to"], f["text"]) for f in fields] == [(PHONE, app.config["AT_SHORTCODE"], "BEI Migori")] * 2
+    assert fields[0]["id"] != fields[1]["id"]  # each message is new to the dedupe by AT id
+    assert {"date", "networkCode"} <= set(fields[0])
+    # Without the token the real callback refuses: the simulator passed it on server-side.
+    assert app.test_client().post("/sms/inbound", data={"from": PHONE, "id": "x", "text": "BEI"}).status_code == 403
+
+
+def test_inbox_reads_the_real_fake_gateway(app, client, fake_at):
+    """Against the real fakeat (its JSON inbox): what the SMS core sent shows in the simulator."""
+    from sms.outbound import queue_sms
+    from tests.sms_support import run_jobs
+
+    app.config["FAKEAT_URL"] = fake_at.url
+    try:
+        queue_sms(PHONE, "Karibu Madini Salama", locale="sw", purpose="welcome")
+        queue_sms(PHONE, "Bei ya dhahabu leo", locale="sw", purpose="price_alert")
+        run_jobs(app)
+        reply = client.get(f"/simulator/inbox?phone={PHONE}").get_json()
+        assert sorted(m["text"] for m in reply["messages"]) == ["Bei ya dhahabu leo", "Karibu Madini Salama"]
+        assert all(m["at"] and m["id"] for m in reply["messages"])
+        assert "Bei ya dhahabu leo" in client.get(f"/simulator/?phone={PHONE}").get_data(as_text=True)
+    finally:
+        app.config["FAKEAT_URL"] = None

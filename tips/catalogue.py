@@ -206,3 +206,24 @@ def catalogue():
 def catalogue_in_memory():
     """The active tips as this process last loaded them: no I/O (USSD screens)."""
     return Catalogue(**CATALOGUE.current())
+def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None):
+    """An officer corrects a tip (its texts, topic or sources); the same checks as add_tip.
+    Returns the tip, or None when there is none; raises ContentError."""
+    tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        return None
+    problems = text_problems(sw, "sw") + text_problems(en, "en")
+    if db.session.get(TipTopic, topic or "") is None:
+        problems.append(f"unknown topic {topic!r}")
+    if len(" ".join(sources)) > 200:
+        problems.append("sources: at most 200 characters in all")
+    if problems:
+        raise ContentError(problems)
+    if tip.topic_code != topic:
+        last = db.session.execute(db.select(db.func.max(Tip.position)).filter_by(topic_code=topic)).scalar()
+        tip.topic_code, tip.position = topic, (last or 0) + 1
+    tip.text_sw, tip.text_en, tip.sources = sw.strip(), en.strip(), " ".join(sources)
+    tip.updated_at = utcnow()
+    db.session.commit()
+    CATALOGUE.invalidate()
+    return tip

@@ -1,0 +1,224 @@
+"""The broadcast composer, the broadcast list and a broadcast's progress page.
+
+Compose -> Preview (server-side counts per language from `sms.encoding`, recipients and cost
+from `sms.broadcasts.preview`; a small local script shows the same counts live while typing,
+and the recipient count as the audience changes) -> Confirm -> `sms.broadcasts.create` (the
+function the API and CLI use) -> the progress page, which reloads itself (meta refresh, no
+JavaScript needed) until the broadcast is finished or cancelled.
+
+A county officer broadcasts only to their county (the audience's county is theirs, whatever
+the form says) and sees their own broadcasts, as in the API.
+"""
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from dashboard import bp, nav
+from dashboard.auth import current_officer_object, officer_required
+from dashboard.forms import LANGUAGES, ActionForm
+from dashboard.views import _page_number
+from flows.catalog import GENDERS, MINING_COUNTIES, ROLES
+from models import Broadcast, audit, db
+from sms import broadcasts, encoding
+from sms.broadcasts import MAX_SEGMENTS, NAIROBI, BroadcastError
+
+nav.add("dashboard.broadcasts_list", _l("Broadcasts"), action="read", order=30)
+
+# Six GSM-7 parts; a longer text is refused by sms.broadcasts.clean_texts anyway.
+TEXT_MAX = encoding.GSM7_PART * MAX_SEGMENTS
+REFRESH_SECONDS = 4
+AUDIENCE_FIELDS = ("county", "site", "role", "gender", "language", "registered_after", "registered_before")
+
+
+def _choices(pairs, any_label):
+    return [SelectChoice("", any_label)] + [SelectChoice(code, label) for code, label in pairs]
+
+
+class BroadcastForm(FlaskForm):
+    text_sw = TextAreaField(_l("Message in Kiswahili"), validators=[Optional(), Length(max=TEXT_MAX)],
+                            render_kw={"rows": 4, "maxlength": TEXT_MAX, "data-counter": "sw"})
+    text_en = TextAreaField(_l("Message in English"), validators=[Optional(), Length(max=TEXT_MAX)],
+                            render_kw={"rows": 4, "maxlength": TEXT_MAX, "data-counter": "en"})
+    county = SelectField(_l("County"), validators=[Optional()])
+    site = StringField(_l("Site"), validators=[Optional(), Length(max=80)])
+    role = SelectField(_l("Work"), validators=[Optional()])
+    gender = SelectField(_l("Gender"), validators=[Optional()])
+    language = SelectField(_l("Language of the miners"), validators=[Optional()],
+                           choices=_choices(LANGUAGES, _l("Both languages")))
+    registered_after = DateField(_l("Registered on or after"), validators=[Optional()])
+    registered_before = DateField(_l("Registered before"), validators=[Optional()])
+    urgent = BooleanField(_l("Urgent safety alert: send at any hour"))
+    send_at = DateTimeLocalField(_l("Send at (Nairobi time; empty: now)"), validators=[Optional()],
+                                 format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+    def __init__(self, officer, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        own = officer.county if officer.role != "admin" else None
+        self.county.choices = ([SelectChoice(own, own)] if own else
+                               _choices([(c, c) for c in MINING_COUNTIES], _l("All counties")))
+        if own:
+            self.county.data = own  # the server decides a county officer's county, not the form
+        self.role.choices = _choices([(code, _(label)) for code, label in ROLES], _l("Any work"))
+        self.gender.choices = _choices([(code, _(label)) for code, label in GENDERS], _l("Any gender"))
+
+    def texts(self):
+        return {locale: value for locale, value in (("sw", self.text_sw.data), ("en", self.text_en.data))
+                if value and value.strip()}
+
+    def audience(self, officer):
+        audience = {}
+        for name in ("county", "site", "role", "gender", "language"):
+            value = (getattr(self, name).data or "").strip()
+            if value:
+                audience[name] = value
+        for name in ("registered_after", "registered_before"):
+            if getattr(self, name).data:
+                audience[name] = getattr(self, name).data.isoformat()
+        if officer.role != "admin" and officer.county:
+            audience["county"] = officer.county  # never another county's miners
+        return audience
+
+
+def _counts(texts):
+    """Server-side counts per language, as the gateway will bill them."""
+    return {locale: encoding.analyse(" ".join(text.split())) for locale, text in texts.items()}
+
+
+def _preview(form, officer):
+    """(preview or None, error or None) for the form's texts and audience."""
+    texts = form.texts()
+    try:
+        cleaned_texts = broadcasts.clean_texts(texts)
+        audience = broadcasts.clean_audience(form.audience(officer))
+    except BroadcastError as exc:
+        return None, str(exc)
+    return broadcasts.preview(cleaned_texts, audience), None
+
+
+def _audience_summary(form, officer):
+    parts = []
+    audience = form.audience(officer)
+    for name in AUDIENCE_FIELDS:
+        if name in audience:
+            field = getattr(form, name)
+            shown = audience[name]
+            for choice in getattr(field, "choices", None) or ():
+                if choice.value == shown:
+                    shown = str(choice.label)
+            parts.append(f"{field.label.text}: {shown}")
+    return parts or [_("Every miner who accepts SMS")]
+
+
+def _compose(form, officer, *, preview=None, error=None, code=200):
+    return render_template("dashboard/broadcast_new.html", form=form, counts=_counts(form.texts()),
+                           preview=preview, error=error, text_max=TEXT_MAX,
+                           hours=current_app.config["SMS_QUIET_HOURS"]), code
+
+
+@bp.route("/broadcasts/new", methods=["GET", "POST"])
+@officer_required("broadcasts")
+def broadcast_new():
+    officer = current_officer_object()
+    form = BroadcastForm(officer)
+    if request.method == "GET":
+        return _compose(form, officer)
+    if not form.validate_on_submit():
+        return _compose(form, officer, error=_("Check the fields marked below."), code=400)
+    step = request.form.get("step", "preview")
+    preview, error = _preview(form, officer)
+    if error or step in ("preview", "edit"):
+        return _compose(form, officer, preview=preview, error=error, code=400 if error else 200)
+    if step == "confirm":
+        return render_template("dashboard/broadcast_confirm.html", form=form, preview=preview,
+                               counts=_counts(form.texts()), audience=_audience_summary(form, officer),
+                               hours=current_app.config["SMS_QUIET_HOURS"])
+    if step != "send":
+        abort(400)
+    send_at = form.send_at.data.replace(tzinfo=NAIROBI) if form.send_at.data else None
+    broadcast = broadcasts.create(form.texts(), form.audience(officer), urgent=form.urgent.data, send_at=send_at,
+                                  officer_id=officer.id)
+    audit.record(officer, "broadcast_created", target=f"broadcast {broadcast.id}",
+                 detail={"audience": broadcast.audience, "urgent": broadcast.urgent,
+                         "send_at": send_at.isoformat() if send_at else None, "recipients": preview["recipients"],
+                         "cost_kes": preview["cost_kes"], "languages": sorted(broadcast.texts)})
+    flash(_("Broadcast %(id)d created.", id=broadcast.id), "success")
+    return redirect(url_for("dashboard.broadcast", broadcast_id=broadcast.id))
+
+
+@bp.post("/broadcasts/estimate")
+@officer_required("broadcasts")
+def broadcast_estimate():
+    """The live recipient count and cost for the composer's script (JSON; the same numbers as Preview)."""
+    officer = current_officer_object()
+    form = BroadcastForm(officer)
+    form.validate()
+    texts = form.texts() or {"sw": "-"}  # the audience counts even before anything is written
+    try:
+        result = broadcasts.preview(broadcasts.clean_texts(texts),
+                                    broadcasts.clean_audience(form.audience(officer)))
+    except BroadcastError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"recipients": result["recipients"], "excluded": result["excluded"],
+                    "cost_kes": result["cost_kes"] if form.texts() else None,
+                    "text": _("%(count)d recipients", count=result["recipients"]),
+                    "cost": _("estimated cost KES %(cost).2f", cost=result["cost_kes"]) if form.texts() else ""})
+
+
+def _visible_query(officer):
+    query = db.select(Broadcast).order_by(Broadcast.id.desc())
+    if officer.role != "admin" and officer.county:
+        query = query.where(Broadcast.officer_id == officer.id)
+    return query
+
+
+def _broadcast_or_404(broadcast_id):
+    officer = current_officer_object()
+    broadcast = db.session.get(Broadcast, broadcast_id, populate_existing=True)
+    if broadcast is None:
+        abort(404)
+    if officer.role != "admin" and officer.county and broadcast.officer_id != officer.id:
+        counties = broadcast.audience.get("county") or []
+        if not counties or any(c.casefold() != officer.county.casefold() for c in counties):
+            abort(403)
+    return broadcast
+
+
+@bp.get("/broadcasts")
+@officer_required("read")
+def broadcasts_list():
+    officer = current_officer_object()
+    page = db.paginate(_visible_query(officer), page=_page_number(), per_page=25, error_out=False, count=True)
+    return render_template("dashboard/broadcasts.html", page=page, progress=broadcasts.progress,
+                           may_send=officer.may("broadcasts"))
+
+
+@bp.get("/broadcasts/<int(max=2147483647):broadcast_id>")
+@officer_required("read")
+def broadcast(broadcast_id):
+    item = _broadcast_or_404(broadcast_id)
+    counts = broadcasts.progress(item)
+    running = item.status in Broadcast.ACTIVE and item.status != Broadcast.PAUSED
+    labels = {name: getattr(BroadcastForm, name).args[0] for name in AUDIENCE_FIELDS}
+    return render_template("dashboard/broadcast.html", broadcast=item, counts=counts, audience_labels=labels,
+                           refresh=REFRESH_SECONDS if running else None, action_form=ActionForm(),
+                           may_cancel=current_officer_object().may("broadcasts") and item.status in Broadcast.ACTIVE,
+                           percent=lambda n: (100.0 * n / counts["total"]) if counts["total"] else 0)
+
+
+@bp.post("/broadcasts/<int(max=2147483647):broadcast_id>/cancel")
+@officer_required("broadcasts")
+def broadcast_cancel(broadcast_id):
+    item = _broadcast_or_404(broadcast_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if item.status in (Broadcast.DONE, Broadcast.CANCELLED):
+        flash(_("This broadcast is already over."), "info")
+    else:
+        broadcasts.cancel(item.id)
+        audit.record(current_officer_object(), "broadcast_cancelled", target=f"broadcast {item.id}")
+        flash(_("Broadcast cancelled: nothing more is sent. Messages already sent stay sent."), "success")
+    return redirect(url_for("dashboard.broadcast", broadcast_id=item.id))
