@@ -164,7 +164,7 @@ def broadcast_estimate():
         return jsonify({"error": str(exc)}), 400
     return jsonify({"recipients": result["recipients"], "excluded": result["excluded"],
                     "cost_kes": result["cost_kes"] if form.texts() else None,
-                    "text": _("%(count)d recipients", count=result["recipients"]),
+                    "text": _("Recipients: %(num)d", num=result["recipients"]),
                     "cost": _("estimated cost KES %(cost).2f", cost=result["cost_kes"]) if form.texts() else ""})
 
 

@@ -45,10 +45,11 @@ def bar_chart(labels, series, *, title, width=400, height=210, label_every=None,
     count = len(labels)
     if any(len(s.values) != count for s in series):
         raise ValueError("every series needs one value per label")
-    left, right, top, bottom = 34, 6, 16, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] for s in series) for i in range(count)]
     axis_max, step = axis_scale(max(totals, default=0), whole_numbers=whole_numbers)
+    # Room for the longest axis label (a price of 10000 needs more than a count of 12).
+    left, right, top, bottom = max(34, 8 * len(f"{axis_max:g}") + 8), 6, 16, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
     slot = plot_w / max(count, 1)
     bar_w = max(2.0, slot * 0.7)
     label_every = label_every or max(1, ceil(count / 8))

@@ -37,10 +37,10 @@ def test_preview_counts_characters_encoding_parts_recipients_and_cost(app):
         page, step="preview", text_sw=LONG_SW, text_en="Heavy rain tonight \U0001F327", county="Migori"))
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "215 characters · GSM-7 · 2 SMS parts" in body  # spaces collapsed, as it will be sent
-    assert "UCS-2 · 1 SMS" in body and "\U0001F327" in body
-    assert "2 recipients" in body  # the opted-out Migori miner is excluded, Kakamega is not in the audience
-    assert "1 more in this audience does not receive SMS" in body
+    assert "Characters: 215 · GSM-7 · SMS parts: 2" in body  # spaces collapsed, as it will be sent
+    assert "UCS-2 · SMS parts: 1" in body and "\U0001F327" in body
+    assert "Recipients: 2" in body  # the opted-out Migori miner is excluded, Kakamega is not in the audience
+    assert "not receiving SMS (no consent, stopped, unreachable): 1" in body
     assert "KES 2.40" in body  # sw: 1 miner x 2 parts + en: 1 x 1 part, at 0.80
 
 

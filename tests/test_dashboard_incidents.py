@@ -210,7 +210,7 @@ def test_csv_export_filters_scopes_masks_and_is_audited(app, incidents):
 
 def test_overview_shows_open_urgent_incidents_first_and_charts(app, incidents):
     page = client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
-    assert "1 open urgent incident" in page and "MS-2A2A" in page
+    assert "Open urgent incidents: 1" in page and "MS-2A2A" in page
     assert page.index("MS-2A2A") < page.index("Registered miners")
     assert "Incidents per week by category" in page and "Incidents by county" in page
     assert page.count("<svg") >= 3

@@ -58,7 +58,8 @@
       function update() {
         var r = analyse(box.value);
         if (!r.length) { out.textContent = labels.empty; out.className = "counter"; return; }
-        var line = r.length + " " + labels.chars + " · " + r.encoding + " · " + r.segments + " " + labels.sms;
+        var line = labels.chars.replace("{n}", r.length) + " · " + r.encoding + " · " +
+                   labels.sms.replace("{n}", r.segments);
         if (r.bad.length) line += " — " + labels.ucs2.replace("{chars}", r.bad.slice(0, 10).join(" "));
         out.textContent = line;
         out.className = "counter" + (r.segments > 1 || r.bad.length ? " warn" : "");

@@ -49,7 +49,7 @@ def seeded(app):
 def test_county_officer_triages_an_urgent_incident(page, live_server, seeded, shoot):
     sign_in(page, live_server, "otieno")  # a Migori officer
     urgent = page.locator("#urgent-incidents")
-    expect(urgent).to_contain_text("1 open urgent incident")
+    expect(urgent).to_contain_text("Open urgent incidents: 1")
     expect(page.locator("svg.chart")).to_have_count(3)  # incidents by week and county, registrations
     shoot("11-overview-urgent-first")
 
@@ -98,15 +98,15 @@ def test_compose_a_broadcast_and_watch_it_finish(app, page, live_server, seeded,
     page.get_by_role("link", name="New broadcast").click()
     sw = page.get_by_label("Message in Kiswahili")
     sw.fill("Tahadhari: mvua kubwa leo. Msiingie mashimoni.")
-    expect(page.locator("#counter-sw")).to_have_text("46 characters · GSM-7 · 1 SMS")  # live, in the page
+    expect(page.locator("#counter-sw")).to_have_text("Characters: 46 · GSM-7 · SMS parts: 1")  # live, in the page
     page.get_by_label("Message in English").fill("Alert: heavy rain today \u2014 keep out of the pits.")
-    expect(page.locator("#counter-en")).to_contain_text("GSM-7 · 1 SMS")  # the dash is made plain
-    expect(page.locator("#estimate")).to_contain_text("3 recipients")  # Migori's, from the server
+    expect(page.locator("#counter-en")).to_contain_text("GSM-7 · SMS parts: 1")  # the dash is made plain
+    expect(page.locator("#estimate")).to_contain_text("Recipients: 3")  # Migori's, from the server
     page.get_by_text("More filters").click()
     page.get_by_label("Language of the miners").select_option("en")
-    expect(page.locator("#estimate")).to_contain_text("1 recipients")
+    expect(page.locator("#estimate")).to_contain_text("Recipients: 1")
     page.get_by_label("Language of the miners").select_option("")
-    expect(page.locator("#estimate")).to_contain_text("3 recipients")
+    expect(page.locator("#estimate")).to_contain_text("Recipients: 3")
     page.get_by_label(re.compile("Urgent safety alert")).check()
     shoot("17-broadcast-compose")
     page.get_by_role("button", name="Preview").click()
@@ -154,7 +154,7 @@ def test_prices_and_tips_pages(page, live_server, seeded, shoot):
     shoot("24-tips")
     page.get_by_role("link", name="Add a tip").click()
     page.get_by_label("Tip in Kiswahili").fill("Vaa kofia ngumu kila unaposhuka shimoni.")
-    expect(page.locator("#counter-sw")).to_contain_text("GSM-7 · 1 SMS")
+    expect(page.locator("#counter-sw")).to_contain_text("GSM-7 · SMS parts: 1")
     page.get_by_label("Tip in English").fill("Wear a hard hat every time you go down the pit.")
     shoot("25-tip-form")
     page.get_by_role("button", name="Add the tip").click()
