@@ -20,13 +20,13 @@ from api.auth import requires
 from api.errors import ApiError, paged
 from core.phones import mask
 from incidents.categories import CATEGORY_CODES, STATUSES
-from incidents.service import StatusError, change_status
+from incidents import service as incidents_service
+from incidents.service import RevealRefused, StatusError, change_status
 from models import Incident, ReporterReveal, db
 
 log = logging.getLogger(__name__)
 
 NOTE_MAX = 1000
-REASON_MIN, REASON_MAX = 10, 500
 
 
 def _iso(value):
@@ -271,15 +271,9 @@ def reveal_reporter(reference):
     incident = _incident_in_scope(reference)
     body = request.get_json(silent=True) or {}
     reason = body.get("reason") if isinstance(body, dict) else None
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        raise ApiError(400, "reason_required",
-                       f"say why you need the number ({REASON_MIN} to {REASON_MAX} characters)")
-    if not incident.reporter_phone:
-        raise ApiError(410, "erased", "the reporter's number was erased at their request")
-    db.session.add(ReporterReveal(incident_id=incident.id, officer_id=officer.id,
-                                  officer_username=officer.username, reason=reason))
-    db.session.commit()
-    log.warning("admin %s looked at the reporter's number of incident %s", officer.username, incident.reference)
+    try:
+        incidents_service.reveal_reporter(incident, officer, reason if isinstance(reason, str) else "")
+    except RevealRefused as refused:
+        raise ApiError(400 if refused.code == "reason_required" else 410, refused.code, str(refused)) from None
     return jsonify({"reference": incident.reference, "phone": incident.reporter_phone,
                     "anonymous": incident.anonymous, "reason_recorded": True})

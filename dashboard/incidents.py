@@ -24,7 +24,8 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from api.incidents import NOTE_MAX, REASON_MAX, REASON_MIN
+from api.incidents import NOTE_MAX
+from incidents import service as incidents_service
 from core.phones import mask
 from dashboard import bp, labels, nav
 from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
@@ -33,6 +34,7 @@ from dashboard.forms import ActionForm
 from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _page_number, _week_start, overview_panel
 from flows.catalog import MINING_COUNTIES
 from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
+from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
 from incidents.service import StatusError, change_status
 from models import Incident, Message, ReporterReveal, audit, db, utcnow
 
@@ -278,13 +280,11 @@ def incident_status(reference):
 
 
 @bp.post("/incidents/<reference>/reporter")
-@officer_required("read")
+@officer_required("reveal_reporter")
 def incident_reveal(reference):
     """An admin looks at an anonymous reporter's number, giving a reason that is kept (as
     POST /api/v1/incidents/<ref>/reporter does); the number is shown on this answer only."""
     officer = current_officer_object()
-    if officer.role != "admin":
-        abort(403)
     incident = _incident_or_404(reference)
     form = RevealForm()
     if not form.validate_on_submit():
@@ -293,10 +293,9 @@ def incident_reveal(reference):
         flash(_("The reporter's number was erased at their request."), "error")
         return redirect(url_for("dashboard.incident", reference=incident.reference))
     reason = form.reason.data.strip()
-    db.session.add(ReporterReveal(incident_id=incident.id, officer_id=officer.id,
-                                  officer_username=officer.username, reason=reason))
+    phone = incidents_service.reveal_reporter(incident, officer, reason)
     audit.record(officer, "incident_reporter_revealed", target=incident.reference, detail={"reason": reason})
-    return _render_incident(incident, revealed=incident.reporter_phone)
+    return _render_incident(incident, revealed=phone)
 
 
 # --- overview -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from incidents import notify, spool
 from incidents.categories import CATEGORY_CODES, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
 from incidents.reference import new_reference
-from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, db, utcnow
+from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
 from models.erasure import on_erase
 from ussd import effects
 
@@ -243,6 +243,34 @@ def change_status(incident, officer, new_status, note=None):
     if new_status != old_status:
         notify.status_changed(incident, new_status)
     return entry
+
+
+# Why an admin needs an anonymous reporter's number: said in a few words, kept for ever.
+REVEAL_REASON_MIN, REVEAL_REASON_MAX = 10, 500
+
+
+class RevealRefused(ValueError):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def reveal_reporter(incident, officer, reason):
+    """An admin looks at who reported (anonymous or not), giving a reason that is recorded.
+
+    Returns the reporter's number; raises RevealRefused when the reason is missing or the
+    number was erased at the reporter's request. The caller checks the officer's role."""
+    reason = (reason or "").strip()
+    if not REVEAL_REASON_MIN <= len(reason) <= REVEAL_REASON_MAX:
+        raise RevealRefused("reason_required", f"say why you need the number ({REVEAL_REASON_MIN} to "
+                                               f"{REVEAL_REASON_MAX} characters)")
+    if not incident.reporter_phone:
+        raise RevealRefused("erased", "the reporter's number was erased at their request")
+    db.session.add(ReporterReveal(incident_id=incident.id, officer_id=officer.id,
+                                  officer_username=officer.username, reason=reason))
+    db.session.commit()
+    log.warning("admin %s looked at the reporter's number of incident %s", officer.username, incident.reference)
+    return incident.reporter_phone
 
 
 # --- erasure -------------------------------------------------------------------------
