@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 # have (~16 hours in all). Handling is idempotent on AT's id, so a retry never doubles.
 INBOUND_RETRY_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600]
 INBOUND_RETRIES = 24
+# AT may post one message twice at once (a retry while our 200 was on its way), so two
+# workers can hold jobs for the same id: a short lock per id lets only one handle it. The
+# other job is retried later and then finds it handled (or, if the first worker died, the
+# lock expired and it handles it itself).
+INBOUND_LOCK_KEY = "sms:inbound:lock:{at_id}"
+INBOUND_LOCK_SECONDS = 120
+
+
+class InboundBusy(Exception):
+    """Another worker is handling this AT id right now; RQ retries this job later."""
 
 
 def enqueue(fields):
@@ -54,6 +64,20 @@ def handle_inbound(fields):
     if row is None:
         log.info("inbound SMS %s from %s already handled (AT retried)", fields["id"], phone)
         return "duplicate"
+    redis = current_app.extensions["redis"]
+    lock = INBOUND_LOCK_KEY.format(at_id=row.at_id)
+    if not redis.set(lock, 1, nx=True, ex=INBOUND_LOCK_SECONDS):
+        raise InboundBusy(f"inbound SMS {row.at_id} is being handled by another worker")
+    try:
+        db.session.refresh(row)
+        if row.handled_at is not None:  # the other job finished just before we took the lock
+            return "duplicate"
+        return _handle(row, phone)
+    finally:
+        redis.delete(lock)
+
+
+def _handle(row, phone):
     default = current_app.config["DEFAULT_LOCALE"]
     miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
     word, implied, rest = keywords.match(row.text)

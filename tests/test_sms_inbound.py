@@ -239,3 +239,20 @@ def test_erasure_anonymises_messages(client, fake_at, sms_app):
     inbound = db.session.execute(db.select(InboundMessage)).scalar_one()
     assert (inbound.phone, inbound.text) == (None, "[erased]")
     assert db.session.get(Miner, miner.id) is None
+
+
+def test_two_workers_with_the_same_message_answer_it_once(sms_app, redis):
+    """AT posted one message twice at once: while one worker handles it, the other job steps
+    back (RQ retries it) and, once it is handled, finds nothing to do."""
+    from sms import inbound
+
+    fields = {"from": PHONE, "to": "22384", "text": "MSAADA", "id": "ATrace1", "date": "", "linkId": "",
+              "networkCode": "63902"}
+    redis.set(inbound.INBOUND_LOCK_KEY.format(at_id="ATrace1"), 1)  # the first worker is mid-way
+    with pytest.raises(inbound.InboundBusy):
+        inbound.handle_inbound(fields)
+    redis.delete(inbound.INBOUND_LOCK_KEY.format(at_id="ATrace1"))
+    assert inbound.handle_inbound(fields) == "MSAADA"  # the retry, once the lock is gone
+    assert inbound.handle_inbound(fields) == "duplicate"
+    assert len(db.session.execute(db.select(Message).filter_by(phone=PHONE)).scalars().all()) == 1
+    assert not redis.exists(inbound.INBOUND_LOCK_KEY.format(at_id="ATrace1"))
