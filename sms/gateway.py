@@ -25,6 +25,7 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 from flask import current_app
 
+from core.phones import mask_in_text
 from sms import ratelimit
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,8 @@ def send(text, numbers, *, enqueue=False):
         response = service().send(text, list(numbers), sender_id=config.get("AT_SENDER_ID"),
                                   enqueue=enqueue, timeout=TIMEOUT)
     except ValueError as exc:  # the SDK rejected a number before sending anything
-        raise RequestFailed(f"invalid recipient: {exc}", retryable=False) from None
+        # The reason is stored and logged: never with the number in clear.
+        raise RequestFailed(f"invalid recipient: {mask_in_text(str(exc))}", retryable=False) from None
     except requests.exceptions.ConnectTimeout:
         raise RequestFailed("timeout connecting to AT", retryable=True) from None
     except requests.exceptions.Timeout:
