@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import and_, func, literal, or_, select, true
 
 from core import jobs
 from core.i18n import LOCALES
