@@ -8,6 +8,7 @@ fallbacks (e.g. an incident follow-up), then gets the rate-limited help reply.
 import logging
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy.exc import IntegrityError
 
 from core import jobs
@@ -20,8 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def enqueue(fields):
-    return jobs.queue(jobs.REPLIES).enqueue(handle_inbound, fields, job_timeout=60,
-                                            description="sms inbound")
+    # AT got its 200 already and will not send this again: if a handler fails (database
+    # briefly away...), the job runs again; a stored but unhandled message is handled then.
+    return jobs.queue(jobs.REPLIES).enqueue(handle_inbound, fields, job_timeout=60, description="sms inbound",
+                                            retry=Retry(max=3, interval=[10, 60, 300]))
 
 
 def _store(fields, phone):

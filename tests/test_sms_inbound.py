@@ -255,3 +255,25 @@ def test_a_report_that_beats_the_send_answer_is_not_undone(client, fake_at, sms_
     assert message.status == "delivered" and message.at_status_code == 101
     assert message.at_message_id == fake_at.messages(PHONE)[0]["messageId"]
     assert broadcasts.progress(db.session.get(type(broadcast), broadcast.id))["delivered"] == 1
+
+
+def test_a_failed_handler_is_retried_and_answers_once(client, fake_at, sms_app, monkeypatch):
+    from rq import Retry
+
+    from sms import inbound, keywords
+
+    route = keywords.ROUTES["HELP"]
+    calls = []
+
+    def flaky(message):
+        calls.append(message.text)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return route.handler(message)
+
+    monkeypatch.setitem(keywords.ROUTES, "HELP", keywords.Route(route.words, flaky))
+    monkeypatch.setattr(inbound, "Retry", lambda max, interval: Retry(max=max, interval=0))
+    text_in(client, "HELP", at_id="ATInbound_flaky")
+    run_jobs(sms_app)
+    assert len(calls) == 2 and len(inbox(fake_at)) == 1
+    assert db.session.execute(db.select(InboundMessage)).scalar_one().handled_at is not None
