@@ -466,6 +466,7 @@ def resume(broadcast_id):
         db.session.commit()
     current_app.extensions["redis"].delete("sms:admin-alert:balance")
     reconcile(broadcast_id)
+    _schedule_watch(broadcast_id)  # keep watching until it is done
     return _load(broadcast_id)
 
 
