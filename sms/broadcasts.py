@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import and_, func, literal, or_, select, true
 
 from core import jobs
 from core.i18n import LOCALES
@@ -466,6 +466,7 @@ def resume(broadcast_id):
         db.session.commit()
     current_app.extensions["redis"].delete("sms:admin-alert:balance")
     reconcile(broadcast_id)
+    _schedule_watch(broadcast_id)  # keep watching until it is done
     return _load(broadcast_id)
 
 

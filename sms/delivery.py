@@ -65,7 +65,7 @@ def _adoptable(phone):
     """A broadcast row to `phone` claimed for sending whose AT answer never got recorded."""
     window = timedelta(seconds=current_app.config["SMS_CLAIM_TIMEOUT_SECONDS"] * 4)
     return db.session.execute(
-        db.select(Message).where(Message.phone == phone, Message.status == SENDING,
+        db.select(Message).where(Message.phone == phone, Message.status == SENDING, Message.broadcast_id.is_not(None),
                                  Message.at_message_id.is_(None), Message.claimed_at >= utcnow() - window)
         .order_by(Message.claimed_at.desc()).limit(1)
     ).scalar_one_or_none()

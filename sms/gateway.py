@@ -25,6 +25,7 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 from flask import current_app
 
+from core.phones import mask_in_text
 from sms import ratelimit
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ def send(text, numbers, *, enqueue=False):
                                   enqueue=enqueue,
                                   timeout=(TIMEOUT[0], config.get("AT_READ_TIMEOUT_SECONDS") or TIMEOUT[1]))
     except ValueError as exc:  # the SDK rejected a number before sending anything
-        raise RequestFailed(f"invalid recipient: {exc}", retryable=False) from None
+        # The reason is stored and logged: never with the number in clear.
+        raise RequestFailed(f"invalid recipient: {mask_in_text(str(exc))}", retryable=False) from None
     except requests.exceptions.ConnectTimeout:
         raise RequestFailed("timeout connecting to AT", retryable=True) from None
     except requests.exceptions.Timeout:

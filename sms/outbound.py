@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Retry
+from sqlalchemy import bindparam, case, func
 from sqlalchemy import text as sql
 
 from core import jobs
@@ -196,8 +197,9 @@ def transmit(claimed, text, *, keep_ambiguous=False):
 
 
 RECORD_SENT_PG = sql(
-    "UPDATE sms_messages AS m SET status = 'sent', at_message_id = v.message_id, cost = v.cost, "
-    "at_status_code = v.code, sent_at = :now, failure_reason = NULL, updated_at = :now "
+    "UPDATE sms_messages AS m SET status = CASE WHEN m.status = 'sending' THEN 'sent' ELSE m.status END, "
+    "at_message_id = v.message_id, cost = v.cost, at_status_code = v.code, sent_at = COALESCE(m.sent_at, :now), "
+    "failure_reason = NULL, updated_at = :now "
     "FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS text[]), CAST(:costs AS text[]), "
     "CAST(:codes AS smallint[])) AS v(id, message_id, cost, code) WHERE m.id = v.id")
 
@@ -205,9 +207,18 @@ RECORD_SENT_PG = sql(
 def _record_sent(sent, now):
     """Write AT's messageId and cost on every accepted row. On PostgreSQL one
     UPDATE ... FROM (VALUES ...) statement for the whole request instead of one per row:
-    this is the hot path of a 250,000-recipient broadcast."""
+    this is the hot path of a 250,000-recipient broadcast. A delivery report that beat the
+    answer here (and adopted the row) keeps its status: statuses only move forward."""
     if db.engine.dialect.name != "postgresql":
-        db.session.execute(db.update(Message), sent)
+        table = Message.__table__
+        db.session.execute(
+            table.update().where(table.c.id == bindparam("row_id"))
+            .values(status=case((table.c.status == SENDING, SENT), else_=table.c.status),
+                    at_message_id=bindparam("at_message_id"), cost=bindparam("cost"),
+                    at_status_code=bindparam("at_status_code"), sent_at=func.coalesce(table.c.sent_at, now),
+                    failure_reason=None, updated_at=now),
+            [{"row_id": row["id"], "at_message_id": row["at_message_id"], "cost": row["cost"],
+              "at_status_code": row["at_status_code"]} for row in sent])
         return
     # Four arrays, one statement; the text is constant so the driver prepares it once.
     db.session.execute(RECORD_SENT_PG, {

@@ -126,6 +126,7 @@ def test_an_invalid_number_fails_without_a_request(fake_at, sms_app):
     run_jobs(sms_app)
     message = only_message()
     assert message.status == "failed" and "invalid recipient" in message.failure_reason
+    assert "0711000001" not in message.failure_reason  # stored and logged masked
     assert fake_at.stats()["requests"] == 0
 
 
@@ -138,3 +139,31 @@ def test_rate_limit_is_shared_and_caps_requests_per_second(sms_app, redis):
     assert 1.8 <= elapsed < 4, elapsed  # 3 at once, 3 a second later, the 7th after 2 s
     assert waits
     assert ratelimit.acquire(rps=0) == 0.0
+
+
+def test_fake_gateway_command_line_faults_and_admin_endpoints(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "fakeat", "--port", "0", "--fail-500", "1", "--no-dlr", "--quiet",
+         "--number-status", "+254711000009=406"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        base = json.loads(fake.stdout.readline())["fakeat"]
+        send = {"username": "u", "to": "+254711000001,+254711000009", "message": "Habari"}
+        assert requests.post(base + "/version1/messaging", data=send, headers={"apiKey": "k"}).status_code == 500
+        codes = [r["statusCode"] for r in requests.post(base + "/version1/messaging", data=send,
+                                                        headers={"apiKey": "k"}).json()["SMSMessageData"]["Recipients"]]
+        assert codes == [101, 406]
+        assert requests.post(base + "/admin/faults", json={"balance_after": 1}).json()["balance_after"] == 1
+        recipients = requests.post(base + "/version1/messaging", data=send, headers={"apiKey": "k"}).json()
+        assert [r["statusCode"] for r in recipients["SMSMessageData"]["Recipients"]] == [405, 406]
+        assert requests.post(base + "/admin/faults", json={"nonsense": 1}).status_code == 400
+        stats = requests.get(base + "/admin/stats").json()
+        assert (stats["requests"], stats["accepted"]) == (3, 1)
+        requests.post(base + "/admin/reset")
+        assert requests.get(base + "/admin/stats").json()["accepted"] == 0
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)

@@ -256,3 +256,41 @@ def test_two_workers_with_the_same_message_answer_it_once(sms_app, redis):
     assert inbound.handle_inbound(fields) == "duplicate"
     assert len(db.session.execute(db.select(Message).filter_by(phone=PHONE)).scalars().all()) == 1
     assert not redis.exists(inbound.INBOUND_LOCK_KEY.format(at_id="ATrace1"))
+
+
+def test_a_report_that_beats_the_send_answer_is_not_undone(client, fake_at, sms_app):
+    """The fake reports faster than it answers: the report adopts the claimed broadcast row,
+    then the worker records AT's answer without moving 'delivered' back to 'sent'."""
+    from sms import broadcasts
+
+    add_miner(PHONE)
+    fake_at.set_faults(dlr=True, dlr_delay=0.0, latency_ms=300)
+    broadcast = broadcasts.create({"sw": "Habari"}, {}, urgent=True)
+    run_jobs(sms_app)
+    db.session.expire_all()
+    message = db.session.execute(db.select(Message)).scalar_one()
+    assert message.status == "delivered" and message.at_status_code == 101
+    assert message.at_message_id == fake_at.messages(PHONE)[0]["messageId"]
+    assert broadcasts.progress(db.session.get(type(broadcast), broadcast.id))["delivered"] == 1
+
+
+def test_a_failed_handler_is_retried_and_answers_once(client, fake_at, sms_app, monkeypatch):
+    from rq import Retry
+
+    from sms import inbound, keywords
+
+    route = keywords.ROUTES["HELP"]
+    calls = []
+
+    def flaky(message):
+        calls.append(message.text)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return route.handler(message)
+
+    monkeypatch.setitem(keywords.ROUTES, "HELP", keywords.Route(route.words, flaky))
+    monkeypatch.setattr(inbound, "Retry", lambda max, interval: Retry(max=max, interval=0))
+    text_in(client, "HELP", at_id="ATInbound_flaky")
+    run_jobs(sms_app)
+    assert len(calls) == 2 and len(inbox(fake_at)) == 1
+    assert db.session.execute(db.select(InboundMessage)).scalar_one().handled_at is not None
