@@ -39,6 +39,7 @@ def parse_args(argv):
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
     parser.add_argument("--max-hops", type=int, default=500_000, help="hard bound on hops per run")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="server workers (default: cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="take turns N times; report each server's median run")
     parser.add_argument("--quick", action="store_true", help="short runs (3 s) to check the harness")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
     return parser.parse_args(argv)
@@ -50,7 +51,7 @@ def main(argv=None):
         args.duration, args.warmup = 3.0, 1.0
     context = {
         "cores": args.workers, "sessions": args.sessions, "duration": args.duration, "warmup": args.warmup,
-        "max_hops": args.max_hops, "servers": [s for s in args.servers.split(",") if s],
+        "max_hops": args.max_hops, "repeat": max(1, args.repeat), "servers": [s for s in args.servers.split(",") if s],
         "log": lambda line: print(line, flush=True),
     }
     unknown = [s for s in context["servers"] if s not in SERVERS]
