@@ -123,6 +123,7 @@ def parse_args(argv):
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
     parser.add_argument("--max-hops", type=int, default=500_000, help="hard bound on hops per run")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="server workers (default: cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="take turns N times; report each server's median run")
     parser.add_argument("--broadcast-miners", type=int, default=50_000,
                         help="recipients of the uncapped broadcast run (250000: the issue's full size)")
     parser.add_argument("--broadcast-workers", type=int, default=3, help="RQ worker processes for broadcasts")
@@ -146,7 +147,7 @@ def main(argv=None):
         args.broadcast_miners, args.inbound_messages = min(args.broadcast_miners, 10_000), 1000
     context = {
         "cores": args.workers, "sessions": args.sessions, "duration": args.duration, "warmup": args.warmup,
-        "max_hops": args.max_hops, "servers": [s for s in args.servers.split(",") if s],
+        "max_hops": args.max_hops, "repeat": max(1, args.repeat), "servers": [s for s in args.servers.split(",") if s],
         "broadcast_miners": args.broadcast_miners, "broadcast_workers": args.broadcast_workers,
         "inbound_messages": args.inbound_messages, "inbound_workers": args.inbound_workers,
         "log": lambda line: print(line, flush=True),

@@ -15,9 +15,9 @@ Two ways to load:
 """
 import asyncio
 import itertools
+import math
 import random
 import resource
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -48,9 +48,10 @@ class Stats:
 
 
 def percentile(sorted_values, p):
+    """Nearest-rank percentile: the smallest value with at least p% of values at or below it."""
     if not sorted_values:
         return None
-    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    index = min(len(sorted_values) - 1, max(0, math.ceil(p / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
 
 

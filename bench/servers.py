@@ -24,8 +24,9 @@ TARGETS = {
 
 GTHREAD_THREADS = 4
 # granian's WSGI default is (backlog / workers) / 2 = 256 Python threads per worker: far more
-# than the GIL can use, and more than a Redis connection pool should hold. The Procfile's value.
-GRANIAN_BLOCKING_THREADS = 8
+# than the GIL can use, and more than a Redis connection pool should hold. The Procfile's value
+# (4 beat 8 in interleaved runs; BENCH_GRANIAN_THREADS to try others).
+GRANIAN_BLOCKING_THREADS = int(os.environ.get("BENCH_GRANIAN_THREADS", 4))
 
 
 def gunicorn_sync(target, port, workers):
