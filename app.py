@@ -24,9 +24,12 @@ def create_app(overrides=None):
     Babel(app)
     app.extensions["redis"] = redis_setup.connect(redis_setup.resolve_url(app.config))
 
+    # Capabilities register their SMS keywords, USSD effects and erasure hooks when imported.
+    import incidents.service  # noqa: F401
+    import incidents.sms  # noqa: F401
+    import prices.sms  # noqa: F401
+    import tips.sms  # noqa: F401
     from flows import FLOW
-    import incidents.service  # noqa: F401 - the file_incident effect, the erasure hook
-    import incidents.sms  # noqa: F401 - REPORT/RIPOTI and follow-ups
     from ussd import effects
     from ussd.service import HopService
     from ussd.store import SessionStore
@@ -50,10 +53,6 @@ def create_app(overrides=None):
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(sms_bp)
-
-    # Keyword handlers register themselves with sms.keywords when imported.
-    import prices.sms  # noqa: F401
-    import tips.sms  # noqa: F401
 
     import dashboard
 
