@@ -51,6 +51,24 @@ class LanguagePreference(db.Model):
 
 # --- what callers can do to their own record ---------------------------------------
 
+def _remember_language(phone, locale):
+    """Insert or update the phone's language in one statement (an upsert: no SELECT first,
+    unlike session.merge; this runs on the USSD hop that registers or changes language)."""
+    values = {"phone": phone, "locale": locale, "updated_at": utcnow()}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        db.session.merge(LanguagePreference(**values))
+        return
+    statement = insert(LanguagePreference).values(**values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[LanguagePreference.phone],
+        set_={"locale": statement.excluded.locale, "updated_at": statement.excluded.updated_at}))
+
+
 def caller_snapshot(phone, default_locale):
     """The caller as a USSD session keeps it: one query, on the first hop only."""
     miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
@@ -77,13 +95,13 @@ def register(phone, *, name, county, site, role, gender, locale, sms, via="ussd"
     miner.consent_at = now
     miner.sms_consent_at = now if sms else None
     miner.sms_opt_out_at = None if sms else miner.sms_opt_out_at
-    db.session.merge(LanguagePreference(phone=phone, locale=locale))
+    _remember_language(phone, locale)
     db.session.commit()
     return miner
 
 
 def set_language(phone, locale):
-    db.session.merge(LanguagePreference(phone=phone, locale=locale))
+    _remember_language(phone, locale)
     miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
     if miner:
         miner.locale = locale
