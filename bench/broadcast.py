@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,22 +26,13 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from core import pgschema  # noqa: E402
+
 COUNTIES = ("Migori", "Kakamega", "Narok", "Siaya", "Vihiga")
 
 
 def postgres_base(url):
-    url = url or os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 2})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return url
-    except Exception:
-        return None
+    return pgschema.reachable(url, "TEST_DATABASE_URL")
 
 
 def seed(database_url, n, is_postgres):
@@ -109,15 +99,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="madini-bench-"))
-    procs, schema, engine = [], None, None
+    procs, drop_schema = [], None
     base = None if args.sqlite else postgres_base(args.database)
     if base:
-        schema = "bench_" + uuid.uuid4().hex[:10]
-        engine = create_engine(base)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        database_url = f"{base}{sep}options=-csearch_path%3D{schema}"
+        database_url, drop_schema = pgschema.create_private_schema(base, "bench")
     else:
         database_url = f"sqlite:///{workdir / 'bench.db'}"
     try:
@@ -259,10 +244,8 @@ def main(argv=None):
             redis_setup.stop_embedded(workdir / "redis")
         except Exception:
             pass
-        if engine is not None:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+        if drop_schema is not None:
+            drop_schema()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -24,26 +24,14 @@ import uuid
 from pathlib import Path
 
 from bench.servers import BIN, ROOT, Server
+from core import pgschema
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def postgres_base(url=None):
     """The PostgreSQL URL (psycopg 3 driver) when the server answers within 2 s, else None."""
-    url = url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or PG_DEFAULT
-    if not url.startswith(("postgres://", "postgresql")):
-        return None
-    url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    from sqlalchemy import create_engine, text
-
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 2})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return url
-    except Exception:
-        return None
+    return pgschema.reachable(url, "BENCH_DATABASE_URL", "TEST_DATABASE_URL")
 
 
 class Stack:
@@ -53,7 +41,7 @@ class Stack:
         self.log = log or (lambda line: None)
         self.processes = []  # (name, Popen), stopped in reverse order
         self.servers = []
-        self._schema_engine = self.schema = None
+        self._drop_schema = None
         self._own_redis = redis_url is None
         self._database_choice = database
         self._extra_env = env or {}
@@ -93,13 +81,7 @@ class Stack:
         if base is None and self._database_choice == "postgresql":
             raise RuntimeError("PostgreSQL does not answer (set BENCH_DATABASE_URL or TEST_DATABASE_URL)")
         if base:
-            from sqlalchemy import create_engine, text
-
-            self.schema = "stack_" + uuid.uuid4().hex[:10]
-            self._schema_engine = create_engine(base)
-            with self._schema_engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-            self.database_url = base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{self.schema}"
+            self.database_url, self._drop_schema = pgschema.create_private_schema(base, "stack")
         else:
             self.database_url = f"sqlite:///{self.workdir / 'stack.db'}"
         subprocess.run([os.path.join(BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT, env=self.env,
@@ -206,12 +188,8 @@ class Stack:
             from core import redis as redis_setup
 
             redis_setup.stop_embedded(self.workdir / "redis")
-        if self._schema_engine is not None:
-            from sqlalchemy import text
-
-            with self._schema_engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-            self._schema_engine.dispose()
+        if self._drop_schema is not None:
+            self._drop_schema()
         if self.failed and self.keep_logs_on_error:
             self.log(f"logs kept in {self.workdir}")
         else:

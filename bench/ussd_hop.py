@@ -27,6 +27,7 @@ from pathlib import Path
 from bench import loadgen, procstat
 from bench.journeys import WALKS
 from bench.servers import BIN, ROOT, Server
+from core import pgschema
 
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 50.0
@@ -52,20 +53,7 @@ def _database(workdir, env):
     if not url:
         url = f"sqlite:///{Path(workdir) / 'bench.db'}"
     elif url.startswith(("postgres://", "postgresql")):
-        from sqlalchemy import create_engine, text
-
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        schema = "bench_" + os.urandom(6).hex()
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def cleanup():
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
-
-        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+        url, cleanup = pgschema.create_private_schema(pgschema.psycopg_url(url), "bench")
     subprocess.run([os.path.join(BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT,
                    env={**env, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=120)

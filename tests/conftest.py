@@ -14,13 +14,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis as redis_lib
-from sqlalchemy import create_engine, text
 
+from core import pgschema
 from core import redis as redis_setup
-
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture(scope="session")
 def tmp_root():
@@ -41,37 +37,17 @@ def redis_url(tmp_root):
     redis_setup.stop_embedded(directory)
 
 
-def _postgres_url():
-    url = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 2})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return url
-    except Exception:
-        return None
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def database_url(request, tmp_root):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_root / 'test.db'}"
         return
-    base = _postgres_url()
+    base = pgschema.reachable(None, "TEST_DATABASE_URL")
     if base is None:
         pytest.skip("PostgreSQL not reachable (set TEST_DATABASE_URL); SQLite runs cover this")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    url, drop = pgschema.create_private_schema(base, "t")
+    yield url
+    drop()
 
 
 @pytest.fixture(scope="session")
