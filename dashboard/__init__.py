@@ -2,7 +2,7 @@
 
 `init_app(app)` wires sign-in (Flask-Login), CSRF (Flask-WTF, checked on every unsafe
 request to the dashboard and simulator, not on gateway callbacks or the bearer-token API),
-the sign-in rate limit (Flask-Limiter on the app's Redis), the officer's language
+the sign-in rate limit (`limits` on the app's Redis), the officer's language
 (Flask-Babel), the navigation and RQ's queue view (admins only).
 
 Other capabilities add pages by putting routes on `dashboard.bp` in their own module
@@ -22,6 +22,5 @@ def init_app(app):
 
     auth.init_app(app)
     app.register_blueprint(bp)
-    auth.limit_sign_in(app)
     app.register_blueprint(simulator.bp)
     queues.init_app(app)

@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from limits import parse as parse_limit
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.errors import contains_nul
@@ -126,6 +127,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
     form = LoginForm()
+    if request.method == "POST" and not _sign_in_allowed():
+        abort(429)
     if form.validate_on_submit():
         username = form.username.data.strip()
         officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
@@ -141,8 +144,11 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
         reason = "disabled" if officer is not None and password_ok else "bad_credentials"
         audit.record(officer, "sign_in_failed", detail={"reason": reason}, username=username)
+        _count_failed_sign_in()
         form.password.errors.append(_("Wrong username or password, or the account is disabled."))
         return render_template("dashboard/login.html", form=form), 401
+    if request.method == "POST":
+        _count_failed_sign_in()  # an incomplete form is a failed attempt too
     return render_template("dashboard/login.html", form=form)
 
 
@@ -169,13 +175,37 @@ def set_locale():
     return redirect(_safe_next(form.next.data) or url_for("dashboard.overview"))
 
 
-def _login_failed(response):
-    # Only failed attempts count towards the limit: a successful sign-in redirects.
-    return response.status_code != 302
+# --- the sign-in rate limit ---------------------------------------------------------------
+# LOGIN_RATE_LIMIT failed sign-ins per address and per username, in a moving window held in
+# the app's Redis (shared by every web process). Checked inside the sign-in view only: an
+# app-wide hook (Flask-Limiter's) would cost every USSD hop and gateway callback a little.
+# `limits` is the library Flask-Limiter is built on, and the one sms/ratelimit.py uses.
+
+def _sign_in_limit():
+    app = current_app._get_current_object()
+    cached = app.extensions.get("sign_in_limit")
+    if cached is None:
+        storage = RedisStorage("redis://unused", connection_pool=app.extensions["redis"].connection_pool,
+                               key_prefix="madini-limits")
+        cached = app.extensions["sign_in_limit"] = (MovingWindowRateLimiter(storage),
+                                                    parse_limit(app.config["LOGIN_RATE_LIMIT"]))
+    return cached
 
 
-def _username_key():
-    return "login-user:" + (request.form.get("username") or "").strip().casefold()[:60]
+def _sign_in_keys():
+    username = (request.form.get("username") or "").strip().casefold()[:60]
+    return [("login-ip", request.remote_addr or "unknown"), ("login-user", username)]
+
+
+def _sign_in_allowed():
+    limiter, item = _sign_in_limit()
+    return all(limiter.test(item, *key) for key in _sign_in_keys())
+
+
+def _count_failed_sign_in():
+    limiter, item = _sign_in_limit()
+    for key in _sign_in_keys():
+        limiter.hit(item, *key)
 
 
 def _same_origin():
@@ -223,35 +253,6 @@ def init_app(app):
             "get_locale": get_locale,
             "format_datetime": format_datetime,
         }
-
-
-def limit_sign_in(app):
-    """Flask-Limiter on the app's Redis: LOGIN_RATE_LIMIT failed sign-ins per address and per
-    username (call after the blueprint is registered: it wraps the registered view)."""
-    limiter = Limiter(
-        key_func=get_remote_address,
-        app=app,
-        storage_uri="redis://",
-        # The app's own Redis (machine, or embedded on a unix socket): share its pool.
-        storage_options={"connection_pool": app.extensions["redis"].connection_pool},
-        key_prefix="madini-limits",
-        strategy="moving-window",
-        headers_enabled=False,
-    )
-    app.extensions["dashboard_limiter"] = limiter
-
-    # Only the sign-in view is limited (by the decorators below, which check inside the view).
-    # Without this filter Flask-Limiter's app-wide before_request resolves limits for every
-    # request, ~0.1 ms of each USSD hop and gateway callback for nothing.
-    @limiter.request_filter
-    def _not_sign_in():
-        return request.endpoint != "dashboard.login"
-
-    login_limit = app.config["LOGIN_RATE_LIMIT"]
-    view = app.view_functions["dashboard.login"]
-    view = limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed)(view)
-    view = limiter.limit(login_limit, methods=["POST"], deduct_when=_login_failed, key_func=_username_key)(view)
-    app.view_functions["dashboard.login"] = view
 
 
 # Pages hold personal data and forms: never framed by another site, never cached, no inline

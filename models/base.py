@@ -22,6 +22,35 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def upsert_insert(model):
+    """`INSERT` for `model` with ON CONFLICT clauses (`on_conflict_do_nothing`/`_do_update`):
+    one statement where an ORM would SELECT first. PostgreSQL and SQLite, the two databases
+    the service runs on, spell it the same; SQLAlchemy keeps the construct per dialect."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    constructs = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    if dialect not in constructs:
+        raise NotImplementedError(f"upserts need PostgreSQL or SQLite, not {dialect}")
+    return constructs[dialect](model)
+
+
+def cached_statement(build):
+    """Decorator: build a statement once per database dialect and reuse it. For hot paths, run
+    it with a dict of parameters on `db.session.connection()` (Core: the session's transaction
+    without the ORM's bulk-insert machinery): building an upsert, its `excluded` columns above
+    all, costs far more CPU than running it."""
+    statements = {}
+
+    def statement(*args):
+        key = (db.session.get_bind().dialect.name, *args)
+        if key not in statements:
+            statements[key] = build(*args)
+        return statements[key]
+
+    return statement
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite drops the zone otherwise)."""
 

@@ -1,8 +1,8 @@
 """Miners (registered callers) and the language of callers who are not registered yet."""
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, bindparam, literal, null, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, cached_statement, db, upsert_insert, utcnow
 
 
 class Miner(db.Model):
@@ -30,14 +30,6 @@ class Miner(db.Model):
         """Bulk SMS goes only to miners who agreed, did not opt out, and can be reached."""
         return self.sms_consent_at is not None and self.sms_opt_out_at is None and self.unreachable_at is None
 
-    def snapshot(self):
-        """What a USSD session keeps about its caller (so later hops need no query)."""
-        return {
-            "registered": True, "name": self.name, "county": self.county, "site": self.site,
-            "role": self.role, "gender": self.gender, "locale": self.locale,
-            "sms": self.sms_consent_at is not None and self.sms_opt_out_at is None,
-        }
-
 
 class LanguagePreference(db.Model):
     """The language a phone chose before (or without) registering."""
@@ -51,31 +43,49 @@ class LanguagePreference(db.Model):
 
 # --- what callers can do to their own record ---------------------------------------
 
-def _remember_language(phone, locale):
-    """Insert or update the phone's language in one statement (an upsert: no SELECT first,
-    unlike session.merge; this runs on the USSD hop that registers or changes language)."""
-    values = {"phone": phone, "locale": locale, "updated_at": utcnow()}
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        db.session.merge(LanguagePreference(**values))
-        return
-    statement = insert(LanguagePreference).values(**values)
-    db.session.execute(statement.on_conflict_do_update(
+@cached_statement
+def _language_upsert():
+    statement = upsert_insert(LanguagePreference)
+    return statement.on_conflict_do_update(
         index_elements=[LanguagePreference.phone],
-        set_={"locale": statement.excluded.locale, "updated_at": statement.excluded.updated_at}))
+        set_={"locale": statement.excluded.locale, "updated_at": statement.excluded.updated_at})
+
+
+def _remember_language(phone, locale):
+    """Insert or update the phone's language in one statement (this runs on the USSD hop that
+    registers or changes language: no SELECT first, as session.merge would do)."""
+    db.session.connection().execute(_language_upsert(), {"phone": phone, "locale": locale, "updated_at": utcnow()})
+
+
+# The caller as a USSD session keeps it, in one statement: the miner's row if the phone is
+# registered, else the language the phone chose. Core columns, not ORM objects: this runs on
+# the first hop of every session.
+_CALLER_COLUMNS = ("registered", "name", "county", "site", "role", "gender", "locale", "sms")
+
+
+@cached_statement
+def _caller_query():
+    phone = bindparam("phone")
+    registered = db.select(
+        literal(1).label("registered"), Miner.name, Miner.county, Miner.site, Miner.role, Miner.gender,
+        Miner.locale, (Miner.sms_consent_at.is_not(None) & Miner.sms_opt_out_at.is_(None)).label("sms"),
+    ).where(Miner.phone == phone)
+    chosen_language = db.select(
+        literal(0), null(), null(), null(), null(), null(), LanguagePreference.locale, null(),
+    ).where(LanguagePreference.phone == phone)
+    return union_all(registered, chosen_language).order_by(db.text("1 DESC")).limit(1)
 
 
 def caller_snapshot(phone, default_locale):
-    """The caller as a USSD session keeps it: one query, on the first hop only."""
-    miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
-    if miner:
-        return miner.snapshot()
-    preference = db.session.get(LanguagePreference, phone)
-    return {"registered": False, "locale": preference.locale if preference else default_locale}
+    """What a USSD session keeps about its caller (so later hops need no query)."""
+    row = db.session.connection().execute(_caller_query(), {"phone": phone}).first()
+    if row is None:
+        return {"registered": False, "locale": default_locale}
+    if not row.registered:
+        return {"registered": False, "locale": row.locale}
+    snapshot = dict(zip(_CALLER_COLUMNS, row))
+    snapshot["registered"], snapshot["sms"] = True, bool(snapshot["sms"])
+    return snapshot
 
 
 def locale_for(phone, default_locale):
@@ -83,28 +93,39 @@ def locale_for(phone, default_locale):
     return caller_snapshot(phone, default_locale)["locale"]
 
 
+_REGISTRATION_DETAILS = ("name", "county", "site", "role", "gender", "locale", "consent_at", "sms_consent_at",
+                         "updated_at")
+
+
+@cached_statement
+def _registration_upsert(accepts_sms):
+    statement = upsert_insert(Miner)
+    changes = {column: statement.excluded[column] for column in _REGISTRATION_DETAILS}
+    if accepts_sms:
+        changes["sms_opt_out_at"] = None  # accepting SMS again lifts an earlier opt-out
+    return statement.on_conflict_do_update(index_elements=[Miner.phone], set_=changes).returning(Miner.id)
+
+
 def register(phone, *, name, county, site, role, gender, locale, sms, via="ussd"):
-    """Create or update the miner for this phone; consent is recorded now."""
+    """Create or update the miner for this phone, recording consent now; returns the miner's id.
+
+    One upsert and no ORM object: it runs inside the USSD hop that confirms a registration.
+    Registering again updates the details and the consent; it never changes how the miner
+    first registered, and an earlier opt-out stands unless SMS is accepted again."""
     now = utcnow()
-    miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
-    if miner is None:
-        miner = Miner(phone=phone, consent_at=now, registered_via=via)
-        db.session.add(miner)
-    miner.name, miner.county, miner.site, miner.role, miner.gender = name, county, site, role, gender
-    miner.locale = locale
-    miner.consent_at = now
-    miner.sms_consent_at = now if sms else None
-    miner.sms_opt_out_at = None if sms else miner.sms_opt_out_at
+    miner_id = db.session.connection().execute(_registration_upsert(bool(sms)), {
+        "phone": phone, "name": name, "county": county, "site": site, "role": role, "gender": gender,
+        "locale": locale, "consent_at": now, "sms_consent_at": now if sms else None, "updated_at": now,
+        "created_at": now, "registered_via": via, "is_test": False,
+    }).scalar_one()
     _remember_language(phone, locale)
     db.session.commit()
-    return miner
+    return miner_id
 
 
 def set_language(phone, locale):
     _remember_language(phone, locale)
-    miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
-    if miner:
-        miner.locale = locale
+    db.session.execute(db.update(Miner).where(Miner.phone == phone).values(locale=locale, updated_at=utcnow()))
     db.session.commit()
 
 

@@ -29,6 +29,7 @@ from core import jobs
 from core.i18n import LOCALES
 from models import Broadcast, Message, Miner, db, utcnow
 from models.message import CANCELLED, DELIVERED, FAILED, QUEUED, SENDING, SENT, SKIPPED, SUBMITTED
+from models.base import upsert_insert
 from sms import encoding
 from sms.outbound import RetryLater, claim, give_up, notify_admins_balance, retry_policy, transmit
 
@@ -282,11 +283,7 @@ def _speakers(mapping, text_locale, default_locale):
 
 
 def _insert_rows(columns, where):
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.engine.dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Message)
-    statement = insert.from_select(list(columns), select(*columns.values()).where(where).order_by(Miner.id))
+    statement = upsert_insert(Message).from_select(list(columns), select(*columns.values()).where(where).order_by(Miner.id))
     statement = statement.on_conflict_do_nothing(index_elements=["broadcast_id", "miner_id"])
     return statement.returning(Message.id)
 

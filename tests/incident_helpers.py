@@ -3,7 +3,7 @@ database that really refuses connections, and a report made through the real /us
 import pytest
 from sqlalchemy import event
 
-from models import ApiToken, Incident, Officer, db
+from models import ApiToken, Miner, Incident, Officer, db
 from models.miner import register
 from sms import outbound
 
@@ -23,8 +23,9 @@ def add_officer(username, role="officer", county=None, phone=None, locale="sw", 
 
 
 def add_miner(phone="+254712345678", county="Migori", site="Osiri", locale="sw", name="Amina Achieng"):
-    return register(phone, name=name, county=county, site=site, role="digger", gender="woman", locale=locale,
-                    sms=True)
+    miner_id = register(phone, name=name, county=county, site=site, role="digger", gender="woman", locale=locale,
+                         sms=True)
+    return db.session.get(Miner, miner_id)
 
 
 @pytest.fixture

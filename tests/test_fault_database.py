@@ -20,7 +20,7 @@ def database_down(monkeypatch):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     session = db.session
-    for name in ("execute", "commit", "get", "scalar", "scalars", "merge", "flush"):
+    for name in ("execute", "connection", "commit", "get", "scalar", "scalars", "merge", "flush"):
         monkeypatch.setattr(session, name, refuse)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from core import jobs
 from sms import encoding
-from models import ApiToken, Officer, Price, PriceAlert, PriceSubscription, db, utcnow
+from models import ApiToken, Miner, Officer, Price, PriceAlert, PriceSubscription, db, utcnow
 from models.erasure import erase
 from models.miner import register, set_sms
 from prices import board
@@ -51,8 +51,9 @@ def inbound(phone, text, locale):
 
 
 def miner(phone, county="Migori", locale="sw", sms=True):
-    return register(phone, name="Achieng", county=county, site="Osiri", role="processor", gender="woman",
-                    locale=locale, sms=sms)
+    miner_id = register(phone, name="Achieng", county=county, site="Osiri", role="processor", gender="woman",
+                         locale=locale, sms=sms)
+    return db.session.get(Miner, miner_id)
 
 
 # --- units and formatting ------------------------------------------------------------------

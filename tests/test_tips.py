@@ -49,8 +49,9 @@ def inbound(phone, text, locale):
 
 
 def miner(phone, locale="sw", sms=True, county="Migori"):
-    return register(phone, name="Juma Otieno", county=county, site="Osiri", role="digger", gender="man",
-                    locale=locale, sms=sms)
+    miner_id = register(phone, name="Juma Otieno", county=county, site="Osiri", role="digger", gender="man",
+                         locale=locale, sms=sms)
+    return db.session.get(Miner, miner_id)
 
 
 # --- content ------------------------------------------------------------------------------
