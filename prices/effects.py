@@ -1,15 +1,14 @@
 """USSD effects of the prices journey (flows/prices.py)."""
-from prices.board import remember_market, remembered_market
+from prices.board import REMEMBERED_KEY, remember_market
 from prices.service import subscribe, unsubscribe
 from ussd.effects import handler
 from ussd.service import caller_detail
 
 
-@caller_detail
-def _last_market(phone):
+@caller_detail(REMEMBERED_KEY)
+def _last_market(raw):
     """The market this phone looked at last time: the prices journey opens on it."""
-    market_id = remembered_market(phone)
-    return {"market_id": market_id} if market_id is not None else {}
+    return {"market_id": int(raw)} if raw else {}
 
 
 @handler("price_subscribe")

@@ -16,14 +16,24 @@ log = logging.getLogger(__name__)
 
 MSG_EXPIRED = N_("Your session timed out. Please dial *384*12# again.")
 
-# Journeys that need more about the caller than the miner record (e.g. the market a phone
-# looked at last time) add a `detail(phone) -> dict` here; it runs on the first hop only.
-CALLER_DETAILS = []
+@dataclass(frozen=True)
+class CallerDetail:
+    key: str  # a Redis key with {phone} in it
+    read: Callable  # the key's value (bytes, or None when missing) -> what to add to the caller
 
 
-def caller_detail(fn):
-    CALLER_DETAILS.append(fn)
-    return fn
+# Journeys that need more about the caller than the database keeps (e.g. the market a phone
+# looked at last time, a convenience kept in Redis) declare it with @caller_detail(key): the
+# session store reads those keys with the session itself on the first hop (no extra command).
+CALLER_DETAILS: list[CallerDetail] = []
+
+
+def caller_detail(key):
+    def register(read):
+        CALLER_DETAILS.append(CallerDetail(key, read))
+        return read
+
+    return register
 
 
 def new_input(previous_text, text):
@@ -56,14 +66,14 @@ class HopService:
     def handle(self, sid, phone, text):
         """The wire answer ('CON ...'/'END ...') for one hop."""
         self.refresh_data()
-        with self.store.open(sid, phone) as hop:
+        with self.store.open(sid, phone, [detail.key.format(phone=phone) for detail in CALLER_DETAILS]) as hop:
             record = hop.record
             if record is not None and text == record["last_text"]:
                 return record["last_screen"]  # a repeated hop: same screen, nothing done twice
             if record is None:
                 if text and hop.seen:
                     return self._expired(phone)
-                session, reply = self._first_hop(phone, text, hop.resume)
+                session, reply = self._first_hop(phone, text, hop.resume, hop.details)
             else:
                 session = Session.from_dict(record["session"])
                 if record.get("ended"):
@@ -78,17 +88,17 @@ class HopService:
             )
             return reply.wire
 
-    def _first_hop(self, phone, text, resume_snapshot):
+    def _first_hop(self, phone, text, resume_snapshot, details):
         try:
             caller = self.load_caller(phone)
-            for detail in CALLER_DETAILS:
-                caller.update(detail(phone))
         except Exception as exc:
             # The database is down: carry on as for an unregistered caller, so that an
             # emergency report still gets through (incidents spool it until the database is back).
             # No traceback: its SQL parameters hold the caller's number.
             log.error("caller lookup failed (%s); continuing without the caller's record", type(exc).__name__)
             caller = {"registered": False, "locale": self.default_locale}
+        for detail, value in zip(CALLER_DETAILS, details):
+            caller.update(detail.read(value))
         session = Session(phone=phone, locale=caller.get("locale") or self.default_locale, caller=caller)
         if text:
             # Direct dial (*384*12*1#): the extra digits are choices from the main menu.

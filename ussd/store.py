@@ -7,7 +7,8 @@ the sessionId, so a sessionId reused by another phone can never reach someone el
 A hop costs two Redis commands, whatever it does (the hot path; each command through
 redis-py costs more client CPU than the work Redis does for it): `open` runs a small Lua
 script that takes the session's lock and reads everything the hop may need (the record,
-whether the session was seen before, the caller's resume snapshot); `Hop.close` runs
+whether the session was seen before, the caller's resume snapshot and, on a first hop, the
+per-phone keys journeys declared as caller details); `Hop.close` runs
 another that writes the record, the "seen" mark and the resume snapshot and releases the
 lock. Scripts run atomically; redis-py sends them by SHA and reloads them after a restart.
 (Not for Redis Cluster: a hop touches per-session and per-phone keys.)
@@ -30,13 +31,21 @@ LOCK_TIMEOUT_MS = 10_000  # a hop never takes this long (AT gives up after 10 s 
 LOCK_WAIT = 5.0  # a concurrent hop of the same session (an AT retry) waits this long at most
 LOCK_RETRY = 0.01
 
-# KEYS: lock, session, seen, resume. ARGV: lock token, lock ms.
-# Returns 0 when another hop holds the lock, else {record or '', seen 0/1, resume or ''}.
+# KEYS: lock, session, seen, resume, then any caller-detail keys. ARGV: lock token, lock ms.
+# Returns 0 when another hop holds the lock, else {record or '', seen 0/1, resume or '', and,
+# only when there is no record yet (a first hop), each caller-detail key's value or ''}.
 OPEN_HOP = """
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     return 0
 end
-return {redis.call('get', KEYS[2]) or '', redis.call('exists', KEYS[3]), redis.call('get', KEYS[4]) or ''}
+local record = redis.call('get', KEYS[2])
+local reply = {record or '', redis.call('exists', KEYS[3]), redis.call('get', KEYS[4]) or ''}
+if not record then
+    for i = 5, #KEYS do
+        reply[#reply + 1] = redis.call('get', KEYS[i]) or ''
+    end
+end
+return reply
 """
 
 # KEYS: lock, session, seen, resume. ARGV: lock token, record ('' for none), session ttl,
@@ -71,9 +80,10 @@ def _dumps(value):
 class Hop:
     """One locked hop of a session: what was read when it opened, and the way to close it."""
 
-    def __init__(self, store, sid, phone, token, record, seen, resume):
+    def __init__(self, store, sid, phone, token, record, seen, resume, details=()):
         self.store, self.sid, self.phone, self.token = store, sid, phone, token
         self.record, self.seen, self.resume = record, seen, resume
+        self.details = details  # the caller-detail keys' values (None for a missing key); first hop only
         self.closed = False
 
     def __enter__(self):
@@ -98,7 +108,7 @@ class Hop:
         else:
             resume_mode, resume_json = "set", _dumps(resume)
         released = store.close_script(
-            keys=store.keys(self.sid, self.phone),
+            keys=store.keys(self.sid, self.phone),  # the first four: CLOSE_HOP takes no detail keys
             args=[self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
                   max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl],
         )
@@ -119,19 +129,20 @@ class SessionStore:
         return [LOCK_KEY.format(sid=sid, phone=phone), SESSION_KEY.format(sid=sid, phone=phone),
                 SEEN_KEY.format(sid=sid, phone=phone), RESUME_KEY.format(phone=phone)]
 
-    def open(self, sid, phone):
+    def open(self, sid, phone, detail_keys=()):
         """Lock the session (waiting for a concurrent hop of it) and read it: one command.
+        When the session has no record yet, also read `detail_keys` (`Hop.details`).
 
         Raises redis LockError when another hop holds the lock for longer than LOCK_WAIT.
         """
-        keys, token = self.keys(sid, phone), os.urandom(16).hex()
+        keys, token = self.keys(sid, phone) + list(detail_keys), os.urandom(16).hex()
         deadline = time.monotonic() + LOCK_WAIT
         while True:
             opened = self.open_script(keys=keys, args=[token, LOCK_TIMEOUT_MS])
             if opened:  # read under the lock, atomically: consistent
-                raw, seen, resume = opened
+                raw, seen, resume, *details = opened
                 return Hop(self, sid, phone, token, json.loads(raw) if raw else None, bool(seen),
-                           json.loads(resume) if resume else None)
+                           json.loads(resume) if resume else None, [value or None for value in details])
             if time.monotonic() >= deadline:
                 raise LockError("another hop of this USSD session is still running")
             time.sleep(LOCK_RETRY)
