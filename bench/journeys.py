@@ -25,7 +25,10 @@ WALKS = [
          weight=1),
     # Language choice (menu 5): stores a preference for a caller who is not registered.
     Walk("language", ("5", "2"), weight=1),
-    # The incidents capability adds its walk here, e.g. Walk("incident", ("1", ...), weight=3).
+    # An incident report from a caller who is not registered (10 hops; the last one stores
+    # the report and queues the officers' alerts): bad air, nobody hurt, a county, a site,
+    # "now", a few words with '*' in them, confirm.
+    Walk("incident", ("1", "3", "1", "3", "Mwibona", "1", "3", "Generator fumes *in shaft 2", "1"), weight=3),
 ]
 
 

@@ -12,6 +12,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -218,6 +219,18 @@ def _same_origin():
 DEFAULT_SECRET = "dev-only-change-me"
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, skipping the signing set-up when the request carries
+    no session cookie. Only officers' browsers send one; gateway callbacks (every USSD hop)
+    and the bearer-token API never do, and Flask would build a signing serializer for each
+    of them to find that out. What a request with a cookie gets is unchanged."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app):
     if app.config.get("ENV_NAME") == "production" and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
         # Anyone knowing the default key could forge a signed-in officer's session cookie.
@@ -229,6 +242,7 @@ def init_app(app):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     # CSRF is checked where officers post forms (dashboard, simulator), not app-wide: the
     # gateway callbacks and the bearer-token API are not cookie-authenticated.

@@ -14,9 +14,11 @@ import logging
 from datetime import datetime
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from core import jobs
 from incidents import notify, spool
 from incidents.categories import CATEGORY_CODES, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
 from incidents.reference import new_reference
@@ -154,15 +156,35 @@ def file_report(payload, *, on_clash="raise"):
 
 
 def queue_notifications(incident):
+    """Hand the alerts and the receipt to a job on the `replies` queue.
+
+    Working them out (officers to look up, texts to render, a message row and a send job per
+    SMS) costs several commits and enqueues: too slow for the USSD hop that confirms the
+    report, which only has to store it. The job runs within moments on the queue served first.
+    """
     try:
-        notify.incident_filed(incident)
+        jobs.queue(jobs.REPLIES).enqueue(
+            notify_filed, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
+            description=f"incident {incident.reference}: alerts and receipt")
     except Exception as exc:
         # The report is safe; `drain` (job and CLI) sweeps incidents whose alerts are not queued.
-        # No traceback: SQL parameters in it could carry an anonymous reporter's number.
-        db.session.rollback()
         log.error("incident %s stored but its alerts were not queued yet (%s)", incident.reference,
                   type(exc).__name__)
         spool.schedule_drain()
+
+
+def notify_filed(incident_id):
+    """The job behind queue_notifications: queue the alerts and the receipt, once."""
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:  # erased in the meantime
+        return None
+    try:
+        notify.incident_filed(incident)
+    except Exception as exc:
+        # No traceback: SQL parameters in it could carry an anonymous reporter's number. RQ retries.
+        db.session.rollback()
+        raise RuntimeError(f"alerts for incident {incident.reference} not queued ({type(exc).__name__})") from None
+    return incident.reference
 
 
 @effects.handler("file_incident")

@@ -3,7 +3,8 @@ database that really refuses connections, and a report made through the real /us
 import pytest
 from sqlalchemy import event
 
-from models import ApiToken, Miner, Incident, Officer, db
+from incidents import service
+from models import ApiToken, Incident, Miner, Officer, db
 from models.miner import register
 from sms import outbound
 
@@ -38,6 +39,10 @@ def outbox(monkeypatch):
                      "miner_id": miner_id})
 
     monkeypatch.setattr(outbound, "queue_sms", capture)
+    # Alerts and receipts are worked out by a job (incidents.service.notify_filed); here it
+    # runs as soon as it is queued, so that a test sees the SMS the report leads to.
+    # tests/test_incident_end_to_end.py runs the real job on a worker.
+    monkeypatch.setattr(service, "queue_notifications", lambda incident: service.notify_filed(incident.id))
     return sent
 
 
