@@ -10,7 +10,7 @@ import secrets
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: digits 2-9, letters without I and O
 PREFIX = "MS-"
 _random = secrets.SystemRandom()  # tests swap in a seeded random.Random
-LENGTH = 4  # 32**4 = 1,048,576 references; a clash is detected when filing (service.ReferenceClash)
+LENGTH = 4  # 32**4 = 1,048,576 references; a clash is found when filing, which draws again (service.store_report)
 
 # In text typed by people: "MS-7K3Q", "ms 7k3q", "MS7K3Q:".
 _IN_TEXT = re.compile(r"^\s*MS\s*[-_.:/]?\s*([A-Z0-9]{%d})(?![A-Z0-9])" % LENGTH, re.IGNORECASE)

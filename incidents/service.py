@@ -35,10 +35,6 @@ LAST_INCIDENT_KEY = "incidents:last:{phone}"  # the phone's latest report, for S
 FOLLOW_UP_WINDOW = 30 * 60  # seconds
 
 
-class ReferenceClash(Exception):
-    """A new report drew a reference another reporter already has."""
-
-
 def _count(value):
     try:
         return max(0, min(MAX_COUNT, int(value or 0)))
@@ -74,12 +70,13 @@ def _same_submission(incident, fields):
     return incident.reporter_phone == fields["reporter_phone"] and incident.channel == fields["channel"]
 
 
-def store_report(payload, *, on_clash="raise"):
+def store_report(payload):
     """Insert the report unless it is already stored: (incident, created).
 
-    Raises one of DATABASE_DOWN when the database is unreachable (nothing is half-done: the
-    session is rolled back), ReferenceClash when `on_clash="raise"` and another reporter
-    holds the reference; with `on_clash="renew"` the report gets a fresh reference.
+    A reference another reporter already holds (two random draws met) is replaced by a
+    fresh one: the returned incident has the reference it was filed under. Raises one of
+    DATABASE_DOWN when the database is unreachable (nothing is half-done: the session is
+    rolled back).
     """
     fields = _clean(payload)
     try:
@@ -91,8 +88,6 @@ def store_report(payload, *, on_clash="raise"):
                 break
             if _same_submission(existing, fields):
                 return existing, False
-            if on_clash == "raise":
-                raise ReferenceClash(fields["reference"])
             log.warning("incident reference %s clashed; filing under a new one", fields["reference"])
             fields["reference"] = new_reference()
         if fields["at_message_id"]:
@@ -130,7 +125,7 @@ def store_report(payload, *, on_clash="raise"):
         raise
 
 
-def file_report(payload, *, on_clash="raise"):
+def file_report(payload):
     """Store a report, or spool it when the database is down. Returns (incident or None, created).
 
     Alerts and receipts are queued for a newly stored incident; a spooled one gets them
@@ -140,7 +135,9 @@ def file_report(payload, *, on_clash="raise"):
     payload.setdefault("reported_at", utcnow().isoformat())
     remember_last(payload.get("phone"), payload["reference"])
     try:
-        incident, created = store_report(payload, on_clash=on_clash)
+        incident, created = store_report(payload)
+        if incident.reference != payload["reference"]:  # renewed after a clash
+            remember_last(payload.get("phone"), incident.reference)
     except DATABASE_DOWN as exc:
         spool.put(payload)
         log.error("database unavailable (%s): incident %s spooled, will be filed when it is back",
@@ -189,19 +186,14 @@ def notify_filed(incident_id):
 
 @effects.handler("file_incident")
 def file_incident(**payload):
-    """The USSD confirm hop: the report is stored (or spooled) before the END screen returns."""
-    try:
-        file_report(payload)
-    except ReferenceClash:
-        # Two random references met. Drop the reference from the caller's resume snapshot so
-        # that dialling again (the screen says so) files the report under a new one.
-        store = current_app.extensions["ussd"].store
-        snapshot = store.resume_get(payload["phone"])
-        if snapshot:
-            snapshot.get("data", {}).pop("reference", None)
-            store.resume_put(payload["phone"], snapshot)
-        log.error("incident reference %s clashed; the caller is asked to dial again", payload["reference"])
-        raise
+    """The USSD confirm hop: the report is stored (or spooled) before the END screen returns.
+
+    References are random, so with many reports stored a new one can draw a taken reference:
+    the report is then filed under a fresh one, and the END screen shows that one."""
+    incident, _created = file_report(payload)
+    if incident is not None and incident.reference != payload["reference"]:
+        return {"reference": incident.reference}
+    return None
 
 
 # --- follow-ups (SMS) ----------------------------------------------------------------

@@ -196,7 +196,7 @@ def report(message: Inbound):
         "county": miner.county if miner else guess_county(text), "site": miner.site if miner else None,
         "occurred": "now", "description": text, "anonymous": False, "notify_reporter": True,
         "at_message_id": message.at_id,
-    }, on_clash="renew")
+    })
     reference = incident.reference if incident is not None else reference
     return texts.sms_reply_text(message.locale, reference, category)
 

@@ -122,7 +122,7 @@ def drain(limit=BATCH):
     try:
         def file_one(payload):
             try:
-                incident, created = store_report(payload, on_clash="renew")
+                incident, created = store_report(payload)
             except DATABASE_DOWN:
                 result["database_down"] = True
                 return "down"

@@ -21,9 +21,14 @@ def handler(kind):
 
 
 def run(effects):
+    """Carry out `effects` in order. Returns what they learned that the caller must see (a
+    handler may return a dict of session data, e.g. the reference a report was filed under);
+    the hop shows the screen again with it."""
+    learned = {}
     for item in effects:
         payload = dict(item)
-        HANDLERS[payload.pop("type")](**payload)
+        learned.update(HANDLERS[payload.pop("type")](**payload) or {})
+    return learned
 
 
 @handler("register_miner")

@@ -57,7 +57,7 @@ class HopService:
     flow: Flow
     store: SessionStore
     load_caller: Callable[[str], dict]  # phone -> caller snapshot (the first hop's one query)
-    run_effects: Callable[[list], None]
+    run_effects: Callable[[list], dict]  # effects -> session data they learned (ussd/effects.py)
     default_locale: str = "sw"
     # Brings the in-memory data screens render from (tips, prices) up to date before the flow
     # runs, so that the flow itself does no I/O (core/snapshot.py).
@@ -119,10 +119,14 @@ class HopService:
         if not reply.effects:
             return reply, True
         try:
-            self.run_effects(reply.effects)
+            learned = self.run_effects(reply.effects)
         except Exception:
             log.exception("USSD effects failed in state %s", session.state)
             return Reply(session.t(MSG_FAILED), end=True), False
+        if learned:
+            # e.g. a report filed under another reference than the one drawn: say which
+            session.data.update(learned)
+            reply = self.flow.render(session)
         return reply, True
 
     def _resume_update(self, session, reply):

@@ -156,8 +156,3 @@ class SessionStore:
         """The caller's resume snapshot, without locking (tools and tests)."""
         raw = self.redis.get(RESUME_KEY.format(phone=phone))
         return json.loads(raw) if raw else None
-
-    def resume_put(self, phone, snapshot):
-        """Replace the caller's resume snapshot outside a hop's close (an effect that failed
-        and must change what the caller resumes to, e.g. a clashing incident reference)."""
-        self.redis.set(RESUME_KEY.format(phone=phone), _dumps(snapshot), ex=self.resume_ttl)
