@@ -60,24 +60,25 @@ def _remember_language(phone, locale):
 # The caller as a USSD session keeps it, in one statement: the miner's row if the phone is
 # registered, else the language the phone chose. Core columns, not ORM objects: this runs on
 # the first hop of every session.
-_CALLER_COLUMNS = ("registered", "name", "county", "site", "role", "gender", "locale", "sms")
+_CALLER_COLUMNS = ("registered", "miner_id", "name", "county", "site", "role", "gender", "locale", "sms")
 
 
 @cached_statement
 def _caller_query():
     phone = bindparam("phone")
     registered = db.select(
-        literal(1).label("registered"), Miner.name, Miner.county, Miner.site, Miner.role, Miner.gender,
+        literal(1).label("registered"), Miner.id, Miner.name, Miner.county, Miner.site, Miner.role, Miner.gender,
         Miner.locale, (Miner.sms_consent_at.is_not(None) & Miner.sms_opt_out_at.is_(None)).label("sms"),
     ).where(Miner.phone == phone)
     chosen_language = db.select(
-        literal(0), null(), null(), null(), null(), null(), LanguagePreference.locale, null(),
+        literal(0), null(), null(), null(), null(), null(), null(), LanguagePreference.locale, null(),
     ).where(LanguagePreference.phone == phone)
     return union_all(registered, chosen_language).order_by(db.text("1 DESC")).limit(1)
 
 
 def caller_snapshot(phone, default_locale):
-    """What a USSD session keeps about its caller (so later hops need no query)."""
+    """Who is calling or texting: what a USSD session keeps about its caller (so later hops
+    need no query), and what an inbound SMS is answered by. One query."""
     row = db.session.connection().execute(_caller_query(), {"phone": phone}).first()
     if row is None:
         return {"registered": False, "locale": default_locale}

@@ -11,6 +11,7 @@ before anything is sent.
 """
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 from anyascii import anyascii
@@ -21,6 +22,7 @@ UCS2_SINGLE, UCS2_PART = 70, 67
 CODEC = "gsm03.38"
 
 
+@lru_cache(maxsize=4096)  # every message is analysed character by character; few distinct ones
 def septets(char):
     """Septets one character takes in GSM-7 (1, or 2 for the extension table), or None."""
     try:

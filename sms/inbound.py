@@ -12,8 +12,8 @@ from rq import Retry
 from sqlalchemy.exc import IntegrityError
 
 from core import jobs
-from models import InboundMessage, Miner, db, utcnow
-from models.miner import LanguagePreference
+from models import InboundMessage, db, utcnow
+from models.miner import caller_snapshot
 from sms import commands, keywords
 from sms.outbound import queue_sms
 
@@ -78,18 +78,13 @@ def handle_inbound(fields):
 
 
 def _handle(row, phone):
-    default = current_app.config["DEFAULT_LOCALE"]
-    miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
+    caller = caller_snapshot(phone, current_app.config["DEFAULT_LOCALE"])
     word, implied, rest = keywords.match(row.text)
-    if miner is not None:
-        locale = miner.locale
-    elif implied:
-        locale = implied
-    else:
-        preference = db.session.get(LanguagePreference, phone)
-        locale = preference.locale if preference else default
+    # A miner's own language; else the one the keyword is in (MSAADA, HELP); else the one
+    # the phone chose before (or the default).
+    locale = caller["locale"] if caller["registered"] else (implied or caller["locale"])
     message = keywords.Inbound(phone=phone, text=row.text, keyword=word, args=rest if word else row.text,
-                               locale=locale, at_id=row.at_id, miner_id=miner.id if miner else None)
+                               locale=locale, at_id=row.at_id, miner_id=caller.get("miner_id"))
     if word:
         reply = keywords.ROUTES[word].handler(message)
     else:
