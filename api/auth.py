@@ -37,7 +37,9 @@ def requires(action):
             g.officer = officer
             return view(*args, **kwargs)
 
-        wrapper.required_action = action  # read by the table-driven access test (tests/test_security.py)
+        # Read by the table-driven access test (tests/test_security.py) and by api/openapi.py,
+        # which gives every protected route its 401 and 403 responses.
+        wrapper.required_action = action
         return wrapper
 
     return decorate

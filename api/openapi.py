@@ -3,15 +3,29 @@
 Every route on the `api` blueprint (and /healthz) is described by its own view's docstring:
 a summary line, then YAML after a `---` line, keyed by HTTP method, as apispec reads it:
 
+    @bp.get("/things")
+    @requires("read")
     def list_things():
         '''Things, newest first.
         ---
         get:
-          parameters: [{$ref: '#/components/parameters/page'}, ...]
+          x-page-of: Thing
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
           responses:
-            200: {description: ..., content: {application/json: {schema: ...}}}
-            401: {$ref: '#/components/responses/Unauthorized'}
+            200: {description: a page of things}
+            404: {$ref: '#/components/responses/NotFound'}
         '''
+
+Write only what is particular to the route; the generator adds what every route of a kind has
+(a response the docstring gives itself is kept as written):
+- a view protected by `@requires(action)` (api/auth.py) gets the 401 Unauthorized and
+  403 Forbidden responses;
+- `x-page-of: <Schema>` marks a list answered by `paged()` (api/errors.py): the generator
+  puts the `page` and `per_page` parameters before the docstring's own, describes the 200
+  body as a Page whose items are `#/components/schemas/<Schema>` (keeping the docstring's
+  200 description), and adds the 400 BadRequest that bad paging gets. The key itself is
+  not copied into the description.
 
 A route without YAML still appears, with its summary and path parameters, so nothing the
 app serves is missing. Shared pieces (the error shape, bearer auth, paging) are components
@@ -79,9 +93,31 @@ def _parameter_ref(parameter):
     return parameter
 
 
+PAGE_OF = "x-page-of"
+
+
+def _response_ref(name):
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _describe_page(operation, item_schema):
+    """Expand `x-page-of: <item_schema>`: paging parameters, the Page body and its 400."""
+    operation["parameters"] = ["page", "per_page", *operation.get("parameters", [])]
+    responses = operation["responses"]
+    page_of_items = {"allOf": [
+        {"$ref": "#/components/schemas/Page"},
+        {"type": "object", "properties": {"items": {
+            "type": "array", "items": {"$ref": f"#/components/schemas/{item_schema}"}}}},
+    ]}
+    responses["200"] = {"description": f"a page of {item_schema} items", **responses.get("200", {}),
+                        "content": {"application/json": {"schema": page_of_items}}}
+    responses.setdefault("400", _response_ref("BadRequest"))
+
+
 def _operations_for(rule, view):
     documented = yaml_utils.load_operations_from_docstring(view.__doc__ or "")
     summary = yaml_utils.trim_docstring(view.__doc__ or "").split("\n")[0].strip() or rule.endpoint
+    protected = getattr(view, "required_action", None) is not None  # set by api.auth.requires
     operations = {}
     for method in METHODS:
         if method.upper() not in (rule.methods or ()):
@@ -89,9 +125,18 @@ def _operations_for(rule, view):
         operation = dict(documented.get(method) or {})
         if operation.get("parameters"):
             operation["parameters"] = [_parameter_ref(p) for p in operation["parameters"]]
+        # YAML reads `200:` as a number; one kind of key lets a docstring's own response win.
+        responses = operation["responses"] = {
+            str(code): response for code, response in (operation.get("responses") or {}).items()}
+        if PAGE_OF in operation:
+            _describe_page(operation, operation.pop(PAGE_OF))
+        if not responses:
+            responses["default"] = {"description": "see the summary"}
+        if protected:
+            responses.setdefault("401", _response_ref("Unauthorized"))
+            responses.setdefault("403", _response_ref("Forbidden"))
         operation.setdefault("summary", summary)
         operation.setdefault("operationId", f"{rule.endpoint.replace('.', '_')}_{method}")
-        operation.setdefault("responses", {"default": {"description": "see the summary"}})
         operations[method] = operation
     return operations
 
