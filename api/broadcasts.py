@@ -92,8 +92,6 @@ def create_broadcast():
             application/json:
               schema: {$ref: '#/components/schemas/Broadcast'}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
     """
     texts, audience, send_at, urgent = _parse(_body())
     broadcast = broadcasts.create(texts, audience, urgent=urgent, send_at=send_at, officer_id=g.officer.id)
@@ -119,8 +117,6 @@ def preview_broadcast():
             application/json:
               schema: {$ref: '#/components/schemas/BroadcastPreview'}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
     """
     texts, audience, _, _ = _parse(_body())
     return jsonify(broadcasts.preview(texts, audience))
@@ -132,18 +128,9 @@ def list_broadcasts():
     """Broadcasts, newest first (a county officer's own).
     ---
     get:
-      parameters:
-        - $ref: '#/components/parameters/page'
-        - $ref: '#/components/parameters/per_page'
+      x-page-of: Broadcast
       responses:
-        200:
-          description: a page of broadcasts
-          content:
-            application/json:
-              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Broadcast'}}}}]}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
+        200: {description: a page of broadcasts}
     """
     query = db.select(Broadcast).order_by(Broadcast.id.desc())
     officer = g.officer
@@ -172,8 +159,6 @@ def get_broadcast(broadcast_id):
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Broadcast'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     return jsonify(broadcasts.serialise(_get(broadcast_id)))
@@ -191,8 +176,6 @@ def cancel_broadcast(broadcast_id):
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Broadcast'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     broadcast = broadcasts.cancel(_get(broadcast_id).id)

@@ -97,23 +97,15 @@ def list_incidents():
       description: >
         A county officer sees only their county's incidents (asking for another county is 403).
         Reporter numbers: never for anonymous reports; masked unless the officer is an admin.
+      x-page-of: Incident
       parameters:
-        - $ref: '#/components/parameters/page'
-        - $ref: '#/components/parameters/per_page'
         - {name: status, in: query, description: "a status, or several separated by commas", schema: {type: string, enum: [new, acknowledged, responding, resolved, rejected]}}
         - {name: category, in: query, description: "a category code (any case), or several separated by commas", schema: {type: string, enum: [COLLAPSE, FLOOD, AIR, BLAST, FALL, INJURY, CYANIDE, MERCURY, VIOLENCE, CHILD, ENV, NEARMISS, UNCLASSIFIED]}}
         - {name: county, in: query, schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
         - {name: since, in: query, description: "reported at or after this date (or ISO 8601 time)", schema: {type: string, format: date}}
         - {name: urgent, in: query, schema: {type: string, enum: ["true", "false", "1", "0"]}}
       responses:
-        200:
-          description: a page of incidents
-          content:
-            application/json:
-              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Incident'}}}}]}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
+        200: {description: a page of incidents}
     """
     officer = g.officer
     query = db.select(Incident).options(selectinload(Incident.follow_ups))
@@ -162,8 +154,6 @@ def get_incident(reference):
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Incident'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     incident = _incident_in_scope(reference)
@@ -201,8 +191,6 @@ def update_incident(reference):
             application/json:
               schema: {$ref: '#/components/schemas/Incident'}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
         409:
           description: the status is already that and there is no note
@@ -260,8 +248,6 @@ def reveal_reporter(reference):
                   anonymous: {type: boolean}
                   reason_recorded: {type: boolean}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
         410:
           description: the reporter's number was erased at their request

@@ -37,26 +37,13 @@ def list_miners():
       description: >
         An officer limited to a county sees only that county's miners, whatever `county` says.
         Phone numbers are masked unless the officer is an admin.
+      x-page-of: Miner
       parameters:
-        - $ref: '#/components/parameters/page'
-        - $ref: '#/components/parameters/per_page'
         - {name: q, in: query, description: part of the name or the site, schema: {type: string, maxLength: 80, pattern: '^[^\\x00]*$'}}
         - {name: county, in: query, description: "a county (exact, any case)", schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
         - {name: site, in: query, description: part of the site's name, schema: {type: string, maxLength: 80, pattern: '^[^\\x00]*$'}}
       responses:
-        200:
-          description: a page of miners
-          content:
-            application/json:
-              schema:
-                allOf:
-                  - $ref: '#/components/schemas/Page'
-                  - type: object
-                    properties:
-                      items: {type: array, items: {$ref: '#/components/schemas/Miner'}}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
+        200: {description: a page of miners}
     """
     officer = g.officer
     query = miner_search.select_miners(officer, text=request.args.get("q"), county=request.args.get("county"),

@@ -29,8 +29,6 @@ def publish_price():
             application/json:
               schema: {$ref: '#/components/schemas/Price'}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     body = request.get_json(silent=True)
@@ -68,19 +66,11 @@ def latest_prices():
     """The latest price of every market (in the officer's county when they have one).
     ---
     get:
+      x-page-of: Price
       parameters:
-        - $ref: '#/components/parameters/page'
-        - $ref: '#/components/parameters/per_page'
         - {name: market, in: query, description: one market by name (any case), schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
       responses:
-        200:
-          description: a page of prices, one per market
-          content:
-            application/json:
-              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Price'}}}}]}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
+        200: {description: "a page of prices, one per market"}
     """
     newest = (
         db.select(Price.id, db.func.row_number().over(

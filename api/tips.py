@@ -22,20 +22,12 @@ def list_tips():
     """Safety tips by topic and position.
     ---
     get:
+      x-page-of: Tip
       parameters:
-        - $ref: '#/components/parameters/page'
-        - $ref: '#/components/parameters/per_page'
         - {name: topic, in: query, schema: {type: string, maxLength: 30, pattern: '^[^\\x00]*$'}}
         - {name: retired, in: query, description: "false (default): tips in use; true: retired ones; all", schema: {type: string, enum: ["false", "true", "1", "all"]}}
       responses:
-        200:
-          description: a page of tips
-          content:
-            application/json:
-              schema: {allOf: [{$ref: '#/components/schemas/Page'}, {type: object, properties: {items: {type: array, items: {$ref: '#/components/schemas/Tip'}}}}]}
-        400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
+        200: {description: a page of tips}
     """
     query = db.select(Tip).order_by(Tip.topic_code, Tip.position, Tip.id)
     if request.args.get("topic"):
@@ -65,8 +57,6 @@ def list_topics():
                 properties:
                   items: {type: array, items: {$ref: '#/components/schemas/TipTopic'}}
                   total: {type: integer}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
     """
     topics = db.session.execute(db.select(TipTopic).order_by(TipTopic.position)).scalars().all()
     items = [{"code": t.code, "sw": t.label_sw, "en": t.label_en, "words": {"en": t.words_en.split(),
@@ -92,8 +82,6 @@ def add_tip():
             application/json:
               schema: {$ref: '#/components/schemas/Tip'}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         422:
           description: the tip cannot be sent as one SMS, or the topic or id is not usable
           content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
@@ -127,8 +115,6 @@ def get_tip(tip_id):
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Tip'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     tip = db.session.get(Tip, tip_id)
@@ -149,8 +135,6 @@ def retire_tip(tip_id):
           content:
             application/json:
               schema: {$ref: '#/components/schemas/Tip'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     tip = tips_catalogue.set_retired(tip_id, True)
@@ -182,8 +166,6 @@ def patch_tip(tip_id):
             application/json:
               schema: {$ref: '#/components/schemas/Tip'}
         400: {$ref: '#/components/responses/BadRequest'}
-        401: {$ref: '#/components/responses/Unauthorized'}
-        403: {$ref: '#/components/responses/Forbidden'}
         404: {$ref: '#/components/responses/NotFound'}
     """
     body = _body()
