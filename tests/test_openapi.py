@@ -82,6 +82,70 @@ def test_routes_without_yaml_still_appear():
                                    "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}]
 
 
+def test_shared_responses_and_paging_are_generated():
+    """A protected view gets 401 and 403; `x-page-of` becomes the paging parameters, the Page
+    body and its 400; what a docstring writes itself is kept."""
+    from flask import Blueprint, Flask
+
+    from api.auth import requires
+    from api.openapi import build_spec
+
+    later = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @later.get("/things")
+    @requires("read")
+    def list_things():
+        """Things, newest first.
+        ---
+        get:
+          x-page-of: Thing
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
+          responses:
+            200: {description: a page of things}
+            403: {description: another county's things}
+        """
+        return {}
+
+    @later.get("/open")
+    def open_thing():
+        """No token needed.
+        ---
+        get:
+          responses:
+            200: {description: fine}
+        """
+        return {}
+
+    other_app = Flask(__name__)
+    other_app.register_blueprint(later)
+    paths = build_spec(other_app)["paths"]
+    listing = paths["/api/v1/things"]["get"]
+    assert "x-page-of" not in listing
+    assert listing["parameters"] == [{"$ref": "#/components/parameters/page"},
+                                     {"$ref": "#/components/parameters/per_page"},
+                                     {"name": "q", "in": "query", "schema": {"type": "string"}}]
+    assert listing["responses"]["200"] == {"description": "a page of things", "content": {"application/json": {
+        "schema": {"allOf": [{"$ref": "#/components/schemas/Page"}, {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}]}}}}
+    assert listing["responses"]["400"] == {"$ref": "#/components/responses/BadRequest"}
+    assert listing["responses"]["401"] == {"$ref": "#/components/responses/Unauthorized"}
+    assert listing["responses"]["403"] == {"description": "another county's things"}
+    assert set(paths["/api/v1/open"]["get"]["responses"]) == {"200"}
+
+
+def test_every_protected_route_is_described_as_refusing_tokens(app, description):
+    from apispec_webframeworks.flask import FlaskPlugin
+
+    protected = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+                 and getattr(app.view_functions[rule.endpoint], "required_action", None) is not None]
+    assert len(protected) > 10
+    for rule in protected:
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            responses = description["paths"][FlaskPlugin.flaskpath2openapi(rule.rule)][method.lower()]["responses"]
+            assert {"401", "403"} <= set(responses), f"{method} {rule.rule}"
+
+
 def test_the_app_answers_as_described(app, admin_token):
     """Every described operation, called with generated inputs: no server error, and status
     codes, content types, headers and bodies as described. (Driven by hand rather than with
