@@ -83,8 +83,8 @@ def test_routes_without_yaml_still_appear():
 
 
 def test_shared_responses_and_paging_are_generated():
-    """A protected view gets 401 and 403; `x-page-of` becomes the paging parameters, the Page
-    body and its 400; what a docstring writes itself is kept."""
+    """A protected view gets 401 and 403; `x-page-of` becomes the paging parameters (first,
+    wherever the key stands), the Page body and its 400; what a docstring writes itself is kept."""
     from flask import Blueprint, Flask
 
     from api.auth import requires
@@ -98,12 +98,12 @@ def test_shared_responses_and_paging_are_generated():
         """Things, newest first.
         ---
         get:
-          x-page-of: Thing
-          parameters:
-            - {name: q, in: query, schema: {type: string}}
           responses:
             200: {description: a page of things}
             403: {description: another county's things}
+          parameters:
+            - {name: q, in: query, schema: {type: string}}
+          x-page-of: Thing
         """
         return {}
 
