@@ -51,6 +51,15 @@ def register_schema(name, schema):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+_path_parameter_schemas = {}
+
+
+def register_path_parameter(name, schema):
+    """Describe the URL parameter `<name>` more exactly than "a string" wherever it appears
+    (e.g. the pattern a tip's id follows, so that /tips/topics is never taken for one)."""
+    _path_parameter_schemas[name] = schema
+
+
 def _error_response(description):
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -79,6 +88,7 @@ def _path_parameters(rule):
         kind = type(converter).__name__
         # No NUL in a text parameter: PostgreSQL refuses it, and the API answers 400 bad_characters.
         schema = {"type": "integer"} if kind == "IntegerConverter" else {"type": "string", "pattern": "^[^\\x00]*$"}
+        schema = dict(_path_parameter_schemas.get(name, schema))
         if kind == "IntegerConverter":
             schema["minimum"] = 0
             schema["maximum"] = MAX_ID

@@ -4,9 +4,12 @@ from flask import g, jsonify, request
 from api import bp
 from api.auth import requires
 from api.errors import ApiError, paged
+from api.openapi import register_path_parameter
 from models import Tip, TipTopic, db
 from tips import catalogue as tips_catalogue
-from tips.catalogue import ContentError
+from tips.catalogue import TIP_ID_PATTERN, ContentError
+
+register_path_parameter("tip_id", {"type": "string", "pattern": f"^{TIP_ID_PATTERN}$"})
 
 
 def _body():

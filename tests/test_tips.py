@@ -159,6 +159,9 @@ def test_api_officers_add_and_retire_tips(client, loaded):
     assert client.post("/api/v1/tips", json=dict(body, topic="nope"), headers=officer).status_code == 422
     assert client.post("/api/v1/tips", json=dict(body, sources=["K1" * 150]), headers=officer).status_code == 422
     assert client.post("/api/v1/tips", json=dict(body, id=7), headers=officer).status_code == 400
+    # "topics" names the topic list (GET /api/v1/tips/topics): a tip by that id could never be read
+    response = client.post("/api/v1/tips", json=dict(body, id="topics"), headers=officer)
+    assert response.status_code == 422 and "topics" in response.json["error"]["message"]
     listed = client.get("/api/v1/tips?topic=gear", headers=officer).json
     assert tip_id in [t["id"] for t in listed["items"]] and listed["total"] == len(catalogue().by_topic["gear"])
     assert client.delete(f"/api/v1/tips/{tip_id}", headers=officer).json["retired"] is True

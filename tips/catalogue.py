@@ -18,7 +18,10 @@ from models import Tip, TipTopic, db, utcnow
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
 FORMAT_VERSION = 1  # the file's `version:` (its layout, not its content: git versions that)
-TIP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
+# A tip's id: lower-case letters, digits, - and _; never "topics", the name of the topic list
+# in the API (/api/v1/tips/topics). api/tips.py routes and describes <tip_id> by this pattern.
+TIP_ID_PATTERN = r"(?!topics$)[a-z0-9][a-z0-9_-]{1,59}"
+TIP_ID = re.compile(f"^{TIP_ID_PATTERN}$")
 
 
 class ContentError(ValueError):
@@ -53,7 +56,7 @@ def read_file(path=CONTENT_FILE):
     for tip in tips:
         tip_id = str(tip.get("id") or "")
         if not TIP_ID.match(tip_id):
-            problems.append(f"tip {tip_id!r}: id must be lower-case letters, digits, - or _")
+            problems.append(f"tip {tip_id!r}: id must be lower-case letters, digits, - or _ (not 'topics')")
         if tip_id in seen:
             problems.append(f"tip {tip_id}: duplicate id")
         seen.add(tip_id)
@@ -116,7 +119,7 @@ def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None):
     if db.session.get(TipTopic, topic or "") is None:
         problems.append(f"unknown topic {topic!r}")
     if tip_id is not None and not TIP_ID.match(tip_id):
-        problems.append("id must be lower-case letters, digits, - or _ (2 to 60)")
+        problems.append("id must be lower-case letters, digits, - or _ (2 to 60; not 'topics')")
     if len(" ".join(sources)) > 200:
         problems.append("sources: at most 200 characters in all")
     if tip_id is not None and db.session.get(Tip, tip_id) is not None:
