@@ -15,6 +15,7 @@ from datetime import datetime
 
 from flask import current_app
 from rq import Retry
+from sqlalchemy import bindparam
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -23,6 +24,7 @@ from incidents import notify, spool
 from incidents.categories import CATEGORY_CODES, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
 from incidents.reference import new_reference
 from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
+from models.base import cached_statement, upsert_insert
 from models.erasure import on_erase
 from ussd import effects
 
@@ -70,6 +72,27 @@ def _same_submission(incident, fields):
     return incident.reporter_phone == fields["reporter_phone"] and incident.channel == fields["channel"]
 
 
+@cached_statement
+def _insert_report():
+    """INSERT the report unless its reference or AT message id is stored already (then no row
+    comes back); the reporter's miner id is looked up inside the same statement."""
+    reporter = db.select(Miner.id).where(Miner.phone == bindparam("reporter_lookup")).scalar_subquery()
+    return upsert_insert(Incident).values(miner_id=reporter).on_conflict_do_nothing().returning(Incident.id)
+
+
+def _stored_as(fields):
+    """The stored incident this submission already is (a retried hop, a resumed session, a
+    spool drained twice, AT posting an SMS again), or None."""
+    if fields["at_message_id"]:
+        existing = db.session.execute(
+            db.select(Incident).filter_by(at_message_id=fields["at_message_id"])
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+    existing = db.session.execute(db.select(Incident).filter_by(reference=fields["reference"])).scalar_one_or_none()
+    return existing if existing is not None and _same_submission(existing, fields) else None
+
+
 def store_report(payload):
     """Insert the report unless it is already stored: (incident, created).
 
@@ -77,49 +100,25 @@ def store_report(payload):
     fresh one: the returned incident has the reference it was filed under. Raises one of
     DATABASE_DOWN when the database is unreachable (nothing is half-done: the session is
     rolled back).
+
+    One statement in the usual case (it runs inside the USSD hop that confirms a report):
+    the insert says whether the row went in, and only when it did not are the stored
+    rows read to tell a repeat from a clash of references.
     """
     fields = _clean(payload)
     try:
         for _ in range(5):
-            existing = db.session.execute(
-                db.select(Incident).filter_by(reference=fields["reference"])
-            ).scalar_one_or_none()
-            if existing is None:
-                break
-            if _same_submission(existing, fields):
+            new_id = db.session.connection().execute(
+                _insert_report(), {**fields, "reporter_lookup": fields["reporter_phone"]}).scalar()
+            if new_id is not None:
+                db.session.commit()
+                return db.session.get(Incident, new_id), True
+            existing = _stored_as(fields)
+            if existing is not None:
                 return existing, False
             log.warning("incident reference %s clashed; filing under a new one", fields["reference"])
             fields["reference"] = new_reference()
-        if fields["at_message_id"]:
-            existing = db.session.execute(
-                db.select(Incident).filter_by(at_message_id=fields["at_message_id"])
-            ).scalar_one_or_none()
-            if existing is not None:
-                return existing, False
-        if fields["reporter_phone"]:
-            miner = db.session.execute(
-                db.select(Miner.id).filter_by(phone=fields["reporter_phone"])
-            ).scalar_one_or_none()
-            fields["miner_id"] = miner
-        incident = Incident(**fields)
-        db.session.add(incident)
-        db.session.commit()
-        return incident, True
-    except IntegrityError:
-        # Someone stored the same reference (or AT message) between our check and insert.
-        db.session.rollback()
-        existing = db.session.execute(
-            db.select(Incident).filter_by(reference=fields["reference"])
-        ).scalar_one_or_none()
-        if existing is not None and _same_submission(existing, fields):
-            return existing, False
-        if fields["at_message_id"]:
-            existing = db.session.execute(
-                db.select(Incident).filter_by(at_message_id=fields["at_message_id"])
-            ).scalar_one_or_none()
-            if existing is not None:
-                return existing, False
-        raise
+        raise RuntimeError("no free incident reference after 5 draws")
     except BaseException:
         db.session.rollback()
         raise
