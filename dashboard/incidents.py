@@ -28,11 +28,10 @@ from api.incidents import NOTE_MAX
 from incidents import service as incidents_service
 from core.phones import mask
 from dashboard import bp, labels, nav
-from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
+from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import Series, bar_chart, hbar_chart
 from dashboard.forms import ActionForm
 from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _page_number, _week_start, overview_panel
-from flows.catalog import MINING_COUNTIES
 from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
 from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
 from incidents.service import StatusError, change_status
@@ -112,11 +111,6 @@ def reporter_shown(officer, incident, revealed=None):
     return (incident.reporter_phone if officer.sees_full_numbers else mask(incident.reporter_phone)), "phone"
 
 
-def _counties_for(officer):
-    own = scoped_county(None) if officer.role != "admin" else None
-    return [own] if own else list(MINING_COUNTIES)
-
-
 # --- inbox ----------------------------------------------------------------------------
 
 @bp.get("/incidents")
@@ -127,7 +121,7 @@ def incidents():
     query = select_incidents(officer, filters).options(selectinload(Incident.follow_ups))
     page = db.paginate(query, page=_page_number(), per_page=PAGE_SIZE, error_out=False, count=True)
     return render_template("dashboard/incidents.html", page=page, filters=filters, statuses=STATUSES,
-                           categories=CATEGORY_CODES, counties=_counties_for(officer),
+                           categories=CATEGORY_CODES, counties=county_choices(),
                            reporter=lambda incident: reporter_shown(officer, incident))
 
 

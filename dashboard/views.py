@@ -12,10 +12,10 @@ from sqlalchemy import func, or_
 
 from api.errors import MAX_PAGE
 from dashboard import bp, nav
-from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
+from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
-from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
+from flows.catalog import GENDER_LABELS, ROLE_LABELS
 from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db, miner_search,
                     utcnow)
 
@@ -139,8 +139,7 @@ def miners():
                                        site=filters["site"])
     page = db.paginate(query, page=_page_number(), per_page=current_app.config["DASHBOARD_PAGE_SIZE"],
                        error_out=False, count=True)
-    counties = [scoped_county(None)] if scoped_county(None) else list(MINING_COUNTIES)
-    return render_template("dashboard/miners.html", page=page, filters=filters, counties=counties,
+    return render_template("dashboard/miners.html", page=page, filters=filters, counties=county_choices(),
                            shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
 
 
