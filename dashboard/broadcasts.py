@@ -177,9 +177,7 @@ def _visible_query(officer):
 
 def _broadcast_or_404(broadcast_id):
     officer = current_officer_object()
-    broadcast = db.session.get(Broadcast, broadcast_id, populate_existing=True)
-    if broadcast is None:
-        abort(404)
+    broadcast = db.get_or_404(Broadcast, broadcast_id, populate_existing=True)
     if officer.role != "admin" and officer.county and broadcast.officer_id != officer.id:
         counties = broadcast.audience.get("county") or []
         if not counties or any(c.casefold() != officer.county.casefold() for c in counties):

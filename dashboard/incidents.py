@@ -164,10 +164,7 @@ def incidents_csv():
 # --- one incident ---------------------------------------------------------------------
 
 def _incident_or_404(reference):
-    incident = db.session.execute(
-        db.select(Incident).filter_by(reference=reference.strip().upper())).scalar_one_or_none()
-    if incident is None:
-        abort(404)
+    incident = db.one_or_404(db.select(Incident).filter_by(reference=reference.strip().upper()))
     require_scope(incident.county)
     return incident
 

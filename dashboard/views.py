@@ -146,9 +146,7 @@ def miners():
 @bp.get("/miners/<int(max=2147483647):miner_id>")
 @officer_required("read")
 def miner(miner_id):
-    row = db.session.get(Miner, miner_id)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(Miner, miner_id)
     require_scope(row.county)
     return render_template("dashboard/miner.html", miner=row,
                            phone=miner_search.shown_phone(current_user, row.phone),
@@ -239,9 +237,7 @@ def officers():
 @officer_required("officers")
 def officer_password(officer_id):
     """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
-    officer = db.session.get(Officer, officer_id)
-    if officer is None:
-        abort(404)
+    officer = db.get_or_404(Officer, officer_id)
     form = NewPasswordForm()
     if not form.validate_on_submit():
         flash(_("Not changed: a password needs at least 10 characters."), "error")
@@ -258,9 +254,7 @@ def officer_status(officer_id, change):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    officer = db.session.get(Officer, officer_id)
-    if officer is None:
-        abort(404)
+    officer = db.get_or_404(Officer, officer_id)
     if officer.id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for("dashboard.officers"))
