@@ -23,7 +23,7 @@ from dashboard import bp, nav
 from dashboard.auth import current_officer_object, officer_required, require_scope
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm
-from dashboard.views import _page_number
+from dashboard.views import list_page
 from models import Market, Price, Tip, TipTopic, audit, db
 from models.tip import TIP_MAX
 from prices import service as prices
@@ -121,7 +121,7 @@ def price_history(market_id):
     market = db.get_or_404(Market, market_id)
     require_scope(market.county)
     query = db.select(Price).filter_by(market_id=market.id).order_by(Price.observed_at.desc(), Price.id.desc())
-    page = db.paginate(query, page=_page_number(), per_page=25, error_out=False, count=True)
+    page = list_page(query, 25)
     recent = db.session.execute(query.limit(HISTORY_CHART)).scalars().all()[::-1]
     chart = None
     if recent:

@@ -31,7 +31,7 @@ from dashboard import bp, labels, nav
 from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import Series, bar_chart, hbar_chart
 from dashboard.forms import ActionForm
-from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _page_number, _week_start, overview_panel
+from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _week_start, list_page, overview_panel
 from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
 from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
 from incidents.service import StatusError, change_status
@@ -119,7 +119,7 @@ def incidents():
     officer = current_officer_object()
     filters = incident_filters(request.args)
     query = select_incidents(officer, filters).options(selectinload(Incident.follow_ups))
-    page = db.paginate(query, page=_page_number(), per_page=PAGE_SIZE, error_out=False, count=True)
+    page = list_page(query, PAGE_SIZE)
     return render_template("dashboard/incidents.html", page=page, filters=filters, statuses=STATUSES,
                            categories=CATEGORY_CODES, counties=county_choices(),
                            reporter=lambda incident: reporter_shown(officer, incident))

@@ -44,11 +44,14 @@ def overview_panel(order=LATE):
     return register
 
 
-def _page_number():
+def list_page(query, per_page):
+    """The page of a list asked for with ?page= (1 when not a number, capped at MAX_PAGE so the
+    offset fits the database's integers); a page past the end is an empty list, not an error."""
     try:
-        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
+        number = min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
     except ValueError:
-        return 1
+        number = 1
+    return db.paginate(query, page=number, per_page=per_page, error_out=False, count=True)
 
 
 def _week_start(moment):
@@ -137,8 +140,7 @@ def miners():
     filters = _miner_filters()
     query = miner_search.select_miners(current_user, text=filters["q"], county=filters["county"],
                                        site=filters["site"])
-    page = db.paginate(query, page=_page_number(), per_page=current_app.config["DASHBOARD_PAGE_SIZE"],
-                       error_out=False, count=True)
+    page = list_page(query, current_app.config["DASHBOARD_PAGE_SIZE"])
     return render_template("dashboard/miners.html", page=page, filters=filters, counties=county_choices(),
                            shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
 
@@ -283,8 +285,7 @@ def audit_log():
         query = query.where(AuditEntry.action == action)
     if who:
         query = query.where(AuditEntry.officer_username == who)
-    page = db.paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page=_page_number(),
-                       per_page=50, error_out=False, count=True)
+    page = list_page(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), 50)
     actions = db.session.execute(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars().all()
     return render_template("dashboard/audit.html", page=page, action=action, who=who, actions=actions)
 
