@@ -12,7 +12,7 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,7 +31,7 @@ from dashboard import bp, labels, nav
 from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import Series, bar_chart, hbar_chart
 from dashboard.forms import ActionForm
-from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _week_start, list_page, overview_panel
+from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _week_start, csv_download, list_page, overview_panel
 from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
 from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
 from incidents.service import StatusError, change_status
@@ -155,10 +155,7 @@ def incidents_csv():
     audit.record(officer, "export_incidents", target="incidents.csv",
                  detail={"filters": shown_filters, "county_scope": scoped_county(None), "rows": count,
                          "full_numbers": officer.sees_full_numbers})
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="incidents-{stamp}.csv"',
-                             "Cache-Control": "no-store"})
+    return csv_download(buffer.getvalue(), "incidents")
 
 
 # --- one incident ---------------------------------------------------------------------

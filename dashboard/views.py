@@ -181,6 +181,15 @@ def _csv_safe(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def csv_download(text, basename):
+    """The CSV as a file download, `basename-YYYYmmdd-HHMM.csv`; never cached, as it holds
+    people's details."""
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{basename}-{stamp}.csv"',
+                             "Cache-Control": "no-store"})
+
+
 @bp.get("/miners.csv")
 @officer_required("read")
 def miners_csv():
@@ -201,10 +210,7 @@ def miners_csv():
                  detail={"filters": {k: v for k, v in filters.items() if v},
                          "county_scope": scoped_county(None), "rows": count,
                          "full_numbers": officer.sees_full_numbers})
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="miners-{stamp}.csv"',
-                             "Cache-Control": "no-store"})
+    return csv_download(buffer.getvalue(), "miners")
 
 
 @bp.route("/officers", methods=["GET", "POST"])
