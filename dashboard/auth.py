@@ -26,6 +26,7 @@ from api.errors import contains_nul
 from core.i18n import LOCALES
 from dashboard import bp
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
+from flows.catalog import MINING_COUNTIES
 from models import Officer, audit, db, miner_search
 
 login_manager = LoginManager()
@@ -103,6 +104,12 @@ def require_scope(county):
 def scoped_county(requested):
     """The county filter a list really uses: a county officer's own, whatever was asked."""
     return miner_search.scoped_county(current_user, requested)
+
+
+def county_choices():
+    """The counties a list's county filter offers: a county officer's own only, else all."""
+    own = scoped_county(None)
+    return [own] if own else list(MINING_COUNTIES)
 
 
 @bp.before_request

@@ -20,7 +20,7 @@ from wtforms.validators import Length, Optional
 from dashboard import bp, nav
 from dashboard.auth import current_officer_object, officer_required
 from dashboard.forms import LANGUAGES, ActionForm
-from dashboard.views import _page_number
+from dashboard.views import list_page
 from flows.catalog import GENDERS, MINING_COUNTIES, ROLES
 from models import Broadcast, audit, db
 from sms import broadcasts, encoding
@@ -177,9 +177,7 @@ def _visible_query(officer):
 
 def _broadcast_or_404(broadcast_id):
     officer = current_officer_object()
-    broadcast = db.session.get(Broadcast, broadcast_id, populate_existing=True)
-    if broadcast is None:
-        abort(404)
+    broadcast = db.get_or_404(Broadcast, broadcast_id, populate_existing=True)
     if officer.role != "admin" and officer.county and broadcast.officer_id != officer.id:
         counties = broadcast.audience.get("county") or []
         if not counties or any(c.casefold() != officer.county.casefold() for c in counties):
@@ -191,7 +189,7 @@ def _broadcast_or_404(broadcast_id):
 @officer_required("read")
 def broadcasts_list():
     officer = current_officer_object()
-    page = db.paginate(_visible_query(officer), page=_page_number(), per_page=25, error_out=False, count=True)
+    page = list_page(_visible_query(officer), 25)
     return render_template("dashboard/broadcasts.html", page=page, progress=broadcasts.progress,
                            may_send=officer.may("broadcasts"))
 

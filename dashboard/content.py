@@ -23,7 +23,7 @@ from dashboard import bp, nav
 from dashboard.auth import current_officer_object, officer_required, require_scope
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm
-from dashboard.views import _page_number
+from dashboard.views import list_page
 from models import Market, Price, Tip, TipTopic, audit, db
 from models.tip import TIP_MAX
 from prices import service as prices
@@ -118,12 +118,10 @@ def _pure(price):
 @bp.get("/prices/<int(max=2147483647):market_id>")
 @officer_required("read")
 def price_history(market_id):
-    market = db.session.get(Market, market_id)
-    if market is None:
-        abort(404)
+    market = db.get_or_404(Market, market_id)
     require_scope(market.county)
     query = db.select(Price).filter_by(market_id=market.id).order_by(Price.observed_at.desc(), Price.id.desc())
-    page = db.paginate(query, page=_page_number(), per_page=25, error_out=False, count=True)
+    page = list_page(query, 25)
     recent = db.session.execute(query.limit(HISTORY_CHART)).scalars().all()[::-1]
     chart = None
     if recent:
@@ -208,9 +206,7 @@ def tip_new():
 @bp.route("/tips/<tip_id>/edit", methods=["GET", "POST"])
 @officer_required("tips")
 def tip_edit(tip_id):
-    tip = db.session.get(Tip, tip_id)
-    if tip is None:
-        abort(404)
+    tip = db.get_or_404(Tip, tip_id)
     if request.method == "GET":
         form = TipForm(formdata=None, topic=tip.topic_code, sw=tip.text_sw, en=tip.text_en, sources=tip.sources)
     else:

@@ -12,7 +12,7 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,11 +28,10 @@ from api.incidents import NOTE_MAX
 from incidents import service as incidents_service
 from core.phones import mask
 from dashboard import bp, labels, nav
-from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
+from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import Series, bar_chart, hbar_chart
 from dashboard.forms import ActionForm
-from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _page_number, _week_start, overview_panel
-from flows.catalog import MINING_COUNTIES
+from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _week_start, csv_download, list_page, overview_panel
 from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
 from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
 from incidents.service import StatusError, change_status
@@ -112,11 +111,6 @@ def reporter_shown(officer, incident, revealed=None):
     return (incident.reporter_phone if officer.sees_full_numbers else mask(incident.reporter_phone)), "phone"
 
 
-def _counties_for(officer):
-    own = scoped_county(None) if officer.role != "admin" else None
-    return [own] if own else list(MINING_COUNTIES)
-
-
 # --- inbox ----------------------------------------------------------------------------
 
 @bp.get("/incidents")
@@ -125,9 +119,9 @@ def incidents():
     officer = current_officer_object()
     filters = incident_filters(request.args)
     query = select_incidents(officer, filters).options(selectinload(Incident.follow_ups))
-    page = db.paginate(query, page=_page_number(), per_page=PAGE_SIZE, error_out=False, count=True)
+    page = list_page(query, PAGE_SIZE)
     return render_template("dashboard/incidents.html", page=page, filters=filters, statuses=STATUSES,
-                           categories=CATEGORY_CODES, counties=_counties_for(officer),
+                           categories=CATEGORY_CODES, counties=county_choices(),
                            reporter=lambda incident: reporter_shown(officer, incident))
 
 
@@ -161,19 +155,13 @@ def incidents_csv():
     audit.record(officer, "export_incidents", target="incidents.csv",
                  detail={"filters": shown_filters, "county_scope": scoped_county(None), "rows": count,
                          "full_numbers": officer.sees_full_numbers})
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="incidents-{stamp}.csv"',
-                             "Cache-Control": "no-store"})
+    return csv_download(buffer.getvalue(), "incidents")
 
 
 # --- one incident ---------------------------------------------------------------------
 
 def _incident_or_404(reference):
-    incident = db.session.execute(
-        db.select(Incident).filter_by(reference=reference.strip().upper())).scalar_one_or_none()
-    if incident is None:
-        abort(404)
+    incident = db.one_or_404(db.select(Incident).filter_by(reference=reference.strip().upper()))
     require_scope(incident.county)
     return incident
 

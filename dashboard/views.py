@@ -12,10 +12,10 @@ from sqlalchemy import func, or_
 
 from api.errors import MAX_PAGE
 from dashboard import bp, nav
-from dashboard.auth import current_officer_object, officer_required, require_scope, scoped_county
+from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
-from flows.catalog import GENDER_LABELS, MINING_COUNTIES, ROLE_LABELS
+from flows.catalog import GENDER_LABELS, ROLE_LABELS
 from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db, miner_search,
                     utcnow)
 
@@ -44,11 +44,14 @@ def overview_panel(order=LATE):
     return register
 
 
-def _page_number():
+def list_page(query, per_page):
+    """The page of a list asked for with ?page= (1 when not a number, capped at MAX_PAGE so the
+    offset fits the database's integers); a page past the end is an empty list, not an error."""
     try:
-        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
+        number = min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
     except ValueError:
-        return 1
+        number = 1
+    return db.paginate(query, page=number, per_page=per_page, error_out=False, count=True)
 
 
 def _week_start(moment):
@@ -137,19 +140,15 @@ def miners():
     filters = _miner_filters()
     query = miner_search.select_miners(current_user, text=filters["q"], county=filters["county"],
                                        site=filters["site"])
-    page = db.paginate(query, page=_page_number(), per_page=current_app.config["DASHBOARD_PAGE_SIZE"],
-                       error_out=False, count=True)
-    counties = [scoped_county(None)] if scoped_county(None) else list(MINING_COUNTIES)
-    return render_template("dashboard/miners.html", page=page, filters=filters, counties=counties,
+    page = list_page(query, current_app.config["DASHBOARD_PAGE_SIZE"])
+    return render_template("dashboard/miners.html", page=page, filters=filters, counties=county_choices(),
                            shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
 
 
 @bp.get("/miners/<int(max=2147483647):miner_id>")
 @officer_required("read")
 def miner(miner_id):
-    row = db.session.get(Miner, miner_id)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(Miner, miner_id)
     require_scope(row.county)
     return render_template("dashboard/miner.html", miner=row,
                            phone=miner_search.shown_phone(current_user, row.phone),
@@ -182,6 +181,15 @@ def _csv_safe(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def csv_download(text, basename):
+    """The CSV as a file download, `basename-YYYYmmdd-HHMM.csv`; never cached, as it holds
+    people's details."""
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{basename}-{stamp}.csv"',
+                             "Cache-Control": "no-store"})
+
+
 @bp.get("/miners.csv")
 @officer_required("read")
 def miners_csv():
@@ -202,10 +210,7 @@ def miners_csv():
                  detail={"filters": {k: v for k, v in filters.items() if v},
                          "county_scope": scoped_county(None), "rows": count,
                          "full_numbers": officer.sees_full_numbers})
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="miners-{stamp}.csv"',
-                             "Cache-Control": "no-store"})
+    return csv_download(buffer.getvalue(), "miners")
 
 
 @bp.route("/officers", methods=["GET", "POST"])
@@ -240,9 +245,7 @@ def officers():
 @officer_required("officers")
 def officer_password(officer_id):
     """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
-    officer = db.session.get(Officer, officer_id)
-    if officer is None:
-        abort(404)
+    officer = db.get_or_404(Officer, officer_id)
     form = NewPasswordForm()
     if not form.validate_on_submit():
         flash(_("Not changed: a password needs at least 10 characters."), "error")
@@ -259,9 +262,7 @@ def officer_status(officer_id, change):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    officer = db.session.get(Officer, officer_id)
-    if officer is None:
-        abort(404)
+    officer = db.get_or_404(Officer, officer_id)
     if officer.id == current_user.id:
         flash(_("You cannot disable your own account."), "error")
         return redirect(url_for("dashboard.officers"))
@@ -290,8 +291,7 @@ def audit_log():
         query = query.where(AuditEntry.action == action)
     if who:
         query = query.where(AuditEntry.officer_username == who)
-    page = db.paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page=_page_number(),
-                       per_page=50, error_out=False, count=True)
+    page = list_page(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), 50)
     actions = db.session.execute(db.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars().all()
     return render_template("dashboard/audit.html", page=page, action=action, who=who, actions=actions)
 
