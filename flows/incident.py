@@ -219,10 +219,13 @@ def _anonymous_sms(wanted):
 
 def file_report(session: Session):
     d = session.data
+    # The summary screen drew the reference; a session resumed from an older snapshot may lack
+    # it (or the category): file what there is rather than fail a report.
+    d.setdefault("reference", new_reference())
     return [effect(
         "file_incident",
         reference=d["reference"], phone=session.phone, locale=session.locale, channel="ussd",
-        category=d["category"], dead=d.get("dead", 0), injured=d.get("injured", 0), trapped=d.get("trapped", 0),
+        category=d.get("category"), dead=d.get("dead", 0), injured=d.get("injured", 0), trapped=d.get("trapped", 0),
         county=d.get("county"), site=d.get("site"), occurred=d.get("occurred", "now"),
         description=d.get("description"), anonymous=bool(d.get("anonymous")),
         notify_reporter=bool(d.get("notify_reporter", True)),
