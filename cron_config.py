@@ -6,7 +6,11 @@ the server's zone), so a second cron process or a missed tick does no harm.
 """
 from rq import cron
 
-from core.jobs import DEFAULT
+from core.jobs import DEFAULT, REPLIES
+from sms.inbound import drain_pending
 from tips.drip import weekly_drip_job
 
 cron.register(weekly_drip_job, queue_name=DEFAULT, cron="*/10 * * * *", name="tips-weekly-drip", job_timeout=3600)
+# Inbound SMS waiting for a drain job that was lost (a worker died before it ran): at most a
+# minute late. Does nothing when the list is empty.
+cron.register(drain_pending, queue_name=REPLIES, cron="* * * * *", name="sms-inbound-drain", job_timeout=300)

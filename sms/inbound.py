@@ -1,14 +1,24 @@
-"""Inbound SMS: the job behind POST /sms/inbound.
+"""Inbound SMS: what happens after POST /sms/inbound answered 200.
+
+The callback only appends the message to a Redis list (`accept`: one round trip, so a
+burst after a broadcast is acknowledged at once). A drain job moves the list into jobs of
+BATCH_SIZE messages (`handle_batch`), which any worker runs: one RQ job per fifty messages
+instead of one each, the bookkeeping that dominated handling. A message whose handling
+fails in a batch (the database away, another worker on the same message) gets a job of its
+own with the retries AT would have given it. Messages leave the list only once a job holds
+them, so a worker that dies loses nothing; a message in two jobs is still handled once.
 
 AT retries a callback every minute for up to 12 hours until it gets a 200, so the same
 message can arrive many times: it is stored once (unique AT `id`) and handled once. Routing
 is by first keyword through `sms.keywords`; anything else is offered to the capabilities'
 fallbacks (e.g. an incident follow-up), then gets the rate-limited help reply.
 """
+import json
 import logging
 
 from flask import current_app
 from rq import Retry
+from redis.exceptions import LockError
 from sqlalchemy.exc import IntegrityError
 
 from core import jobs
@@ -32,11 +42,74 @@ INBOUND_LOCK_KEY = "sms:inbound:lock:{at_id}"
 INBOUND_LOCK_SECONDS = 120
 
 
+PENDING_KEY = "sms:inbound:pending"  # accepted callbacks no job holds yet (JSON, oldest first)
+DRAIN_QUEUED_KEY = "sms:inbound:drain-queued"  # set while a drain job is queued or running
+DRAIN_QUEUED_SECONDS = 60  # should that job be lost, the next callback (or the cron line) queues another
+DRAIN_LOCK_KEY = "sms:inbound:drain-lock"
+BATCH_SIZE = 50
+
+
 class InboundBusy(Exception):
     """Another worker is handling this AT id right now; RQ retries this job later."""
 
 
+def accept(fields):
+    """Take a callback's message (raises RedisError when Redis is down: then AT must retry)."""
+    redis = current_app.extensions["redis"]
+    pipe = redis.pipeline(transaction=False)
+    pipe.rpush(PENDING_KEY, json.dumps(fields, separators=(",", ":")))
+    pipe.set(DRAIN_QUEUED_KEY, 1, nx=True, ex=DRAIN_QUEUED_SECONDS)
+    _, drain_needed = pipe.execute()
+    if drain_needed:
+        jobs.queue(jobs.REPLIES).enqueue(drain_pending, job_timeout=300, description="sms inbound: drain")
+
+
+def drain_pending():
+    """The drain job: hand every pending message to a batch job; returns how many it moved."""
+    redis = current_app.extensions["redis"]
+    lock = redis.lock(DRAIN_LOCK_KEY, timeout=120)
+    # Another drain may be just finishing (it would not see what came after its last look).
+    if not lock.acquire(blocking=True, blocking_timeout=30):
+        return 0
+    moved = 0
+    try:
+        while True:
+            batch = redis.lrange(PENDING_KEY, 0, BATCH_SIZE - 1)
+            if not batch:
+                redis.delete(DRAIN_QUEUED_KEY)
+                if redis.llen(PENDING_KEY) == 0:  # nothing came in while the flag was set
+                    return moved
+                continue
+            jobs.queue(jobs.REPLIES).enqueue(
+                handle_batch, [json.loads(raw) for raw in batch], job_timeout=300,
+                retry=Retry(max=3, interval=[5, 30, 120]), description=f"sms inbound: {len(batch)} messages")
+            redis.ltrim(PENDING_KEY, len(batch), -1)  # only now that a job holds them
+            moved += len(batch)
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("the inbound drain lock expired before the drain finished")
+
+
+def handle_batch(messages):
+    """A batch job: handle each message; one that fails gets its own job with retries."""
+    handled = 0
+    for fields in messages:
+        try:
+            handle_inbound(fields)
+            handled += 1
+        except Exception as exc:
+            # No traceback: its SQL parameters would carry the sender's number.
+            db.session.rollback()
+            log.warning("inbound SMS %s not handled in its batch (%s); queued on its own",
+                        fields.get("id"), type(exc).__name__)
+            enqueue(fields)
+    return handled
+
+
 def enqueue(fields):
+    """One message's own job, retried for about as long as AT would have kept retrying."""
     return jobs.queue(jobs.REPLIES).enqueue(handle_inbound, fields, job_timeout=60, description="sms inbound",
                                             retry=Retry(max=INBOUND_RETRIES, interval=INBOUND_RETRY_SECONDS))
 

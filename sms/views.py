@@ -1,7 +1,7 @@
 """Africa's Talking SMS callbacks (CONTRACT.md section 1): inbound, delivery reports, opt-outs.
 
 Each answers 200 quickly (AT retries anything else for up to 12 hours); the inbound work
-runs in a job. Malformed callbacks get a 400 that says what is wrong; a wrong token 403.
+runs in jobs (sms/inbound.py). Malformed callbacks get a 400 that says what is wrong; a wrong token 403.
 """
 import logging
 
@@ -24,7 +24,7 @@ def inbound_sms():
     fields["from"] = phone_field(fields["from"], "from")
     fields = {k: v for k, v in fields.items() if v is not None}
     try:
-        inbound.enqueue(fields)
+        inbound.accept(fields)
     except RedisError:
         # Nothing is lost: AT sends the message again in a minute when it gets no 200.
         log.error("could not queue inbound SMS %s: Redis unavailable", fields["id"])

@@ -294,3 +294,55 @@ def test_a_failed_handler_is_retried_and_answers_once(client, fake_at, sms_app, 
     run_jobs(sms_app)
     assert len(calls) == 2 and len(inbox(fake_at)) == 1
     assert db.session.execute(db.select(InboundMessage)).scalar_one().handled_at is not None
+
+
+# --- batches: the callback appends to a list, jobs take fifty at a time ----------------------
+
+def test_a_burst_of_callbacks_queues_one_drain_and_is_handled_in_batches(client, fake_at, sms_app, redis):
+    from rq import Queue
+
+    from sms import inbound
+
+    phones = [f"+2547110002{n:02d}" for n in range(inbound.BATCH_SIZE + 5)]
+    for phone in phones:
+        text_in(client, "HELP", phone=phone)
+    assert redis.llen(inbound.PENDING_KEY) == len(phones)
+    replies = Queue("replies", connection=redis)
+    assert [job.func_name for job in replies.get_jobs()] == ["sms.inbound.drain_pending"]  # one, not 55
+    assert inbound.drain_pending() == len(phones)  # what the worker does with that job
+    assert redis.llen(inbound.PENDING_KEY) == 0 and not redis.exists(inbound.DRAIN_QUEUED_KEY)
+    batches = [job for job in replies.get_jobs() if job.func_name == "sms.inbound.handle_batch"]
+    assert [len(job.args[0]) for job in batches] == [inbound.BATCH_SIZE, 5]
+    run_jobs(sms_app)
+    assert all(len(inbox(fake_at, phone)) == 1 for phone in phones)
+    assert db.session.execute(db.select(db.func.count()).select_from(InboundMessage)
+                              .where(InboundMessage.handled_at.is_not(None))).scalar_one() == len(phones)
+
+
+def test_messages_wait_in_redis_until_a_job_holds_them(client, fake_at, sms_app, redis):
+    """The drain job was lost (its worker died before running it): nothing is lost, and the
+    next callback (or the cron line, a minute later) drains the list."""
+    from core import jobs
+    from sms import inbound
+
+    text_in(client, "HELP", phone="+254711000301")
+    redis.delete("rq:queue:replies")  # the queued drain job is gone
+    assert jobs.queue(jobs.REPLIES).count == 0 and redis.llen(inbound.PENDING_KEY) == 1
+    redis.delete(inbound.DRAIN_QUEUED_KEY)  # its flag expired (DRAIN_QUEUED_SECONDS)
+    text_in(client, "HELP", phone="+254711000302")
+    run_jobs(sms_app)
+    assert len(inbox(fake_at, "+254711000301")) == 1 and len(inbox(fake_at, "+254711000302")) == 1
+    assert redis.llen(inbound.PENDING_KEY) == 0
+
+
+def test_a_batch_run_twice_answers_each_message_once(client, fake_at, sms_app, redis):
+    """A drain that died between queuing a batch and trimming the list hands the same
+    messages out again: handling is once per AT id, whatever the number of jobs."""
+    from sms import inbound
+
+    fields = [{"from": f"+25471100040{n}", "to": "22384", "text": "HELP", "id": f"ATbatch{n}", "date": "",
+               "linkId": "", "networkCode": "63902"} for n in range(3)]
+    assert inbound.handle_batch(fields) == 3
+    inbound.handle_batch(fields)
+    run_jobs(sms_app)
+    assert [len(inbox(fake_at, f["from"])) for f in fields] == [1, 1, 1]
