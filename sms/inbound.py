@@ -100,8 +100,9 @@ def handle_batch(messages):
             handle_inbound(fields)
             handled += 1
         except Exception as exc:
-            # No traceback: its SQL parameters would carry the sender's number.
-            db.session.rollback()
+            # No traceback: its SQL parameters would carry the sender's number. The next
+            # message starts on a fresh session (this one may hold a failed transaction).
+            db.session.remove()
             log.warning("inbound SMS %s not handled in its batch (%s); queued on its own",
                         fields.get("id"), type(exc).__name__)
             enqueue(fields)
