@@ -141,11 +141,6 @@ REMEMBERED_KEY = "prices:market:{phone}"
 REMEMBER_DAYS = 180
 
 
-def remembered_market(phone):
-    raw = current_app.extensions["redis"].get(REMEMBERED_KEY.format(phone=phone))
-    return int(raw) if raw else None
-
-
 def remember_market(phone, market_id):
     current_app.extensions["redis"].set(REMEMBERED_KEY.format(phone=phone), market_id,
                                         ex=REMEMBER_DAYS * 86400)

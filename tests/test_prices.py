@@ -351,13 +351,13 @@ def test_ussd_hops_after_the_first_do_not_query_the_database(markets, phone, app
     assert statements == []
 
 
-def test_erasing_a_miner_removes_their_price_subscriptions(markets):
+def test_erasing_a_miner_removes_their_price_subscriptions(markets, redis):
     miner("+254733000030")
     prices.subscribe("+254733000030", markets["Migori"], "every", "sw")
     board.remember_market("+254733000030", markets["Narok"])
     erase("+254733000030")
     assert db.session.execute(db.select(PriceSubscription)).first() is None
-    assert board.remembered_market("+254733000030") is None
+    assert not redis.exists(board.REMEMBERED_KEY.format(phone="+254733000030"))
 
 
 def test_a_market_chosen_from_the_list_is_where_the_caller_starts_next_time(markets, phone):

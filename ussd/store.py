@@ -151,8 +151,3 @@ class SessionStore:
         """The record of a session, without locking (tools and tests)."""
         raw = self.redis.get(SESSION_KEY.format(sid=sid, phone=phone))
         return json.loads(raw) if raw else None
-
-    def resume_get(self, phone):
-        """The caller's resume snapshot, without locking (tools and tests)."""
-        raw = self.redis.get(RESUME_KEY.format(phone=phone))
-        return json.loads(raw) if raw else None
