@@ -109,3 +109,18 @@ def connect(url, max_connections=64):
         socket_timeout=5, socket_connect_timeout=2, health_check_interval=30,
     )
     return redis.Redis(connection_pool=pool)
+
+
+def moving_window_limiter(app, key_prefix):
+    """A `limits` moving-window rate limiter on the app's Redis (its own connection pool),
+    made once per app and key prefix: what every process shares for a rate limit (requests
+    to AT, officers' sign-in attempts)."""
+    from limits.storage import RedisStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    name = f"limiter:{key_prefix}"
+    if name not in app.extensions:
+        storage = RedisStorage("redis://unused", connection_pool=app.extensions["redis"].connection_pool,
+                               key_prefix=key_prefix)
+        app.extensions[name] = MovingWindowRateLimiter(storage)
+    return app.extensions[name]

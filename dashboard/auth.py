@@ -18,11 +18,10 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse as parse_limit
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.errors import contains_nul
+from core.redis import moving_window_limiter
 from core.i18n import LOCALES
 from dashboard import bp
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
@@ -191,13 +190,7 @@ def set_locale():
 
 def _sign_in_limit():
     app = current_app._get_current_object()
-    cached = app.extensions.get("sign_in_limit")
-    if cached is None:
-        storage = RedisStorage("redis://unused", connection_pool=app.extensions["redis"].connection_pool,
-                               key_prefix="madini-limits")
-        cached = app.extensions["sign_in_limit"] = (MovingWindowRateLimiter(storage),
-                                                    parse_limit(app.config["LOGIN_RATE_LIMIT"]))
-    return cached
+    return moving_window_limiter(app, "madini-limits"), parse_limit(app.config["LOGIN_RATE_LIMIT"])
 
 
 def _sign_in_keys():

@@ -15,8 +15,8 @@ import time
 
 from flask import current_app
 from limits import RateLimitItemPerSecond
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
+
+from core.redis import moving_window_limiter
 
 KEY = "at-messaging"
 MAX_WAIT_SECONDS = 30
@@ -29,15 +29,6 @@ def _limit_item(rps):
     return RateLimitItemPerSecond(1, math.ceil(1 / rps))
 
 
-def _limiter(app):
-    cached = app.extensions.get("at_rate_limiter")
-    if cached is None:
-        redis = app.extensions["redis"]
-        storage = RedisStorage("redis://unused", connection_pool=redis.connection_pool, key_prefix="madini:rl")
-        cached = app.extensions["at_rate_limiter"] = MovingWindowRateLimiter(storage)
-    return cached
-
-
 class RateLimitTimeout(RuntimeError):
     pass
 
@@ -48,7 +39,7 @@ def acquire(rps=None, *, max_wait=MAX_WAIT_SECONDS, sleep=time.sleep):
     rps = app.config["AT_MAX_RPS"] if rps is None else rps
     if not rps or rps <= 0:
         return 0.0
-    item, limiter = _limit_item(rps), _limiter(app)
+    item, limiter = _limit_item(rps), moving_window_limiter(app, "madini:rl")
     waited, deadline = 0.0, time.monotonic() + max_wait
     while not limiter.hit(item, KEY):
         stats = limiter.get_window_stats(item, KEY)
