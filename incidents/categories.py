@@ -41,8 +41,9 @@ OCCURRED_LABELS = dict(OCCURRED)
 MAX_COUNT = 500  # more people than this in one report is a typing mistake
 
 
-def is_urgent(category, dead=0, injured=0, trapped=0):
-    """Anyone dead, trapped or missing; or a collapse, flood, blast or bad air with anyone injured."""
+def is_urgent(category, dead=0, injured=0, trapped=0, underground=False):
+    """Anyone dead, trapped or missing; anyone hurt in a collapse, flood, blast or bad air
+    (fainting from fumes included); anyone hurt underground (still in the pit or shaft)."""
     if (dead or 0) > 0 or (trapped or 0) > 0:
         return True
-    return category in DANGEROUS_GROUND and (injured or 0) > 0
+    return (injured or 0) > 0 and (category in DANGEROUS_GROUND or bool(underground))
