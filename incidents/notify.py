@@ -38,6 +38,14 @@ def alert_recipients(county):
     return unique
 
 
+def alert_officers(incident):
+    """Queue the urgent alert to the county's officers (again, when a report got worse)."""
+    for officer in alert_recipients(incident.county):
+        outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
+                           locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
+    log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
+
+
 def reporter_locale(incident):
     """The reporter's language now (a registered miner may have changed it), else the report's."""
     if incident.reporter_phone:
@@ -50,10 +58,7 @@ def incident_filed(incident: Incident):
     if incident.alerted_at is not None:
         return
     if incident.urgent:
-        for officer in alert_recipients(incident.county):
-            outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
-                               locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
-        log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
+        alert_officers(incident)
     if incident.channel == "ussd" and incident.reporter_phone and (not incident.anonymous or incident.notify_reporter):
         locale = reporter_locale(incident)
         outbound.queue_sms(incident.reporter_phone, texts.receipt_text(locale, incident), locale=locale,
@@ -86,4 +91,4 @@ def sweep_unalerted(older_than_seconds=60, limit=100):
     return len(rows)
 
 
-__all__ = ["alert_recipients", "incident_filed", "status_changed", "sweep_unalerted"]
+__all__ = ["alert_officers", "alert_recipients", "incident_filed", "status_changed", "sweep_unalerted"]

@@ -55,9 +55,10 @@ def _clean(payload):
     return {
         "reference": payload["reference"], "category": category,
         "dead": dead, "injured": injured, "trapped": trapped,
-        "urgent": is_urgent(category, dead, injured, trapped),
+        "urgent": bool(payload.get("urgent")) or is_urgent(category, dead, injured, trapped),
         "county": (payload.get("county") or None) and payload["county"][:60],
         "site": (payload.get("site") or None) and payload["site"][:80],
+        "registered_place": (payload.get("registered_place") or None) and payload["registered_place"][:140],
         "occurred": payload.get("occurred") if payload.get("occurred") in OCCURRED_LABELS else "now",
         "description": (payload.get("description") or None) and payload["description"][:2000],
         "channel": payload.get("channel", "ussd"), "reporter_phone": payload.get("phone"),

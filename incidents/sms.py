@@ -1,28 +1,31 @@
-"""Incident reports by SMS: `REPORT <text>` / `RIPOTI <text>`, and follow-ups.
+"""Incident reports by SMS: `REPORT <text>` / `RIPOTI <text>`, any message with incident
+words (the intake, sms.intake, sends them here whatever their first word), and follow-ups.
 
-A report's category is guessed from its words in either language (the first category in
-menu order wins a tie, so "watoto wamenaswa, shimo limeporomoka" is a collapse, not child
-labour), else `UNCLASSIFIED`; counts such as "2 wamenaswa" or "dead 3" are read too, so
-an SMS about people trapped alerts officers like a USSD report does.
+What a report says is read by `incidents.lexicon` (words per language as data): its
+category (priority rules: mercury beats burn...), people dead, injured, trapped or missing
+(animals never count), whether they are underground, and the place it names. A report is
+filed at the place its text names; the reporter's registered place goes in the alert too.
 
-Follow-ups: an SMS that starts with one of the sender's own references joins that report;
-a plain SMS (no keyword) within 30 minutes of a report joins the latest one.
+Follow-ups within 30 minutes of the sender's report: words with no incident of their own
+join it. Words about another category are a new report; words that add dead, trapped or
+injured people raise the report and, when it becomes urgent or worse, alert the officers
+again. An SMS that starts with one of the sender's references joins that report.
+More than MAX_NEW_REPORTS_PER_HOUR reports in an hour from one phone are joined to its
+latest one, except urgent ones: they are always filed.
 
 Handlers are idempotent on AT's message id even though the SMS core deduplicates too: a
 retried job answers the same and stores nothing twice.
 """
 import logging
-import re
 
-from anyascii import anyascii
 from flask import current_app
 
-from flows.catalog import MINING_COUNTIES
-from incidents import texts
-from incidents.categories import CATEGORIES, MAX_COUNT, UNCLASSIFIED
+from incidents import lexicon, notify, texts
+from incidents.categories import UNCLASSIFIED, is_urgent
 from incidents.reference import leading_reference, new_reference
 from incidents.service import DATABASE_DOWN, add_follow_up, file_report, last_reference
-from models import Incident, Miner, db
+from models import Incident, Miner, db, utcnow
+from sms import keywords
 from sms.keywords import Inbound, fallback, keyword
 
 log = logging.getLogger(__name__)
@@ -34,97 +37,26 @@ SMS_REFERENCE_TTL = 2 * 24 * 3600  # AT retries for 12 hours at most
 MAX_NEW_REPORTS_PER_HOUR = 5
 REPORT_RATE_KEY = "incidents:sms:rate:{phone}"
 
-# Word beginnings per category, English and Swahili (domain.md section 5), ASCII lower case.
-CATEGORY_WORDS = {
-    "COLLAPSE": ("collaps", "cave", "caved", "landslid", "buried", "rubble", "poromok", "bomok", "titia",
-                 "kifusi", "fukiwa", "fukia"),
-    "FLOOD": ("flood", "water", "inrush", "maji", "mafuriko", "furik"),
-    "AIR": ("bad air", "no air", "fume", "smoke", "gas", "suffocat", "oxygen", "carbon", "generator", "hewa", "moshi",
-            "jenereta", "kosa hewa"),
-    "BLAST": ("blast", "explo", "dynamite", "baruti", "mlipuko", "lipuk"),
-    "FALL": ("fell", "fall", "rope", "ladder", "hoist", "windlass", "kamba", "ngazi"),
-    "INJURY": ("injur", "hurt", "wound", "broken", "burn", "crusher", "jeraha", "jeruhi", "vunjika", "choma",
-               "umia"),
-    "CYANIDE": ("cyanide", "sianidi", "saianaidi"),
-    "MERCURY": ("mercury", "amalgam", "zebaki"),
-    "VIOLENCE": ("violen", "fight", "theft", "stole", "rob", "attack", "rape", "extort", "bribe", "vurugu",
-                 "wizi", "iba", "shambul", "ugomvi", "hongo", "pigwa", "bakwa"),
-    "CHILD": ("child", "kids", "underage", "school", "watoto", "mtoto", "shule"),
-    "ENV": ("pollut", "river", "environment", "open pit", "uchafuzi", "mazingira", "shimo wazi"),
-    "NEARMISS": ("near miss", "almost", "nearly", "nusura"),
-}
-_ORDER = {code: n for n, (code, _) in enumerate(CATEGORIES)}
-
-# Who is hurt, and how many: "2 wamenaswa", "dead: 3", "watu wawili wamefariki".
-HURT_WORDS = {
-    "dead": ("dead", "died", "killed", "deaths", "kufa", "wamekufa", "amekufa", "fariki", "wamefariki",
-             "amefariki", "wafu", "vifo", "maiti"),
-    "injured": ("injured", "hurt", "wounded", "majeruhi", "wamejeruhiwa", "amejeruhiwa", "wameumia", "ameumia"),
-    "trapped": ("trapped", "missing", "stuck", "buried", "wamenaswa", "amenaswa", "naswa", "wamefukiwa",
-                "amefukiwa", "hawajulikani", "wamepotea", "amepotea", "wamekwama", "amekwama"),
-}
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "mmoja": 1, "moja": 1, "wawili": 2, "mbili": 2, "watatu": 3, "tatu": 3, "wanne": 4, "nne": 4,
-    "watano": 5, "tano": 5, "sita": 6, "saba": 7, "wanane": 8, "nane": 8, "tisa": 9, "kumi": 10,
-}
-_FILLER = {"people", "persons", "person", "miners", "watu", "mtu", "wachimbaji", "are", "were", "have", "is",
-           "na", "and", ":", "-"}
 
 
-def _words(text):
-    return re.findall(r"[a-z0-9]+", anyascii(text or "").lower())
+# The words are data (incidents/lexicon/*.yaml); these read them for the SMS handlers and
+# the intake (sms.intake.decide asks `lexicon.detect` whether a message is an incident).
+keywords.detector(lexicon.detect)
+keywords.language_guesser(lexicon.language_of)
 
 
 def guess_category(text):
-    """The category whose words the text uses most (menu order breaks ties), else UNCLASSIFIED."""
-    words = _words(text)
-    joined = " " + " ".join(words) + " "
-    scores = {}
-    for code, stems in CATEGORY_WORDS.items():
-        score = 0
-        for stem in stems:
-            if " " in stem:
-                score += joined.count(" " + stem)
-            else:
-                # Swahili puts subject and tense before the stem (li-me-poromoka), so a long
-                # stem may sit inside the word; short ones only start it ("umia" is in "kutumia").
-                score += sum(1 for word in words
-                             if word.startswith(stem) or (len(stem) >= 5 and stem in word))
-        if score:
-            scores[code] = score
-    if not scores:
-        return UNCLASSIFIED
-    return max(scores, key=lambda code: (scores[code], -_ORDER[code]))
+    """The category the text's words point to (priority rules applied), else UNCLASSIFIED."""
+    return lexicon.read(text).category
 
 
 def guess_counts(text):
-    """{"dead": n, "injured": n, "trapped": n} read from the text (a hurt word alone counts 1)."""
-    words = [str(NUMBER_WORDS.get(w, w)) for w in _words(text)]
-    counts = {"dead": 0, "injured": 0, "trapped": 0}
-    kinds = {word: kind for kind, group in HURT_WORDS.items() for word in group}
-    for i, word in enumerate(words):
-        kind = kinds.get(word)
-        if kind is None:
-            continue
-        number = None
-        j = i - 1  # a number before the word, fillers skipped: "2 people trapped"
-        while j >= 0 and words[j] in _FILLER:
-            j -= 1
-        if j >= 0 and words[j].isdigit():
-            number = int(words[j])
-        elif i + 1 < len(words) and words[i + 1].isdigit():  # or right after it: "dead 3"
-            number = int(words[i + 1])
-        counts[kind] = max(counts[kind], min(MAX_COUNT, number if number is not None else 1))
-    return counts
+    """{"dead": n, "injured": n, "trapped": n} read from the text (animals never count)."""
+    return lexicon.read(text).counts
 
 
 def guess_county(text):
-    wanted = " " + " ".join(_words(text)) + " "
-    for county in MINING_COUNTIES:
-        if " " + county.lower() + " " in wanted:
-            return county
-    return None
+    return lexicon.read(text).county
 
 
 def _redis():
@@ -163,6 +95,7 @@ def _own_incident(phone, reference):
 
 @keyword("REPORT", "RIPOTI")
 def report(message: Inbound):
+    """A report: REPORT/RIPOTI <text>, or any message the intake found incident words in."""
     text = " ".join((message.args or "").split())
     if not text:
         return texts.render(message.locale, texts.SMS_HELP)
@@ -171,34 +104,78 @@ def report(message: Inbound):
         incident = _own_incident(message.phone, reference)
         if incident is not None:
             return _follow_up(message, incident, rest)
-    category = guess_category(text)
+    evidence = message.extra.get("evidence") or lexicon.read(text)
     known = _existing_reference(message.at_id)
     if known:  # the same AT message again: same answer, nothing new
-        return texts.sms_reply_text(message.locale, known, category)
-    if _too_many_reports(message.phone):
+        return _reply(message, known, evidence)
+    if not _said_report(message):
+        # No REPORT keyword: words about the sender's report of the last 30 minutes join it,
+        # unless they tell of another incident (then it is a new report, see _same_incident).
+        recent = _recent_incident(message.phone)
+        if recent is not None and _same_incident(recent, evidence):
+            return _follow_up(message, recent, text, evidence)
+    if _too_many_reports(message.phone) and not evidence.urgent:
+        # A flood of reports from one phone stops paging officers; an urgent one never waits.
         incident = _latest_incident(message.phone)
         if incident is not None:
             log.warning("more than %s SMS reports in an hour from one phone: joined to %s",
                         MAX_NEW_REPORTS_PER_HOUR, incident.reference)
-            return _follow_up(message, incident, text)
+            return _follow_up(message, incident, text, evidence)
     reference = new_reference()
     if message.at_id:
         # Claim the reference for this message first, so that a retried job reuses it even
         # while the database is away.
         if not _redis().set(SMS_REFERENCE_KEY.format(at_id=message.at_id), reference, nx=True,
                             ex=SMS_REFERENCE_TTL):
-            return texts.sms_reply_text(message.locale, _existing_reference(message.at_id), category)
+            return _reply(message, _existing_reference(message.at_id), evidence)
     miner = _reporter(message.phone)
-    counts = guess_counts(text)
+    registered = ", ".join(p for p in (miner.site, miner.county) if p) if miner else None
+    if evidence.county:  # the text names the place: file it there (a rescue goes where the words say)
+        county, site = evidence.county, evidence.site
+    else:
+        county, site = (miner.county, miner.site) if miner else (None, None)
+    elsewhere = registered if evidence.county and miner and (site, county) != (miner.site, miner.county) else None
     incident, _ = file_report({
         "reference": reference, "phone": message.phone, "locale": message.locale, "channel": "sms",
-        "category": category, **counts,
-        "county": miner.county if miner else guess_county(text), "site": miner.site if miner else None,
+        "category": evidence.category, **evidence.counts, "urgent": evidence.urgent,
+        "county": county, "site": site, "registered_place": elsewhere,
         "occurred": "now", "description": text, "anonymous": False, "notify_reporter": True,
         "at_message_id": message.at_id,
     })
     reference = incident.reference if incident is not None else reference
-    return texts.sms_reply_text(message.locale, reference, category)
+    return texts.sms_reply_text(message.locale, reference, evidence.category, evidence.counts, county,
+                                alerted=evidence.urgent)
+
+
+def _said_report(message):
+    return message.extra.get("decision") is None or message.extra["decision"].keyword is not None
+
+
+def _reply(message, reference, evidence):
+    county = evidence.county
+    if county is None:
+        miner = _reporter(message.phone)
+        county = miner.county if miner else None
+    return texts.sms_reply_text(message.locale, reference, evidence.category, evidence.counts, county,
+                                alerted=evidence.urgent)
+
+
+def _recent_incident(phone):
+    recent = last_reference(phone)
+    if not recent:
+        return None
+    try:
+        return _own_incident(phone, recent)
+    except DATABASE_DOWN:
+        db.session.rollback()
+        return None
+
+
+def _same_incident(incident, evidence):
+    """Are these words more about `incident`? Not when they name another category: that is
+    another incident. More dead or trapped people still join it (and raise it)."""
+    category = evidence.category
+    return category in (UNCLASSIFIED, incident.category) or incident.category == UNCLASSIFIED
 
 
 def _too_many_reports(phone):
@@ -220,11 +197,43 @@ def _latest_incident(phone):
         return None  # nothing to join it to: file it (a report is never dropped)
 
 
-def _follow_up(message, incident, text):
+def _follow_up(message, incident, text, evidence=None):
+    """Attach the words to the report; when they add dead, trapped or injured people (or
+    say what happened to an unclassified one) the report is raised and, when that makes it
+    urgent or worse, the officers are alerted again. Nothing is attached silently."""
     _, created = add_follow_up(incident, text, at_message_id=message.at_id)
     if created:
         log.info("follow-up added to incident %s", incident.reference)
+    evidence = evidence if evidence is not None else lexicon.read(text)
+    if created and _raise(incident, evidence):
+        return texts.follow_up_raised_text(message.locale, incident)
+    if incident.urgent and (evidence.dead or evidence.trapped or evidence.injured):
+        return texts.follow_up_raised_text(message.locale, incident)  # a retried message: same answer
     return texts.render(message.locale, texts.FOLLOW_UP_ADDED, ref=incident.reference)
+
+
+def _raise(incident, evidence):
+    """Raise the report's counts and category from a follow-up; True when it changed. The
+    officers are alerted again when it became urgent or more people are dead or trapped."""
+    was_urgent, before = incident.urgent, (incident.dead, incident.trapped)
+    changed = False
+    for role, count in evidence.counts.items():
+        if count > getattr(incident, role):
+            setattr(incident, role, count)
+            changed = True
+    if incident.category == UNCLASSIFIED and evidence.category != UNCLASSIFIED:
+        incident.category = evidence.category
+        changed = True
+    if not changed:
+        return False
+    incident.urgent = incident.urgent or evidence.urgent or is_urgent(
+        incident.category, incident.dead, incident.injured, incident.trapped)
+    incident.updated_at = utcnow()
+    db.session.commit()
+    if incident.urgent and (not was_urgent or (incident.dead, incident.trapped) > before):
+        log.warning("incident %s raised by a follow-up: officers alerted again", incident.reference)
+        notify.alert_officers(incident)
+    return True
 
 
 @fallback
@@ -238,11 +247,9 @@ def follow_up(message: Inbound):
         incident = _own_incident(message.phone, reference)
         if incident is not None:
             return _follow_up(message, incident, rest or text)
-    recent = last_reference(message.phone)
-    if recent:
-        incident = _own_incident(message.phone, recent)
-        if incident is not None:
-            return _follow_up(message, incident, text)
+    incident = _recent_incident(message.phone)
+    if incident is not None:
+        return _follow_up(message, incident, text)
     return None
 
 

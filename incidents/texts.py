@@ -15,8 +15,15 @@ ALERT = N_("URGENT %(ref)s: %(category)s. Dead %(dead)s, injured %(injured)s, tr
            "%(place)s. %(when)s.")
 RECEIPT = N_("Madini Salama: report %(ref)s received (%(category)s). Officers will follow up. "
              "To add details, SMS %(ref)s and your words. Emergency: 999/112.")
-SMS_REPLY = N_("Madini Salama: report %(ref)s received (%(category)s). To add details, SMS %(ref)s and "
-               "your words. Emergency: 999/112.")
+SMS_REPLY = N_("Madini Salama: report %(ref)s received (%(category)s)%(counts)s. %(officers)s To add details "
+               "SMS %(ref)s and your words. Emergency 999")
+# The parts of an SMS reply that say what was understood (issue 12).
+COUNT_PARTS = {"trapped": N_("%(n)s trapped"), "dead": N_("%(n)s dead"), "injured": N_("%(n)s injured")}
+OFFICERS_TOLD = N_("Officers in %(county)s have been told.")
+OFFICERS_TOLD_NO_COUNTY = N_("Officers have been told.")
+OFFICERS_WILL_SEE = N_("Officers will follow up.")
+FOLLOW_UP_RAISED = N_("Madini Salama: report %(ref)s updated (%(category)s)%(counts)s. %(officers)s Thank you.")
+REGISTERED_PLACE = N_("registered: %(place)s")
 SMS_HELP = N_("To report, SMS REPORT and what happened, e.g. REPORT pit collapse at Osiri, 2 trapped. "
               "Emergency: 999/112.")
 FOLLOW_UP_ADDED = N_("Madini Salama: added to report %(ref)s. Thank you.")
@@ -68,6 +75,8 @@ def alert_text(locale, incident):
     site = gsm_safe(incident.site, 40)
     county = gsm_safe(incident.county, 20)
     place = ", ".join(p for p in (site, county) if p) or "-"
+    if getattr(incident, "registered_place", None):  # the text named another place than the reporter's
+        place += " (" + translate(locale, REGISTERED_PLACE, place=gsm_safe(incident.registered_place, 40)) + ")"
     return render(
         locale, ALERT, shrink=("place", "category"), ref=incident.reference, category=category_label(locale, incident.category),
         dead=incident.dead, injured=incident.injured, trapped=incident.trapped, place=place,
@@ -80,8 +89,44 @@ def receipt_text(locale, incident):
                   category=category_label(locale, incident.category))
 
 
-def sms_reply_text(locale, reference, category):
-    return render(locale, SMS_REPLY, shrink=("category",), ref=reference, category=category_label(locale, category))
+def understood(locale, counts=None, county=None, alerted=False):
+    """(counts, officers) parts of a reply, richest first: ', 3 trapped, 2 dead' and
+    'Officers in Migori have been told.'"""
+    counts = counts or {}
+    parts = [translate(locale, COUNT_PARTS[role], n=counts[role]) for role in COUNT_PARTS if counts.get(role)]
+    said = ", " + ", ".join(parts) if parts else ""
+    if not alerted:
+        return said, translate(locale, OFFICERS_WILL_SEE)
+    if county:
+        return said, translate(locale, OFFICERS_TOLD, county=gsm_safe(county, 20))
+    return said, translate(locale, OFFICERS_TOLD_NO_COUNTY)
+
+
+def _fit(locale, msgid, counts, county, alerted, **params):
+    """The richest version of a reply that fits one segment: with the county named, then
+    without it; the category label and the template's own words are never cut."""
+    said, officers = understood(locale, counts, county, alerted)
+    options = [(said, officers)]
+    if alerted and county:
+        options.append((said, translate(locale, OFFICERS_TOLD_NO_COUNTY)))
+    for counts_part, officers_part in options:
+        text = translate(locale, msgid, counts=counts_part, officers=officers_part, **params)
+        if septets(text) <= SEGMENT:
+            return text
+    return render(locale, msgid, shrink=("counts", "officers"), counts=said, officers=options[-1][1], **params)
+
+
+def sms_reply_text(locale, reference, category, counts=None, county=None, alerted=False):
+    """The reply to an SMS report: what was understood (category, counts, who was told) and
+    how to add details, in one segment."""
+    return _fit(locale, SMS_REPLY, counts, county, alerted, ref=reference, category=category_label(locale, category))
+
+
+def follow_up_raised_text(locale, incident):
+    """The reply when a follow-up added dead or trapped people (or a category) to a report."""
+    return _fit(locale, FOLLOW_UP_RAISED, {"dead": incident.dead, "injured": incident.injured,
+                                           "trapped": incident.trapped}, incident.county, incident.urgent,
+                ref=incident.reference, category=category_label(locale, incident.category))
 
 
 def status_text(locale, reference, status):

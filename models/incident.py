@@ -24,6 +24,9 @@ class Incident(db.Model):
     urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
     county: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
     site: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The reporter's registered site and county when the report names another place
+    # (an SMS saying "at Macalder" from a miner registered at Osiri): shown in the alert.
+    registered_place: Mapped[str | None] = mapped_column(String(140), nullable=True)
     occurred: Mapped[str] = mapped_column(String(10), nullable=False, default="now")  # now|today|earlier
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     channel: Mapped[str] = mapped_column(String(5), nullable=False)  # ussd|sms

@@ -19,6 +19,7 @@ class Miner(db.Model):
     consent_at = mapped_column(UTCDateTime, nullable=False)  # data use
     sms_consent_at = mapped_column(UTCDateTime, nullable=True)  # SMS alerts (None: declined)
     sms_opt_out_at = mapped_column(UTCDateTime, nullable=True)  # STOP / opt-out callback
+    tips_opt_out_at = mapped_column(UTCDateTime, nullable=True)  # USHAURI ACHA / TIP STOP: no weekly tip
     unreachable_at = mapped_column(UTCDateTime, nullable=True)  # AT said the number is invalid
     registered_via: Mapped[str] = mapped_column(String(10), nullable=False, default="ussd")
     is_test: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

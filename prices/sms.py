@@ -13,7 +13,9 @@ MSG_UNKNOWN_MARKET = N_("No market %(name)s. Send PRICE and a market: %(markets)
 MSG_NO_PRICES = N_("No gold prices have been published yet. Please try again later.")
 MSG_ALERTS_STOPPED = N_("Gold price alerts stopped. Other SMS continue (send STOP to end all).")
 MSG_NO_ALERTS = N_("You had no gold price alerts. Dial *384*12# and choose 3 to start them.")
+MSG_START_ALERTS = N_("To get gold price alerts, dial *384*12# and choose 3.")
 STOP_WORDS = {"STOP", "ACHA"}
+START_WORDS = {"START", "ANZA"}
 
 
 def fit_list(template_text_for, names):
@@ -32,6 +34,8 @@ def price_keyword(message: Inbound):
     if message.args.strip().upper() in STOP_WORDS:  # PRICE STOP / BEI ACHA: leave price alerts only
         stopped = unsubscribe(message.phone)
         return translate(locale, MSG_ALERTS_STOPPED if stopped else MSG_NO_ALERTS)
+    if message.args.strip().upper() in START_WORDS:  # PRICE START / BEI ANZA: subscribing asks for a market
+        return translate(locale, MSG_START_ALERTS)
     priced = [m["name"] for m in markets if m["prices"]]
     if not priced:
         return translate(locale, MSG_NO_PRICES)

@@ -1,8 +1,14 @@
-"""This capability's SMS keywords (CONTRACT.md section 2) and the no-keyword help reply.
+"""This capability's SMS keywords (CONTRACT.md section 2), the no-keyword help reply and
+the per-number reply budget.
 
 STOP/ACHA, START/ANZA, HELP/MSAADA, LANG/LUGHA, REG/SAJILI. Each handler returns the reply
-in `message.locale` (the miner's language, else the keyword's); REPORT, TIP and PRICE are
+in `message.locale` (the miner's language, else the message's); REPORT, TIP and PRICE are
 registered by their own capabilities in the same router.
+
+Reply budget (no reply loops, no SMS bill run up by one number): help (HELP or a message
+nobody understood) at most once an hour per number; one STOP confirmation (a STOP while
+already stopped gets none); at most REPLY_BUDGET replies to other commands an hour per
+number. Incident replies are never held back.
 """
 from flask import current_app
 
@@ -13,45 +19,67 @@ from models import Miner, db
 from models import miner as miners
 from sms.keywords import Inbound, keyword, normalise_word
 
-STOPPED = N_("Madini Salama: SMS alerts stopped. Send START to get them again.")
+STOPPED = N_("Madini Salama: all SMS stopped, safety alerts too. To get them again send START to "
+             "%(shortcode)s.")
 STARTED = N_("SMS alerts started. Send STOP to stop them.")
 NOT_REGISTERED = N_("You are not registered. Dial *384*12# and choose 4 to register.")
-HELP = N_("Madini Salama: REPORT <what happened>, TIP, PRICE, LANG SW, STOP, START, REG <name>. "
-          "Or dial *384*12#. Emergency: 999.")
+HELP = N_("Madini Salama: REPORT what happened. PRICE market: gold price. TIP: safety tip. PRICE STOP, TIP "
+          "STOP. STOP: no SMS. LANG SW. Emergency 999")
 LANGUAGE_SAVED = N_("Language saved: English. Dial *384*12# again for the menu.")
 LANGUAGE_USAGE = N_("Send LANG EN for English or LANG SW for Kiswahili.")
 REG_USAGE = N_("Send REG and your name, e.g. REG Amina Otieno.")
 REG_NAME_SAVED = N_("Name saved: %(name)s. Dial *384*12# and choose 4 for your account.")
 REG_CONTINUE = N_("Thank you %(name)s. To finish registering, dial *384*12# and choose 4.")
-FALLBACK_HELP = N_("Madini Salama: send HELP for the keywords, or dial *384*12#. Emergency: 999.")
+FALLBACK_HELP = N_("Madini Salama: to report danger SMS what happened and where. HELP for the words, or dial "
+                   "*384*12#. Emergency 999")
 
 LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "KIINGEREZA": "en", "SW": "sw", "SWAHILI": "sw",
                   "KISWAHILI": "sw"}
 
 # Every fixed reply and worst-case parameters, for the single-part GSM-7 test.
 TEMPLATES = [
-    (STOPPED, {}), (STARTED, {}), (NOT_REGISTERED, {}), (HELP, {}), (LANGUAGE_SAVED, {}),
+    (STOPPED, {"shortcode": "1234567"}), (STARTED, {}), (NOT_REGISTERED, {}), (HELP, {}), (LANGUAGE_SAVED, {}),
     (LANGUAGE_USAGE, {}), (REG_USAGE, {}), (REG_NAME_SAVED, {"name": "W" * NAME_MAX}),
     (REG_CONTINUE, {"name": "W" * NAME_MAX}), (FALLBACK_HELP, {}),
 ]
 
 
-@keyword("STOP", "ACHA")
+STOP_CONFIRMED_KEY = "sms:stop-confirmed:{phone}"  # one STOP confirmation for a number no miner has
+STOP_CONFIRMED_SECONDS = 90 * 24 * 3600
+HELP_KEY = "sms:fallback-help:{phone}"  # help of either kind: one an hour
+HELP_SECONDS = 3600
+BUDGET_KEY = "sms:reply-budget:{phone}"
+REPLY_BUDGET = 10  # replies to commands (PRICE, TIP, LANG...) per number per hour
+
+
+def _redis():
+    return current_app.extensions["redis"]
+
+
+@keyword("STOP", "ACHA", aliases={"SIMAMISHA": "sw", "UNSUBSCRIBE": "en"}, whole_only=True)
 def stop(message: Inbound):
+    """The whole message STOP: no more SMS of any kind; confirmed once, never again while stopped."""
+    was_stopped = db.session.execute(
+        db.select(Miner.sms_opt_out_at).filter_by(phone=message.phone)).scalar_one_or_none() is not None
     miners.set_sms(message.phone, False)
-    return translate(message.locale, STOPPED)
+    if was_stopped or not _redis().set(STOP_CONFIRMED_KEY.format(phone=message.phone), 1, nx=True,
+                                       ex=STOP_CONFIRMED_SECONDS):
+        return None
+    return translate(message.locale, STOPPED, shortcode=current_app.config["AT_SHORTCODE"])
 
 
-@keyword("START", "ANZA")
+@keyword("START", "ANZA", whole_only=True)
 def start(message: Inbound):
+    _redis().delete(STOP_CONFIRMED_KEY.format(phone=message.phone))
     if not miners.set_sms(message.phone, True):
         return translate(message.locale, NOT_REGISTERED)
     return translate(message.locale, STARTED)
 
 
-@keyword("HELP", "MSAADA")
+@keyword("HELP", "MSAADA", aliases={"DHARURA": "sw", "TUSAIDIENI": "sw", "SAIDIA": "sw", "SOS": "en",
+                                    "EMERGENCY": "en"}, distress=True)
 def help_(message: Inbound):
-    return translate(message.locale, HELP)
+    return help_reply(message, HELP)
 
 
 @keyword("LANG", "LUGHA")
@@ -67,7 +95,7 @@ def language(message: Inbound):
 @keyword("REG", "SAJILI")
 def register(message: Inbound):
     try:
-        name = free_text(NAME_MIN, NAME_MAX)(message.args, None)
+        name = free_text(NAME_MIN, NAME_MAX)(message.extra.get("raw_args", message.args), None)
     except Invalid:
         return translate(message.locale, REG_USAGE)
     miner = db.session.execute(db.select(Miner).filter_by(phone=message.phone)).scalar_one_or_none()
@@ -81,10 +109,24 @@ def register(message: Inbound):
     return translate(message.locale, REG_CONTINUE, name=name.split(" ")[0][:20])
 
 
-def fallback_help(message: Inbound):
-    """The reply to a message no keyword or capability understood: at most one per number
-    per hour, so two auto-responders can never talk to each other forever."""
-    redis = current_app.extensions["redis"]
-    if not redis.set(f"sms:fallback-help:{message.phone}", "1", nx=True, ex=3600):
+def help_reply(message: Inbound, msgid):
+    """Help, at most one an hour per number (HELP and the reply to a message nobody
+    understood share it), so two auto-responders can never talk to each other forever."""
+    if not _redis().set(HELP_KEY.format(phone=message.phone), "1", nx=True, ex=HELP_SECONDS):
         return None
-    return translate(message.locale, FALLBACK_HELP)
+    return translate(message.locale, msgid)
+
+
+def fallback_help(message: Inbound):
+    """The reply to a message no keyword or capability understood (one an hour)."""
+    return help_reply(message, FALLBACK_HELP)
+
+
+def within_budget(phone):
+    """True while this number has had fewer than REPLY_BUDGET command replies this hour."""
+    key = BUDGET_KEY.format(phone=phone)
+    pipe = _redis().pipeline()
+    pipe.set(key, 0, ex=3600, nx=True)  # the hour starts at the first reply
+    pipe.incr(key)
+    _, count = pipe.execute()
+    return count <= REPLY_BUDGET

@@ -9,9 +9,10 @@ own with the retries AT would have given it. Messages leave the list only once a
 them, so a worker that dies loses nothing; a message in two jobs is still handled once.
 
 AT retries a callback every minute for up to 12 hours until it gets a 200, so the same
-message can arrive many times: it is stored once (unique AT `id`) and handled once. Routing
-is by first keyword through `sms.keywords`; anything else is offered to the capabilities'
-fallbacks (e.g. an incident follow-up), then gets the rate-limited help reply.
+message can arrive many times: it is stored once (unique AT `id`) and handled once. What a
+message means is decided by `sms.intake` (through `sms.keywords.decide`): a whole-message
+command, an incident report whatever its first word, a keyword, or else it is offered to
+the capabilities' fallbacks (e.g. an incident follow-up), then gets the rate-limited help.
 """
 import json
 import logging
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from core import jobs
 from models import InboundMessage, db, utcnow
 from models.miner import caller_snapshot
-from sms import commands, keywords
+from sms import commands, intake, keywords
 from sms.outbound import queue_sms
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ DRAIN_QUEUED_KEY = "sms:inbound:drain-queued"  # set while a drain job is queued
 DRAIN_QUEUED_SECONDS = 60  # should that job be lost, the next callback (or the cron line) queues another
 DRAIN_LOCK_KEY = "sms:inbound:drain-lock"
 BATCH_SIZE = 50
+# Replies the hourly per-number budget never holds back: an incident's receipt, and the
+# ones with their own rule (STOP: one confirmation; HELP: one an hour).
+UNBUDGETED = frozenset({intake.REPORT, "STOP", "HELP"})
 
 
 class InboundBusy(Exception):
@@ -152,15 +156,27 @@ def handle_inbound(fields):
 
 
 def _handle(row, phone):
+    """Decide what the message means (sms.intake, safety first) and run its handler."""
     caller = caller_snapshot(phone, current_app.config["DEFAULT_LOCALE"])
-    word, implied, rest = keywords.match(row.text)
-    # A miner's own language; else the one the keyword is in (MSAADA, HELP); else the one
-    # the phone chose before (or the default).
-    locale = caller["locale"] if caller["registered"] else (implied or caller["locale"])
-    message = keywords.Inbound(phone=phone, text=row.text, keyword=word, args=rest if word else row.text,
-                               locale=locale, at_id=row.at_id, miner_id=caller.get("miner_id"))
-    if word:
-        reply = keywords.ROUTES[word].handler(message)
+    decision = keywords.decide(row.text)
+    # A miner's own language; else the one the message is in (MSAADA, HELP, its words);
+    # else the one the phone chose before (or the default).
+    locale = caller["locale"] if caller["registered"] else (decision.locale or caller["locale"])
+    route = None
+    if decision.intent == "report":
+        route = keywords.ROUTES[intake.REPORT]
+    elif decision.intent == "command":
+        route = keywords.ROUTES[decision.keyword.word]
+    word = decision.keyword.word if decision.keyword else (intake.REPORT if route else None)
+    message = keywords.Inbound(
+        phone=phone, text=row.text, keyword=word, args=decision.args, locale=locale, at_id=row.at_id,
+        miner_id=caller.get("miner_id"),
+        extra={"decision": decision, "evidence": decision.evidence, "raw_args": decision.raw_args or decision.args})
+    if route is not None:
+        reply = route.handler(message)
+        if reply and route.command not in UNBUDGETED and not commands.within_budget(phone):
+            log.warning("reply to %s from %s dropped: over the hourly reply budget", route.command, phone)
+            reply = None
     else:
         reply = None
         for handler in keywords.FALLBACKS:

@@ -37,7 +37,7 @@ FILLER = frozenset({
 # A keyword is searched for among the first words only: "nataka bei ya dhahabu" is BEI,
 # "... tulikuwa na bei nzuri jana ..." deep in a long message is not.
 KEYWORD_WINDOW = 4
-STOP, REPORT = "STOP", "REPORT"  # the commands the order above needs to know
+STOP, START, REPORT = "STOP", "START", "REPORT"  # the commands the order above needs to know
 
 
 def normalise(text):
@@ -132,6 +132,7 @@ class Decision:
     locale: str | None = None  # the language the message is in, when it says (else None)
     evidence: object = None  # what the incident detector found (None: nothing)
     words: list = field(default_factory=list)
+    raw_args: str = ""  # the text after the keyword as written (a name keeps its capitals)
 
     @property
     def command(self):
@@ -158,14 +159,16 @@ def decide(text, *, keywords: KeywordSet, detect: Callable | None = None, votes:
         kw = keywords.find(words[0])
         if kw is not None:
             return Decision("command", kw, "", kw.locale, None, words)
-    # A scoped stop is two words exactly: BEI ACHA, PRICE STOP, USHAURI ACHA, TIP STOP (either order).
+    # A scoped stop is two words exactly: BEI ACHA, PRICE STOP, USHAURI ACHA, TIP STOP (either
+    # order; the handler gets "STOP" as its argument). TIP START / USHAURI ANZA likewise.
     if len(words) == 2:
         pair = [keywords.find(w) for w in words]
         if all(pair):
-            stops = [kw for kw in pair if kw.command == STOP]
+            switches = [kw for kw in pair if kw.command in (STOP, START)]
             scoped = [kw for kw in pair if not kw.whole_only and not kw.distress]
-            if len(stops) == 1 and len(scoped) == 1:
-                return Decision("command", scoped[0], STOP, scoped[0].locale, None, words)
+            if len(switches) == 1 and len(scoped) == 1:
+                return Decision("command", scoped[0], switches[0].command, scoped[0].locale, None, words,
+                                switches[0].command)
 
     # A keyword among the first words, only fillers before it ("nataka bei ya dhahabu").
     found_at, found = None, None
@@ -192,7 +195,8 @@ def decide(text, *, keywords: KeywordSet, detect: Callable | None = None, votes:
         if found.command == REPORT:
             return Decision("report", found, _after_keyword(text, found_at), found.locale, evidence, words)
         rest = [w for w in words[found_at + 1:] if w not in FILLER]
-        return Decision("command", found, " ".join(rest), found.locale, evidence, words)
+        return Decision("command", found, " ".join(rest), found.locale, evidence, words,
+                        _after_keyword(text, found_at))
 
     # (d) help (the caller may first offer the message to a recent report as a follow-up).
     first = keywords.find(words[0])

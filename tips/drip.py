@@ -30,7 +30,7 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 DAYTIME = (7, 19)
 BATCH = 500
 
-MSG_STOP = N_("STOP to end")
+MSG_STOP = N_("TIP STOP to end tips")
 
 
 def week_key(local):
@@ -76,6 +76,7 @@ def run_weekly_drip(now=None):
         batch = db.session.execute(
             db.select(Miner.id, Miner.phone, Miner.locale)
             .filter(Miner.id > last_id, Miner.sms_consent_at.is_not(None), Miner.sms_opt_out_at.is_(None),
+                    Miner.tips_opt_out_at.is_(None),
                     Miner.unreachable_at.is_(None), Miner.id.not_in(done_this_week))
             .order_by(Miner.id).limit(BATCH)
         ).all()
