@@ -6,7 +6,7 @@ longest field is shortened until the message fits one segment.
 """
 from anyascii import anyascii
 
-from core.i18n import N_, translate
+from core.i18n import N_, translate, translate_plural
 from incidents.categories import CATEGORY_LABELS, OCCURRED_LABELS
 
 SEGMENT = 160
@@ -17,8 +17,9 @@ RECEIPT = N_("Madini Salama: report %(ref)s received (%(category)s). Officers wi
              "To add details, SMS %(ref)s and your words. Emergency: 999/112.")
 SMS_REPLY = N_("Madini Salama: report %(ref)s received (%(category)s)%(counts)s. %(officers)s To add details "
                "SMS %(ref)s and your words. Emergency 999")
+SMS_REPLY_SHORT = N_("Report %(ref)s received (%(category)s)%(counts)s. %(officers)s To add details SMS %(ref)s "
+                     "and your words.")
 # The parts of an SMS reply that say what was understood (issue 12).
-COUNT_PARTS = {"trapped": N_("%(n)s trapped"), "dead": N_("%(n)s dead"), "injured": N_("%(n)s injured")}
 OFFICERS_TOLD = N_("Officers in %(county)s have been told.")
 OFFICERS_TOLD_NO_COUNTY = N_("Officers have been told.")
 OFFICERS_WILL_SEE = N_("Officers will follow up.")
@@ -89,11 +90,20 @@ def receipt_text(locale, incident):
                   category=category_label(locale, incident.category))
 
 
+def _count_part(locale, role, n):
+    """'3 trapped' / '3 wamekwama', '1 amekwama' (Swahili agrees with one or many)."""
+    if role == "trapped":
+        return translate_plural(locale, "%(num)s trapped", "%(num)s trapped", n)
+    if role == "dead":
+        return translate_plural(locale, "%(num)s dead", "%(num)s dead", n)
+    return translate_plural(locale, "%(num)s injured", "%(num)s injured", n)
+
+
 def understood(locale, counts=None, county=None, alerted=False):
     """(counts, officers) parts of a reply, richest first: ', 3 trapped, 2 dead' and
     'Officers in Migori have been told.'"""
     counts = counts or {}
-    parts = [translate(locale, COUNT_PARTS[role], n=counts[role]) for role in COUNT_PARTS if counts.get(role)]
+    parts = [_count_part(locale, role, counts[role]) for role in ("trapped", "dead", "injured") if counts.get(role)]
     said = ", " + ", ".join(parts) if parts else ""
     if not alerted:
         return said, translate(locale, OFFICERS_WILL_SEE)
@@ -102,29 +112,32 @@ def understood(locale, counts=None, county=None, alerted=False):
     return said, translate(locale, OFFICERS_TOLD_NO_COUNTY)
 
 
-def _fit(locale, msgid, counts, county, alerted, **params):
-    """The richest version of a reply that fits one segment: with the county named, then
-    without it; the category label and the template's own words are never cut."""
+def _fit(locale, msgids, counts, county, alerted, **params):
+    """The richest version of a reply that fits one segment: each template (longest first)
+    with the county named, then without it; the category label and the template's own
+    words are never cut (the counts are, as a last resort)."""
     said, officers = understood(locale, counts, county, alerted)
-    options = [(said, officers)]
+    parts = [officers]
     if alerted and county:
-        options.append((said, translate(locale, OFFICERS_TOLD_NO_COUNTY)))
-    for counts_part, officers_part in options:
-        text = translate(locale, msgid, counts=counts_part, officers=officers_part, **params)
-        if septets(text) <= SEGMENT:
-            return text
-    return render(locale, msgid, shrink=("counts", "officers"), counts=said, officers=options[-1][1], **params)
+        parts.append(translate(locale, OFFICERS_TOLD_NO_COUNTY))
+    for msgid in msgids:
+        for officers_part in parts:
+            text = translate(locale, msgid, counts=said, officers=officers_part, **params)
+            if septets(text) <= SEGMENT:
+                return text
+    return render(locale, msgids[-1], shrink=("counts", "officers"), counts=said, officers=parts[-1], **params)
 
 
 def sms_reply_text(locale, reference, category, counts=None, county=None, alerted=False):
     """The reply to an SMS report: what was understood (category, counts, who was told) and
-    how to add details, in one segment."""
-    return _fit(locale, SMS_REPLY, counts, county, alerted, ref=reference, category=category_label(locale, category))
+    how to add details, in one segment (the emergency number when it still fits)."""
+    return _fit(locale, (SMS_REPLY, SMS_REPLY_SHORT), counts, county, alerted, ref=reference,
+                category=category_label(locale, category))
 
 
 def follow_up_raised_text(locale, incident):
     """The reply when a follow-up added dead or trapped people (or a category) to a report."""
-    return _fit(locale, FOLLOW_UP_RAISED, {"dead": incident.dead, "injured": incident.injured,
+    return _fit(locale, (FOLLOW_UP_RAISED,), {"dead": incident.dead, "injured": incident.injured,
                                            "trapped": incident.trapped}, incident.county, incident.urgent,
                 ref=incident.reference, category=category_label(locale, incident.category))
 
