@@ -113,15 +113,15 @@ def understood(locale, counts=None, county=None, alerted=False):
 
 
 def _fit(locale, msgids, counts, county, alerted, **params):
-    """The richest version of a reply that fits one segment: each template (longest first)
-    with the county named, then without it; the category label and the template's own
+    """The richest version of a reply that fits one segment: the county named, in each
+    template (longest first), then without the county; the category label and the template's own
     words are never cut (the counts are, as a last resort)."""
     said, officers = understood(locale, counts, county, alerted)
     parts = [officers]
     if alerted and county:
         parts.append(translate(locale, OFFICERS_TOLD_NO_COUNTY))
-    for msgid in msgids:
-        for officers_part in parts:
+    for officers_part in parts:  # "officers in Migori" matters more than the emergency number
+        for msgid in msgids:
             text = translate(locale, msgid, counts=said, officers=officers_part, **params)
             if septets(text) <= SEGMENT:
                 return text

@@ -23,8 +23,8 @@ STOPPED = N_("Madini Salama: all SMS stopped, safety alerts too. To get them aga
              "%(shortcode)s.")
 STARTED = N_("SMS alerts started. Send STOP to stop them.")
 NOT_REGISTERED = N_("You are not registered. Dial *384*12# and choose 4 to register.")
-HELP = N_("Madini Salama: REPORT what happened. PRICE market: gold price. TIP: safety tip. PRICE STOP, TIP "
-          "STOP. STOP: no SMS. LANG SW. Emergency 999")
+HELP = N_("Madini Salama: REPORT what happened. PRICE <market>. TIP: safety tip. PRICE STOP or TIP STOP ends "
+          "those. STOP ends all SMS. LANG SW. Emergency 999")
 LANGUAGE_SAVED = N_("Language saved: English. Dial *384*12# again for the menu.")
 LANGUAGE_USAGE = N_("Send LANG EN for English or LANG SW for Kiswahili.")
 REG_USAGE = N_("Send REG and your name, e.g. REG Amina Otieno.")

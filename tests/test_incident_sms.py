@@ -68,8 +68,8 @@ def test_ripoti_files_an_incident_and_replies_in_swahili(client, outbox):
     add_officer("migori1", county="Migori", phone="+254722000001")
     reply = send(inbound("RIPOTI shimo limeporomoka Masara Migori, watu wawili wamenaswa"))
     ref = reference_in(reply)
-    assert reply == (f"Madini Salama: ripoti {ref} imepokelewa (Shimo limeporomoka). Maelezo zaidi: "
-                     f"tuma SMS {ref} na maneno yako. Dharura 999/112.")
+    assert reply == (f"Ripoti {ref} imepokelewa (Shimo limeporomoka), 2 wamekwama. Maafisa wa Migori "
+                     f"wamearifiwa. Kuongeza habari tuma {ref} na maneno yako.")
     [incident] = incidents()
     assert (incident.reference, incident.channel, incident.category) == (ref, "sms", "COLLAPSE")
     assert (incident.trapped, incident.urgent, incident.county, incident.locale) == (2, True, "Migori", "sw")
@@ -83,7 +83,8 @@ def test_report_in_english_replies_in_english_and_uses_the_miners_site(client, o
     add_miner("+254712000402", county="Kakamega", site="Rosterman", locale="en")
     reply = send(inbound("report flood in our shaft, 3 injured", phone="+254712000402", locale="en"))
     ref = reference_in(reply)
-    assert reply.startswith(f"Madini Salama: report {ref} received (Flooding).")
+    assert reply.startswith(f"Madini Salama: report {ref} received (Flooding), 3 injured. Officers in Kakamega "
+                            "have been told.")
     [incident] = incidents()
     assert (incident.county, incident.site, incident.injured, incident.urgent) == ("Kakamega", "Rosterman", 3, True)
     assert incident.miner_id is not None
@@ -112,7 +113,8 @@ def test_plain_sms_within_30_minutes_is_a_follow_up(client, redis, outbox):
     phone = "+254712000403"
     ref = reference_in(send(inbound("RIPOTI maji yamejaa shimoni", phone=phone, at_id="AT1")))
     reply = send(inbound("Wawili wameokolewa, mmoja bado yuko ndani", phone=phone, at_id="AT2"))
-    assert reply == f"Madini Salama: imeongezwa kwenye ripoti {ref}. Asante."
+    # One still inside is one trapped: the report is raised (and now urgent), not just added to.
+    assert reply == f"Madini Salama: ripoti {ref} imesasishwa (Mafuriko), 1 amekwama. Maafisa wamearifiwa. Asante."
     assert send(inbound("Wawili wameokolewa, mmoja bado yuko ndani", phone=phone, at_id="AT2")) == reply
     assert redis.ttl(LAST_INCIDENT_KEY.format(phone=phone)) > 29 * 60
     redis.delete(LAST_INCIDENT_KEY.format(phone=phone))  # 30 minutes later
@@ -123,16 +125,20 @@ def test_plain_sms_within_30_minutes_is_a_follow_up(client, redis, outbox):
     [incident] = incidents()
     assert [(f.text, f.at_message_id) for f in incident.follow_ups] == [
         ("Wawili wameokolewa, mmoja bado yuko ndani", "AT2"), ("ambulance imefika", "AT4")]
-    assert len(incidents()) == 1
+    assert (incident.trapped, incident.urgent) == (1, True)
 
 
 def test_report_keyword_with_own_reference_adds_to_that_report(client, outbox):
     phone = "+254712000404"
     ref = reference_in(send(inbound("REPORT pit collapse Osiri", phone=phone, at_id="AT1", locale="en")))
     reply = send(inbound(f"REPORT {ref} two more people missing", phone=phone, at_id="AT2", locale="en"))
-    assert reply == f"Madini Salama: added to report {ref}. Thank you."
-    assert len(incidents()) == 1
-    assert db.session.execute(db.select(IncidentFollowUp.text)).scalars().all() == ["two more people missing"]
+    assert reply == (f"Madini Salama: report {ref} updated (Pit or tunnel collapse), 2 trapped. Officers in Migori "
+                     "have been told. Thank you.")
+    assert len(incidents()) == 1 and (incidents()[0].trapped, incidents()[0].urgent) == (2, True)
+    assert send(inbound(f"REPORT {ref} the police came", phone=phone, at_id="AT3", locale="en")) == (
+        f"Madini Salama: added to report {ref}. Thank you.")
+    assert db.session.execute(db.select(IncidentFollowUp.text)).scalars().all() == [
+        "two more people missing", "the police came"]
 
 
 def test_sms_report_with_the_database_down_is_spooled_and_keeps_its_reference(app, client, redis, outbox):
@@ -192,18 +198,26 @@ def test_alert_really_goes_on_the_replies_queue(client, redis):
     assert jobs.queue(jobs.BULK).count == 0
 
 
-def test_a_flood_of_reports_from_one_phone_stops_paging_officers(client, outbox):
+def test_a_flood_of_reports_from_one_phone_stops_paging_officers_but_never_holds_an_urgent_one(client, outbox):
     add_officer("migori1", county="Migori", phone="+254722000001")
     phone = "+254712000407"
     for n in range(incident_sms.MAX_NEW_REPORTS_PER_HOUR):
-        send(inbound(f"RIPOTI Migori shimo limeporomoka, {n + 1} wamenaswa", phone=phone, at_id=f"AT{n}"))
+        send(inbound(f"RIPOTI Migori wanachoma zebaki nyumbani {n + 1}", phone=phone, at_id=f"AT{n}"))
     assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR
-    reply = send(inbound("RIPOTI Migori shimo limeporomoka tena, 9 wamenaswa", phone=phone, at_id="ATmore"))
+    reply = send(inbound("RIPOTI Migori wanachoma zebaki tena", phone=phone, at_id="ATmore"))
     latest = incidents()[-1]
     assert reply == f"Madini Salama: imeongezwa kwenye ripoti {latest.reference}. Asante."
     assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR
-    assert [f.text for f in latest.follow_ups] == ["Migori shimo limeporomoka tena, 9 wamenaswa"]
-    assert len([m for m in outbox if m["purpose"] == "incident_alert"]) == incident_sms.MAX_NEW_REPORTS_PER_HOUR
-    # Another phone is not affected.
-    send(inbound("RIPOTI Migori shimo limeporomoka, 1 amenaswa", phone="+254712000408", at_id="ATother"))
+    assert [f.text for f in latest.follow_ups] == ["Migori wanachoma zebaki tena"]
+    assert not [m for m in outbox if m["purpose"] == "incident_alert"]
+    # The case: a collapse with 5 dead and 3 trapped from the same phone is filed and
+    # alerted, never attached to the mercury report.
+    reply = send(inbound("RIPOTI shimo limeporomoka Migori watu 5 wamekufa 3 wamekwama", phone=phone, at_id="ATurgent"))
+    collapse = incidents()[-1]
     assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR + 1
+    assert (collapse.category, collapse.dead, collapse.trapped, collapse.urgent) == ("COLLAPSE", 5, 3, True)
+    assert reference_in(reply) == collapse.reference
+    assert [m["phone"] for m in outbox if m["purpose"] == "incident_alert"] == ["+254722000001"]
+    # Another phone is not affected.
+    send(inbound("RIPOTI Migori zebaki inatumika shuleni", phone="+254712000408", at_id="ATother"))
+    assert len(incidents()) == incident_sms.MAX_NEW_REPORTS_PER_HOUR + 2

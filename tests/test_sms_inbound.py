@@ -50,9 +50,10 @@ def test_check_helper_catches_long_or_unicode_templates():
 
 def test_callback_answers_at_once_and_the_job_replies_in_the_keyword_language(client, fake_at, sms_app):
     assert converse(client, sms_app, fake_at, "help") == [
-        "Madini Salama: REPORT <what happened>, TIP, PRICE, LANG SW, STOP, START, REG <name>. "
-        "Or dial *384*12#. Emergency: 999."]
-    assert converse(client, sms_app, fake_at, "Msaada!")[0].startswith("Madini Salama: RIPOTI <kilichotokea>")
+        "Madini Salama: REPORT what happened. PRICE <market>. TIP: safety tip. PRICE STOP or TIP STOP ends those. "
+        "STOP ends all SMS. LANG SW. Emergency 999"]
+    assert converse(client, sms_app, fake_at, "Msaada!", phone="+254711000002")[0].startswith(
+        "Madini Salama: RIPOTI kilichotokea")
 
 
 def test_registered_miner_gets_replies_in_their_own_language(client, fake_at, sms_app):
@@ -72,8 +73,9 @@ def test_duplicate_inbound_id_is_stored_and_answered_once(client, fake_at, sms_a
 
 
 def test_unknown_text_gets_one_help_reply_per_hour(client, fake_at, sms_app):
-    assert converse(client, sms_app, fake_at, "hello there") == [
-        "Madini Salama: tuma MSAADA kupata maneno ya amri, au piga *384*12#. Dharura: 999."]
+    assert converse(client, sms_app, fake_at, "habari yenu") == [
+        "Madini Salama: kuripoti hatari tuma SMS ya kilichotokea na wapi. MSAADA kwa maneno, au piga *384*12#. "
+        "Dharura 999"]
     assert converse(client, sms_app, fake_at, "hello again") == []
     assert converse(client, sms_app, fake_at, "", phone="+254711000002")  # another number: its own hour
     assert db.session.execute(db.select(db.func.count()).select_from(InboundMessage)).scalar_one() == 3
@@ -82,9 +84,10 @@ def test_unknown_text_gets_one_help_reply_per_hour(client, fake_at, sms_app):
 def test_stop_and_start(client, fake_at, sms_app):
     add_miner(PHONE, locale="sw")
     assert converse(client, sms_app, fake_at, "ACHA") == [
-        "Madini Salama: SMS za tahadhari zimesimamishwa. Tuma ANZA kuzipata tena."]
+        "Madini Salama: SMS zote zimesimamishwa, hata tahadhari za usalama. Kuzipata tena tuma ANZA kwa 22384."]
     miner = db.session.execute(db.select(Miner)).scalar_one()
     assert miner.sms_opt_out_at is not None
+    assert converse(client, sms_app, fake_at, "acha") == []  # already stopped: no second confirmation
     assert converse(client, sms_app, fake_at, "start") == ["SMS za tahadhari zimeanza. Tuma ACHA kuzisimamisha."]
     db.session.expire_all()
     assert db.session.execute(db.select(Miner)).scalar_one().receives_sms
@@ -109,7 +112,7 @@ def test_lang_changes_language_and_confirms_in_the_new_one(client, fake_at, sms_
 def test_lang_for_an_unregistered_number_is_remembered(client, fake_at, sms_app):
     converse(client, sms_app, fake_at, "LANG EN")
     assert db.session.get(LanguagePreference, PHONE).locale == "en"
-    assert converse(client, sms_app, fake_at, "what")[0].startswith("Madini Salama: send HELP")
+    assert converse(client, sms_app, fake_at, "what")[0].startswith("Madini Salama: to report danger SMS")
 
 
 def test_reg(client, fake_at, sms_app):
