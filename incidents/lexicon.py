@@ -28,8 +28,13 @@ from sms.intake import BOUNDARY, normalise, within_one_edit
 DIRECTORY = Path(__file__).parent / "lexicon"
 LANGUAGES = ("sw", "en")
 _ORDER = {code: n for n, (code, _) in enumerate(CATEGORIES)}
+LEVELS = ("strong", "weak", "context")
 STRONG, WEAK, PHRASE_BONUS = 2, 1, 1
-LOOK_BACK, LOOK_AHEAD = 4, 3  # words between a number and its role word, at most
+WEIGHTS = {"strong": STRONG, "weak": WEAK, "context": WEAK}
+LOOK_BACK, LOOK_AHEAD = 6, 3  # words between a number and its role word, at most
+ROLES = ("dead", "injured", "trapped")
+# "nobody hurt", "hakuna aliyeumia": a role word after these counts nobody.
+NEGATIONS = frozenset({"nobody", "no", "noone", "none", "not", "hakuna", "bila", "sio", "si", "without", "never"})
 FUZZY_PLACE_MIN = 6  # place names this long forgive one typo (Makalder)
 
 # Words that may stand between a number and a role word: "3 of our miners are trapped".
@@ -114,8 +119,8 @@ def lexicon(directory=DIRECTORY):
         for code, groups in data["categories"].items():
             if code not in _ORDER:
                 raise ValueError(f"{locale}.yaml: unknown category {code}")
-            for strength in ("strong", "weak"):
-                categories.setdefault(code, {"strong": [], "weak": []})[strength] += groups.get(strength) or []
+            for strength in LEVELS:
+                categories.setdefault(code, {level: [] for level in LEVELS})[strength] += groups.get(strength) or []
         for role, phrases in data["roles"].items():
             roles.setdefault(role, []).extend(phrases)
         people += data.get("people", [])
@@ -125,7 +130,7 @@ def lexicon(directory=DIRECTORY):
         numbers.update({normalise(str(k)): int(v) for k, v in (data.get("numbers") or {}).items()})
         words = set()
         for groups in data["categories"].values():
-            for strength in ("strong", "weak"):
+            for strength in LEVELS:
                 for phrase in groups.get(strength) or []:
                     words.update(normalise(phrase.replace("~", "").replace("=", "")).split())
         for key in ("people", "underground", "common"):
@@ -215,16 +220,20 @@ def _counts(words, lex):
     for role, phrases in lex.roles.items():
         for start, end, _ in _find(words, phrases):
             role_at.setdefault(start, (role, end))
-    counts = {"dead": 0, "injured": 0, "trapped": 0}
+    counts = {"dead": 0, "injured": 0, "trapped": 0, "fallen": 0}
     consumed, animals = set(), False
     for start in sorted(role_at):
         role, end = role_at[start]
         number, animal = None, False
-        j = start - 1  # back: "watu watatu wamefariki", "3 people trapped", "ng'ombe wawili wamekufa"
+        if start > 0 and (words[start - 1] in NEGATIONS or (start > 1 and words[start - 2] in NEGATIONS
+                                                            and words[start - 1] in ("one", "mtu", "aliyeumia"))):
+            continue  # "nobody hurt", "no one injured", "hakuna mtu ameumia"
+        j, person = start - 1, False  # back: "watu watatu wamefariki", "3 people trapped", "ng'ombe wawili wamekufa"
         while j >= 0 and start - j <= LOOK_BACK and values[j] != BOUNDARY and j not in role_at:
             if _is_animal(words, j, lex):
-                animal = True
+                animal = not person  # "ng'ombe mmoja na mtu mmoja wamekufa": the person is nearer
                 break
+            person = person or any(_matches(words, phrase, j) for phrase in lex.people)
             if values[j].isdigit() and j not in consumed and number is None:
                 number = j
             elif not (values[j].isdigit() or _is_skippable(words, values, j, lex)):
@@ -249,6 +258,9 @@ def _counts(words, lex):
             consumed.add(number)
         n = int(values[number]) if number is not None else 1
         counts[role] = max(counts[role], min(MAX_COUNT, max(n, 1)))
+    fallen = counts.pop("fallen")
+    if fallen and not any(counts.values()):  # "mtu ameanguka shimoni": someone fell, nothing else said
+        counts["injured"] = fallen
     return counts, animals
 
 
@@ -256,20 +268,26 @@ def _category(words, lex):
     scores, strong, weak = {}, False, False
     for code, groups in lex.categories.items():
         score = 0
-        for strength, weight in (("strong", STRONG), ("weak", WEAK)):
+        for strength, weight in WEIGHTS.items():
             for _, _, phrase in _find(words, groups[strength]):
                 score += weight + (PHRASE_BONUS if len(phrase) > 1 else 0)
                 strong, weak = strong or strength == "strong", weak or strength == "weak"
         if score:
             scores[code] = score
+    return _best(scores, lex), scores, strong, weak
+
+
+def _best(scores, lex):
+    """The winning category: priority rules drop the beaten ones, then the highest score,
+    a tie to the deadlier category (menu order)."""
     present = dict(scores)
     for winner, over in lex.priority:
         if winner in present:
             for code in over:
                 present.pop(code, None)
     if not present:
-        return UNCLASSIFIED, scores, strong, weak
-    return max(present, key=lambda code: (present[code], -_ORDER[code])), scores, strong, weak
+        return UNCLASSIFIED
+    return max(present, key=lambda code: (present[code], -_ORDER[code]))
 
 
 def _place_word_matches(word, name_word):
@@ -306,11 +324,12 @@ def read(text, lex=None):
     category, scores, strong, weak = _category(words, lex)
     counts, animals = _counts(words, lex)
     people_hurt = any(counts.values())
-    if animals and category == UNCLASSIFIED:  # dead cattle or fish: what poisoned them is for officers to find
-        category, weak = "ENV", True
+    if animals:  # dead cattle or fish: the land or water is poisoned (unless the words say by what)
+        scores["ENV"] = scores.get("ENV", 0) + STRONG
+        category = _best(scores, lex)
     site, county = _place(words, lex)
     return Evidence(
-        category=category, scores=scores, strong=strong or people_hurt, weak=weak or animals, animals=animals,
+        category=category, scores=scores, strong=strong or people_hurt or animals, weak=weak, animals=animals,
         underground=bool(_find(words, lex.underground)), distress=bool(_find(words, lex.distress)),
         site=site, county=county, locale=_locale([w for w in words if w != BOUNDARY], lex), **counts,
     )

@@ -177,6 +177,8 @@ def _handle(row, phone):
         if reply and route.command not in UNBUDGETED and not commands.within_budget(phone):
             log.warning("reply to %s from %s dropped: over the hourly reply budget", route.command, phone)
             reply = None
+    elif decision.intent == "ack":  # "asante", "ok": nothing to answer
+        reply = None
     else:
         reply = None
         for handler in keywords.FALLBACKS:

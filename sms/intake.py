@@ -13,7 +13,8 @@ The order is safety first:
     yields to a keyword the message starts with ("ushauri wa zebaki" is a tip);
 (c) a keyword command, its arguments found anywhere in the message ("bei ya dhahabu
     Migori" is BEI Migori; "tafadhali bei Migori" too);
-(d) otherwise help (or a follow-up to the sender's recent report: the caller decides).
+(d) otherwise help (or a follow-up to the sender's recent report: the caller decides);
+    a short thank-you or OK gets no reply at all.
 
 Keywords of five letters or more forgive one typo (one letter added, dropped, changed or
 two swapped: RIPOT, REPOT, USHAURU). Shorter ones must be exact (BEI is not BET).
@@ -34,6 +35,12 @@ FILLER = frozenset({
     "today", "what", "is", "whats", "gold", "dhahabu", "kuhusu", "about", "on", "at", "in", "kwenye", "huko",
     "hapa", "current", "latest", "mpya", "gani", "ngapi", "how", "much", "soko", "market", "of", "my", "yangu",
 })
+# A short message with one of these and nothing else to act on is an acknowledgement: no
+# reply (a "thanks" needs no help text back).
+ACKNOWLEDGEMENTS = frozenset({"asante", "asanteni", "ahsante", "shukran", "nashukuru", "tunashukuru", "thanks",
+                              "thank", "thanx", "thx", "ok", "okay", "sawa", "poa", "nimeelewa", "understood",
+                              "received", "nimepokea"})
+ACK_MAX_WORDS = 6
 # A keyword is searched for among the first words only: "nataka bei ya dhahabu" is BEI,
 # "... tulikuwa na bei nzuri jana ..." deep in a long message is not.
 KEYWORD_WINDOW = 4
@@ -126,7 +133,7 @@ class KeywordSet:
 class Decision:
     """What a message is, and what the handler needs to act on it."""
 
-    intent: str  # "command" (a whole-message or keyword command), "report", "help"
+    intent: str  # "command" (a whole-message or keyword command), "report", "help", "ack" (no reply)
     keyword: Keyword | None = None
     args: str = ""  # the arguments, fillers dropped: "Migori"
     locale: str | None = None  # the language the message is in, when it says (else None)
@@ -180,7 +187,8 @@ def decide(text, *, keywords: KeywordSet, detect: Callable | None = None, votes:
         if word not in FILLER:
             break
 
-    # (b) incident evidence files a report, whatever the first word.
+    # (b) incident evidence files a report, whatever the first word. Weak evidence (a topic
+    # word alone: "zebaki", "sianidi") yields to a keyword that leads ("ushauri wa zebaki").
     evidence = detect(text) if detect else None
     if evidence is not None and (evidence.strong or (evidence.weak and (
             found is None or found.distress or found.command == REPORT))):
@@ -198,8 +206,11 @@ def decide(text, *, keywords: KeywordSet, detect: Callable | None = None, votes:
         return Decision("command", found, " ".join(rest), found.locale, evidence, words,
                         _after_keyword(text, found_at))
 
-    # (d) help (the caller may first offer the message to a recent report as a follow-up).
+    # (d) an acknowledgement gets no reply; anything else help (the caller may first offer
+    # it to the sender's recent report as a follow-up).
     first = keywords.find(words[0])
+    if len(words) <= ACK_MAX_WORDS and ACKNOWLEDGEMENTS.intersection(words):
+        return Decision("ack", None, "", _language(words, None, None, votes), evidence, words)
     return Decision("help", None, "", first.locale if first else _language(words, None, None, votes),
                     evidence, words)
 
