@@ -101,6 +101,7 @@ class Lexicon:
     distress: tuple
     common: dict  # locale -> words that say the language
     priority: tuple  # (winner, frozenset(over))
+    together: tuple  # (category, (phrases, phrases, ...)): all groups present -> strong evidence
     sites: tuple  # (normalised name words, site, county), longest first
     counties: tuple  # (normalised name words, county)
 
@@ -141,6 +142,8 @@ def lexicon(directory=DIRECTORY):
             for locale, words in common.items()}
     rules = yaml.safe_load((directory / "rules.yaml").read_text(encoding="utf-8"))
     priority = tuple((rule["winner"], frozenset(rule["over"])) for rule in rules.get("priority") or [])
+    together = tuple((rule["category"], tuple(_sorted(group) for group in rule["words"]))
+                     for rule in rules.get("together") or [])
     places = yaml.safe_load((directory / "places.yaml").read_text(encoding="utf-8"))
     sites, counties = [], []
     for county, names in places.items():
@@ -151,7 +154,7 @@ def lexicon(directory=DIRECTORY):
         categories={code: {k: _sorted(v) for k, v in groups.items()} for code, groups in categories.items()},
         roles={role: _sorted(phrases) for role, phrases in roles.items()},
         people=_sorted(people), animals=_sorted(animals), numbers=numbers, underground=_sorted(underground),
-        distress=_sorted(distress), common=only, priority=priority,
+        distress=_sorted(distress), common=only, priority=priority, together=together,
         sites=tuple(sorted(sites, key=lambda s: len(s[0]), reverse=True)),
         counties=tuple(sorted(counties, key=lambda c: len(c[0]), reverse=True)),
     )
@@ -274,6 +277,10 @@ def _category(words, lex):
                 strong, weak = strong or strength == "strong", weak or strength == "weak"
         if score:
             scores[code] = score
+    for code, groups in lex.together:
+        if all(_find(words, group) for group in groups):
+            scores[code] = scores.get(code, 0) + STRONG
+            strong = True
     return _best(scores, lex), scores, strong, weak
 
 
