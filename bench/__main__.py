@@ -18,7 +18,7 @@ from pathlib import Path
 from bench.servers import ROOT, SERVERS
 
 RESULTS = Path(__file__).parent / "results"
-BENCHMARKS = ("ussd_hop", "broadcast", "inbound")
+BENCHMARKS = ("ussd_hop", "broadcast", "inbound", "intake")
 HISTORY = RESULTS / "history.jsonl"
 
 
@@ -60,6 +60,10 @@ def headline(report):
                            "handled_per_s": inbound["runs"]["burst"]["handled_per_s"],
                            "seconds_until_all_handled": inbound["runs"]["burst"]["seconds_until_all_handled"],
                            "meets_target": inbound["meets_target"]}
+    intake = report["benchmarks"].get("intake", {})
+    if "accuracy" in intake:
+        line["intake"] = {"messages": intake["messages"], "accuracy": intake["accuracy"],
+                          "critical_misses": len(intake["critical_misses"]), "meets_target": intake["meets_target"]}
     return line
 
 
@@ -106,6 +110,13 @@ def markdown_table(report):
                      f"callback ({burst['handled_per_s']}/s by the workers), all replies sent after "
                      f"{burst['seconds_until_all_replies_sent']} s; stored once: "
                      f"{'yes' if not inbound['lost_or_duplicated'] else 'NO'}", "(reported)", "-", "-"))
+    intake = report["benchmarks"].get("intake", {})
+    if "accuracy" in intake:
+        rows.append((f"SMS intake on the labelled corpus ({intake['messages']} messages)",
+                     f"{intake['accuracy']:.1%} read right; distress and opt-out misses: "
+                     f"{len(intake['critical_misses'])} of {intake['critical']}",
+                     ">= 95%, no distress or opt-out miss", f"{intake['accuracy'] / 0.95:.2f}x",
+                     met(intake["meets_target"])))
     lines = [f"Latest results (`bench/results/latest.json`, revision {report['git_revision'][:7]}, "
              f"{report['machine']['cores']} cores, load average {report['machine']['load_average_at_start'][0]} "
              f"at the start, {report['timestamp'][:16].replace('T', ' ')} UTC):", "",

@@ -306,15 +306,19 @@ def _place_word_matches(word, name_word):
 
 
 def _place(words, lex):
-    """(site, county) the text names: a known site first, else a county; (None, None)."""
+    """(site, county) the text names: the first known site it names (in the county it names,
+    if it names one), else the county; (None, None) when it names none."""
     def at(name):
-        return any(all(k + n < len(words) and _place_word_matches(words[k + n], part) for n, part in enumerate(name))
-                   for k in range(len(words)))
+        return next((k for k in range(len(words)) if all(
+            k + n < len(words) and _place_word_matches(words[k + n], part) for n, part in enumerate(name))), None)
 
-    named_county = next((county for name, county in lex.counties if at(name)), None)
-    for name, site, county in lex.sites:
-        if at(name) and (named_county is None or named_county == county):
-            return site, county
+    named_county = next((county for name, county in lex.counties if at(name) is not None), None)
+    named = [(at(name), site, county) for name, site, county in lex.sites
+             if named_county in (None, county)]
+    named = [entry for entry in named if entry[0] is not None]
+    if named:
+        _, site, county = min(named, key=lambda entry: entry[0])
+        return site, county
     return None, named_county
 
 

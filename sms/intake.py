@@ -20,6 +20,7 @@ Keywords of five letters or more forgive one typo (one letter added, dropped, ch
 two swapped: RIPOT, REPOT, USHAURU). Shorter ones must be exact (BEI is not BET).
 """
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -50,7 +51,9 @@ STOP, START, REPORT = "STOP", "START", "REPORT"  # the commands the order above 
 def normalise(text):
     """Lower-case ASCII words, clause boundaries kept as '|': 'Msaadaaa!! Watu 3wamenaswa' ->
     'msaada | watu 3 wamenaswa'."""
-    plain = anyascii(text or "").lower()
+    # Emoji and other symbols carry no words (anyascii would spell them out: ":grinning:").
+    kept = "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] not in "SC" or ch in "\n\r")
+    plain = anyascii(kept).lower()
     plain = re.sub(r"['`\u2019]", "", plain)  # ng'ombe -> ngombe
     plain = re.sub(r"[.,;:!?\n\r]+", f" {BOUNDARY} ", plain)
     plain = re.sub(r"[^a-z0-9|]+", " ", plain)
