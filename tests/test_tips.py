@@ -260,7 +260,7 @@ def drip_miners(loaded):
     return {
         "sw": miner("+254722000001", "sw"), "en": miner("+254722000002", "en"),
         "no_sms": miner("+254722000003", sms=False), "stopped": miner("+254722000004"),
-        "unreachable": miner("+254722000005"),
+        "unreachable": miner("+254722000005"), "tips_stopped": miner("+254722000006"),
     }
 
 
@@ -269,6 +269,7 @@ def _mark(miners):
 
     miners["stopped"].sms_opt_out_at = utcnow()
     miners["unreachable"].unreachable_at = utcnow()
+    miners["tips_stopped"].tips_opt_out_at = utcnow()  # TIP STOP / USHAURI ACHA: no weekly tip, other SMS go on
     db.session.commit()
 
 
@@ -284,8 +285,8 @@ def test_drip_sends_once_a_week_to_consented_miners_in_their_language(app, drip_
     assert run_weekly_drip(MONDAY_0900) == 2
     by_phone = {p: (text, o) for p, text, o in sent}
     assert set(by_phone) == {"+254722000001", "+254722000002"}
-    assert by_phone["+254722000001"][0] == cat.tips[cat.order[0]]["sw"] + " ACHA kusitisha"
-    assert by_phone["+254722000002"][0] == cat.tips[cat.order[0]]["en"] + " STOP to end"
+    assert by_phone["+254722000001"][0] == cat.tips[cat.order[0]]["sw"] + " USHAURI ACHA kusitisha"
+    assert by_phone["+254722000002"][0] == cat.tips[cat.order[0]]["en"] + " TIP STOP to end tips"
     assert all(o["queue"] == jobs.BULK and o["purpose"] == "tip_drip" for _, o in by_phone.values())
     # Every later tick of the same week does nothing.
     assert run_weekly_drip(utc(2026, 11, 23, 6, 10)) == 0
