@@ -260,7 +260,7 @@ def drip_miners(loaded):
     return {
         "sw": miner("+254722000001", "sw"), "en": miner("+254722000002", "en"),
         "no_sms": miner("+254722000003", sms=False), "stopped": miner("+254722000004"),
-        "unreachable": miner("+254722000005"), "tips_stopped": miner("+254722000006"),
+        "unreachable": miner("+254722000005"),
     }
 
 
@@ -269,7 +269,7 @@ def _mark(miners):
 
     miners["stopped"].sms_opt_out_at = utcnow()
     miners["unreachable"].unreachable_at = utcnow()
-    miners["tips_stopped"].tips_opt_out_at = utcnow()  # TIP STOP / USHAURI ACHA: no weekly tip, other SMS go on
+    miner("+254722000006").tips_opt_out_at = utcnow()  # TIP STOP / USHAURI ACHA: no weekly tip, other SMS go on
     db.session.commit()
 
 
