@@ -210,3 +210,33 @@ def test_alert_text_shows_the_registered_place_only_when_it_differs():
     assert "Macalder, Migori (amesajiliwa: Osiri, Migori)" in alert_text("sw", incident)
     incident.registered_place = None
     assert "(amesajiliwa" not in alert_text("sw", incident)
+
+
+def test_every_new_fixed_reply_is_one_gsm7_part_in_both_languages():
+    from incidents import texts
+    from prices import sms as price_sms
+    from tests.sms_checks import assert_sms_templates
+    from tips import sms as tip_sms
+    from tips.drip import MSG_STOP
+
+    assert_sms_templates([
+        (tip_sms.MSG_TIPS_STOPPED, {}), (tip_sms.MSG_TIPS_STARTED, {}), (tip_sms.MSG_NO_WEEKLY_TIPS, {}),
+        (price_sms.MSG_START_ALERTS, {}), (MSG_STOP, {}), (texts.REGISTERED_PLACE, {"place": "W" * 40}),
+        (texts.OFFICERS_TOLD, {"county": "Taita Taveta"}), (texts.OFFICERS_TOLD_NO_COUNTY, {}),
+        (texts.OFFICERS_WILL_SEE, {}),
+    ])
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_replies_with_the_longest_counts_and_county_stay_one_segment(locale):
+    from incidents import texts
+    from incidents.categories import CATEGORY_LABELS
+
+    counts = {"dead": 500, "injured": 500, "trapped": 500}
+    for category in CATEGORY_LABELS:
+        reply = texts.sms_reply_text(locale, "MS-WWWW", category, counts, "Taita Taveta", alerted=True)
+        raised = texts.follow_up_raised_text(locale, Incident(
+            reference="MS-WWWW", category=category, county="Taita Taveta", urgent=True, **counts))
+        for text in (reply, raised):
+            assert len(text.encode("gsm03.38")) <= 160, text
+            assert f"({translate(locale, CATEGORY_LABELS[category])})" in text
