@@ -5,16 +5,18 @@ file per language beside this module (incidents/lexicon/sw.yaml, en.yaml), the p
 rules in rules.yaml and the known sites per county in places.yaml; rules.yaml explains the
 stem syntax. Both languages are read for every message: miners mix them (and Sheng).
 
-- Category: each matched strong word counts 2, a weak one 1, a phrase one more. Priority
-  rules then drop categories a present one beats (mercury beats burn, cyanide beats water
-  and flood, a fall beats child labour); the highest score wins, ties to the deadlier
-  category (menu order).
+- Category: each matched strong word counts 2, a weak (topic) or context word 1, a phrase
+  one more; "together" rules add a category when all their word groups occur (a child and
+  work). Priority rules then drop categories a present one beats (mercury beats burn,
+  cyanide beats water and flood, a fall beats child labour); the highest score wins, ties
+  to the deadlier category (menu order).
 - Counts per role (dead, injured, trapped or missing): a role word counts the number
   before it ("watu watatu wamefariki", "3 people trapped") or after it ("dead 3",
   "wamenaswa wawili"); alone it counts one. Animals (samaki, ng'ombe, fish, cattle...) are
   never people: their deaths count nothing and make nothing urgent.
-- Strong evidence (an event: a collapse, people trapped or dead...) makes a report of any
-  message; weak evidence (a topic word: zebaki, maji) only when no other keyword leads.
+- Strong evidence (an event: a collapse, people trapped or dead, dead animals) makes a
+  report of any message; weak evidence (a topic word: zebaki, sianidi, gesi) only when no
+  other keyword leads; context words (maji, watoto, polisi) never on their own.
 """
 from dataclasses import dataclass, field
 from functools import lru_cache
