@@ -11,8 +11,6 @@ the keywords registered here and the incident detector a capability registers wi
 `@detector`. The reply (if the handler returns text) goes back in the language of the
 message, or the miner's own language for a registered miner; `Inbound.locale` says which.
 """
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -48,10 +46,8 @@ LANGUAGE_GUESSERS = []  # words -> "sw"/"en"/None, registered likewise
 
 
 def normalise_word(word):
-    """'Ripoti,' / 'RIPÓTI' / 'ripoti!' -> 'RIPOTI'."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^A-Za-z0-9]", "", plain).upper()
+    """'Ripoti,' / 'RIPÓTI' / 'ripoti!' -> 'RIPOTI' (sms.intake's normalising, one word)."""
+    return "".join(intake.words_of(word)).upper()
 
 
 def keyword(english, swahili, *, aliases=None, whole_only=False, distress=False):
