@@ -126,7 +126,7 @@ def test_stop_excludes_and_start_includes_again(client, fake_at, sms_app):
     text_in("STOP")
     send_now(sms_app, texts={"sw": "Ujumbe wa kwanza"})
     assert [m["text"] for m in fake_at.messages(phone(1))] == [
-        "Madini Salama: SMS za tahadhari zimesimamishwa. Tuma ANZA kuzipata tena."]
+        "Madini Salama: SMS zote zimesimamishwa, hata tahadhari za usalama. Kuzipata tena tuma ANZA kwa 22384."]
     assert [m["text"] for m in fake_at.messages(phone(2))] == ["Ujumbe wa kwanza"]
     text_in("ANZA")
     send_now(sms_app, texts={"sw": "Ujumbe wa pili"})
