@@ -38,6 +38,7 @@ ROLES = ("dead", "injured", "trapped")
 # "nobody hurt", "hakuna aliyeumia": a role word after these counts nobody.
 NEGATIONS = frozenset({"nobody", "no", "noone", "none", "not", "hakuna", "bila", "sio", "si", "without", "never"})
 FUZZY_PLACE_MIN = 6  # place names this long forgive one typo (Makalder)
+MAX_WORDS = 200  # a long concatenated SMS (~1,000 characters) is read this far; all of it is kept
 
 # Words that may stand between a number and a role word: "3 of our miners are trapped".
 FILLER = frozenset({"na", "and", "of", "the", "are", "were", "have", "has", "been", "is", "was", "wa", "ya",
@@ -62,6 +63,7 @@ def _parse(stem):
     return tuple(parts)
 
 
+@lru_cache(maxsize=1 << 16)
 def _part_matches(word, part):
     kind, text = part
     if kind == "exact":
@@ -83,9 +85,13 @@ def _matches(words, phrase, start):
 
 def _find(words, phrases):
     """[(start, end, phrase)] of every match, longest phrase first at each position."""
+    # Each distinct word is compared with the phrases' first parts once (a long message
+    # repeats its words); only the phrases that can start there are tried in full.
+    starting = {word: [phrase for phrase in phrases if _part_matches(word, phrase[0])]
+                for word in set(words) if word != BOUNDARY}
     found = []
-    for start in range(len(words)):
-        for phrase in phrases:
+    for start, word in enumerate(words):
+        for phrase in starting.get(word, ()):
             if _matches(words, phrase, start):
                 found.append((start, start + len(phrase), phrase))
                 break
@@ -333,7 +339,7 @@ def _locale(words, lex):
 def read(text, lex=None):
     """The incident evidence in a text (an Evidence with nothing found for small talk)."""
     lex = lex or lexicon()
-    words = normalise(text).split()
+    words = normalise(text).split()[:MAX_WORDS]
     category, scores, strong, weak = _category(words, lex)
     counts, animals = _counts(words, lex)
     people_hurt = any(counts.values())
