@@ -37,8 +37,6 @@ SMS_REFERENCE_TTL = 2 * 24 * 3600  # AT retries for 12 hours at most
 MAX_NEW_REPORTS_PER_HOUR = 5
 REPORT_RATE_KEY = "incidents:sms:rate:{phone}"
 
-
-
 # The words are data (incidents/lexicon/*.yaml); these read them for the SMS handlers and
 # the intake (sms.intake.decide asks `lexicon.detect` whether a message is an incident).
 keywords.detector(lexicon.detect)
@@ -132,6 +130,8 @@ def report(message: Inbound):
     registered = ", ".join(p for p in (miner.site, miner.county) if p) if miner else None
     if evidence.county:  # the text names the place: file it there (a rescue goes where the words say)
         county, site = evidence.county, evidence.site
+        if site is None and miner and miner.county == county:  # only the county: the registered site is in it
+            site = miner.site
     else:
         county, site = (miner.county, miner.site) if miner else (None, None)
     elsewhere = registered if evidence.county and miner and (site, county) != (miner.site, miner.county) else None
