@@ -141,6 +141,7 @@ register_schema("Tip", {
         "sources": {"type": "array", "items": {"type": "string"}},
         "origin": {"type": "string", "enum": ["file", "officer"]}, "created_by": NULLABLE_STRING,
         "retired": {"type": "boolean"}, "created_at": NULLABLE_TIME, "retired_at": NULLABLE_TIME,
+        "edited_by": NULLABLE_STRING, "edited_at": NULLABLE_TIME,
     },
 })
 TIP_TEXT = {"type": "string", "minLength": 1, "maxLength": 160, "pattern": r"^[A-Za-z0-9 .,;:!?'()-]*[A-Za-z0-9][A-Za-z0-9 .,;:!?'()-]*$",
