@@ -12,6 +12,10 @@ from models.base import UTCDateTime, db, utcnow
 from models.erasure import on_erase
 
 TIP_MAX = 160  # one single-segment GSM-7 SMS
+# The longest tip that shows whole on ONE USSD screen with the tip menu around it (flows/tips.py):
+# 160 - "NN/NN: " (7) - "\n1 Unaofuata 2 SMS" (18) - "\n0 Rudi 00 Mwanzo" (17). New and edited tips
+# keep to it; tests/test_tips.py renders a tip this long to hold the number to the real screen.
+TIP_SCREEN_MAX = 118
 
 
 class TipTopic(db.Model):

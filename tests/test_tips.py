@@ -488,3 +488,36 @@ def test_loading_a_new_content_version_keeps_officers_edits(app, tmp_path, runne
     assert counts["updated"] == 1
     assert catalogue().tips[first["id"]]["en"] == "A newer shipped text for the first tip."
     assert db.session.get(Tip, first["id"]).edited_at is None
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_the_longest_tip_officers_may_write_still_fits_one_screen(locale):
+    """TIP_SCREEN_MAX holds against the real screen: a tip that long, 15th of 15 in its topic."""
+    from flows import FLOW
+    from flows.engine import Session
+    from flows.tips import SHOW
+    from models.tip import TIP_SCREEN_MAX
+    from tips.catalogue import CATALOGUE
+
+    words = ("Zebaki " * 40)[:TIP_SCREEN_MAX - 1].rstrip() + "."
+    text = words + "x" * (TIP_SCREEN_MAX - len(words))
+    assert len(text) == TIP_SCREEN_MAX
+    ids = [f"long-{n}" for n in range(15)]
+    CATALOGUE.prime({"topics": [{"code": "chemicals", "sw": "Zebaki", "en": "Mercury", "words_en": [], "words_sw": []}],
+                     "tips": {i: {"topic": "chemicals", "sw": text, "en": text} for i in ids},
+                     "by_topic": {"chemicals": ids}, "order": ids})
+    try:
+        session = Session(phone="+254700000000", locale=locale, state=SHOW, caller={"locale": locale},
+                          data={"tip_topic": "chemicals", "tip_index": 14})
+        [screen] = FLOW.pages(session)
+        assert screen.startswith(f"15/15: {text}") and len(screen) <= 160
+    finally:
+        CATALOGUE.prime(CATALOGUE.empty)
+
+
+def test_officers_cannot_add_a_tip_that_would_not_fit_one_screen(loaded):
+    from models.tip import TIP_SCREEN_MAX
+
+    with pytest.raises(ContentError) as error:
+        tips_catalogue.add_tip(topic="shafts", sw="a" * (TIP_SCREEN_MAX + 1), en="Check the walls.", by="amina")
+    assert error.value.problems == [f"sw: {TIP_SCREEN_MAX + 1} characters, at most {TIP_SCREEN_MAX}"]

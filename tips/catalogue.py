@@ -14,6 +14,7 @@ import yaml
 from sms import encoding
 from core.snapshot import Snapshot
 from models import Tip, TipTopic, db, utcnow
+from models.tip import TIP_SCREEN_MAX
 
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
@@ -33,7 +34,9 @@ class ContentError(ValueError):
 
 
 def text_problems(text, label):
-    return [f"{label}: {p}" for p in encoding.template_problems(text or "")]
+    """Why a tip's text is unfit: not GSM-7, or too long to show whole on one USSD screen
+    with its options (it is then one SMS as well)."""
+    return [f"{label}: {p}" for p in encoding.template_problems(text or "", limit=TIP_SCREEN_MAX)]
 
 
 # --- loading the content file -------------------------------------------------------
