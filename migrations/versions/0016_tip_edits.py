@@ -17,6 +17,15 @@ def upgrade():
     with op.batch_alter_table("tips", schema=None) as batch_op:
         batch_op.add_column(sa.Column("edited_by", sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True))
+    # Officers' edits made before this revision are in the audit log (dashboard "tip_edited"):
+    # mark those tips, so that the next `tips load` keeps their text too.
+    op.execute(
+        "UPDATE tips SET "
+        "edited_at = (SELECT MAX(a.at) FROM audit_log a WHERE a.action = 'tip_edited' AND a.target = tips.id), "
+        "edited_by = (SELECT a.officer_username FROM audit_log a WHERE a.action = 'tip_edited' "
+        "AND a.target = tips.id ORDER BY a.at DESC LIMIT 1) "
+        "WHERE EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'tip_edited' AND a.target = tips.id)"
+    )
 
 
 def downgrade():
