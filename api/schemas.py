@@ -3,6 +3,7 @@ routes' docstrings. They describe what the serialisers in api/*.py, sms/broadcas
 prices/service.py and models/tip.py return; tests/test_openapi.py checks the running app
 against them."""
 from api.openapi import register_schema
+from models.tip import TIP_SCREEN_MAX
 
 NULLABLE_STRING = {"type": "string", "nullable": True}
 TIME = {"type": "string", "format": "date-time"}
@@ -141,10 +142,11 @@ register_schema("Tip", {
         "sources": {"type": "array", "items": {"type": "string"}},
         "origin": {"type": "string", "enum": ["file", "officer"]}, "created_by": NULLABLE_STRING,
         "retired": {"type": "boolean"}, "created_at": NULLABLE_TIME, "retired_at": NULLABLE_TIME,
+        "edited_by": NULLABLE_STRING, "edited_at": NULLABLE_TIME,
     },
 })
-TIP_TEXT = {"type": "string", "minLength": 1, "maxLength": 160, "pattern": r"^[A-Za-z0-9 .,;:!?'()-]*[A-Za-z0-9][A-Za-z0-9 .,;:!?'()-]*$",
-            "description": "one SMS: at most 160 GSM-7 characters"}
+TIP_TEXT = {"type": "string", "minLength": 1, "maxLength": TIP_SCREEN_MAX, "pattern": r"^[A-Za-z0-9 .,;:!?'()-]*[A-Za-z0-9][A-Za-z0-9 .,;:!?'()-]*$",
+            "description": f"whole on one USSD screen and one SMS: at most {TIP_SCREEN_MAX} GSM-7 characters"}
 register_schema("TipInput", {
     "type": "object", "required": ["topic", "sw", "en"], "additionalProperties": False,
     "properties": {

@@ -25,7 +25,7 @@ from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm
 from dashboard.views import list_page
 from models import Market, Price, Tip, TipTopic, audit, db
-from models.tip import TIP_MAX
+from models.tip import TIP_SCREEN_MAX
 from prices import service as prices
 from prices.units import BadQuantity, parse_kes, parse_purity
 from tips import catalogue as tips_catalogue
@@ -135,10 +135,10 @@ def price_history(market_id):
 
 class TipForm(FlaskForm):
     topic = SelectField(_l("Topic"))
-    sw = TextAreaField(_l("Tip in Kiswahili"), validators=[DataRequired(), Length(max=TIP_MAX)],
-                       render_kw={"rows": 3, "maxlength": TIP_MAX, "data-counter": "sw"})
-    en = TextAreaField(_l("Tip in English"), validators=[DataRequired(), Length(max=TIP_MAX)],
-                       render_kw={"rows": 3, "maxlength": TIP_MAX, "data-counter": "en"})
+    sw = TextAreaField(_l("Tip in Kiswahili"), validators=[DataRequired(), Length(max=TIP_SCREEN_MAX)],
+                       render_kw={"rows": 3, "maxlength": TIP_SCREEN_MAX, "data-counter": "sw"})
+    en = TextAreaField(_l("Tip in English"), validators=[DataRequired(), Length(max=TIP_SCREEN_MAX)],
+                       render_kw={"rows": 3, "maxlength": TIP_SCREEN_MAX, "data-counter": "en"})
     sources = StringField(_l("Sources (optional, separated by spaces)"), validators=[Optional(), Length(max=200)])
 
     def __init__(self, *args, **kwargs):

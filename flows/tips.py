@@ -1,23 +1,43 @@
 """Safety tips (menu 2), open to anyone:
 
-    topics (paged) -> a tip: 1 next tip, 2 send this to me by SMS (the screen then says
-    it was sent; pressing 2 again sends nothing more)
+    topics (paged) -> a tip, with its options on one line: 1 next tip, 2 send it by SMS
+    -> "sent by SMS" (1 next tip; 0 shows the tip again; pressing 2 again sends nothing more)
 
-A tip longer than the screen pages with 98. Screens render from the tip catalogue held in
-memory (tips/catalogue.py), never from the database; sending by SMS is an effect.
+Every tip fits ONE screen with its options, in both languages (tests/test_tips.py renders
+each tip of content/tips.yaml through this flow): the options share one short line, and the
+SMS confirmation is its own short screen, never a prefix that would push the tip onto a
+second page. An officer's longer tip still pages with 98 (the engine's rule), nothing is cut.
+Screens render from the tip catalogue held in memory (tips/catalogue.py), never from the
+database; sending by SMS is an effect.
 """
+from dataclasses import dataclass
+
 from core.i18n import N_
 from flows.engine import Menu, Option, Session, effect
 from flows.main_menu import MenuEntry
 from tips.catalogue import catalogue_in_memory as catalogue
 
-TOPICS, SHOW = "tips.topics", "tips.show"
+TOPICS, SHOW, SENT = "tips.topics", "tips.show", "tips.sent"
 
 MENU_ENTRY = MenuEntry(2, N_("Safety tips"), TOPICS)
+
+MSG_NEXT = N_("Next tip")  # short: it shares one line with "2 SMS"
+MSG_SMS = N_("SMS")
+MSG_SENT = N_("We have sent you this tip by SMS.")
 
 
 def _label_key(session):
     return "en" if session.locale == "en" else "sw"
+
+
+@dataclass(frozen=True)
+class CompactMenu(Menu):
+    """A menu whose few short options share one line ("1 Next tip 2 SMS"), leaving the
+    screen to the text the caller reads."""
+
+    def lines(self, session):
+        line = " ".join(super().lines(session))
+        return [line] if line else []
 
 
 def topics_title(session: Session):
@@ -52,17 +72,18 @@ def tip_screen(session: Session):
     if tip_id is None:
         return session.t("This topic has no tips now. Go back for other topics.")
     # The caller just chose the topic: a short counter is enough, and one flowing text (no
-    # header line) lets most tips fit one screen with their options.
-    text = f"{number}/{count}: {cat.tips[tip_id][_label_key(session)]}"
-    if tip_id in session.data.get("tips_sent", []):
-        text = session.t("Sent by SMS.") + " " + text
-    return text
+    # header line) leaves the rest of the screen to the tip.
+    return f"{number}/{count}: {cat.tips[tip_id][_label_key(session)]}"
 
 
 def tip_options(session: Session):
     if current_tip(session)[0] is None:
         return []
-    return [Option(N_("Next tip"), _next_tip), Option(N_("Send me by SMS"), _ask_to_send)]
+    return [Option(MSG_NEXT, _next_tip), Option(MSG_SMS, SENT)]
+
+
+def sent_options(session: Session):
+    return [Option(MSG_NEXT, _next_from_sent)]
 
 
 def _next_tip(session: Session):
@@ -70,15 +91,15 @@ def _next_tip(session: Session):
     return SHOW
 
 
-def _ask_to_send(session: Session):
-    session.data["send_requested"] = True
-    return SHOW
+def _next_from_sent(session: Session):
+    # The tip screen under this one is left behind: back from the next tip goes to the topics.
+    if session.stack and session.stack[-1] == SHOW:
+        session.stack.pop()
+    return _next_tip(session)
 
 
 def _send(session: Session):
-    """Entering a tip screen after "2": text it. One SMS per tip per session."""
-    if not session.data.pop("send_requested", False):
-        return []
+    """Entering the "sent" screen: text the tip on screen. One SMS per tip per session."""
     tip_id = current_tip(session)[0]
     sent = session.data.setdefault("tips_sent", [])
     if tip_id is None or tip_id in sent:
@@ -89,5 +110,7 @@ def _send(session: Session):
 
 STATES = [
     Menu(TOPICS, title=topics_title, options=topic_options, save_as="tip_topic"),
-    Menu(SHOW, title=tip_screen, options=tip_options, on_enter=_send),
+    CompactMenu(SHOW, title=tip_screen, options=tip_options),
+    # Back (0) from the confirmation shows the tip again; "next" from it does not come back here.
+    CompactMenu(SENT, title=MSG_SENT, options=sent_options, on_enter=_send, in_history=False),
 ]

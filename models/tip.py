@@ -12,6 +12,10 @@ from models.base import UTCDateTime, db, utcnow
 from models.erasure import on_erase
 
 TIP_MAX = 160  # one single-segment GSM-7 SMS
+# The longest tip that shows whole on ONE USSD screen with the tip menu around it (flows/tips.py):
+# 160 - "NN/NN: " (7) - "\n1 Unaofuata 2 SMS" (18) - "\n0 Rudi 00 Mwanzo" (17). New and edited tips
+# keep to it; tests/test_tips.py renders a tip this long to hold the number to the real screen.
+TIP_SCREEN_MAX = 118
 
 
 class TipTopic(db.Model):
@@ -39,6 +43,10 @@ class Tip(db.Model):
     sources: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     origin: Mapped[str] = mapped_column(String(10), nullable=False, default="file")  # file | officer
     created_by: Mapped[str | None] = mapped_column(String(60), nullable=True)  # officer username
+    # An officer's correction (tips.catalogue.edit_tip): `tips load` then keeps this tip's text
+    # rather than the shipped one, unless told to replace edited tips.
+    edited_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    edited_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     retired_at = mapped_column(UTCDateTime, nullable=True)
@@ -50,9 +58,10 @@ class Tip(db.Model):
         return {
             "id": self.id, "topic": self.topic_code, "sw": self.text_sw, "en": self.text_en,
             "sources": self.sources.split() if self.sources else [], "origin": self.origin,
-            "created_by": self.created_by, "retired": self.retired_at is not None,
+            "created_by": self.created_by, "edited_by": self.edited_by, "retired": self.retired_at is not None,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+            "edited_at": self.edited_at.isoformat() if self.edited_at else None,
         }
 
 

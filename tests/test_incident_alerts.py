@@ -53,8 +53,8 @@ def test_urgent_incident_alerts_every_officer_with_a_phone_in_its_county(client,
     assert all(m["queue"] == "replies" for m in outbox)
     sw = next(m["text"] for m in outbox if m["phone"] == "+254722000001")
     en = next(m["text"] for m in outbox if m["phone"] == "+254722000002")
-    assert sw == (f"DHARURA {incident.reference}: Shimo limeporomoka. Wafu 0, majeruhi 0, "
-                  "wamenaswa/wamepotea 2. Osiri, Migori. Sasa hivi.")
+    assert sw == (f"DHARURA {incident.reference}: Shimo limeporomoka. Vifo 0, majeruhi 0, "
+                  "wamekwama/wamepotea 2. Osiri, Migori. Sasa hivi.")
     assert en == (f"URGENT {incident.reference}: Pit or tunnel collapse. Dead 0, injured 0, trapped/missing 2. "
                   "Osiri, Migori. Now.")
     assert incidents()[0].alerted_at is not None
@@ -76,7 +76,7 @@ def test_ordinary_incident_alerts_nobody_but_receipts_the_reporter(client, outbo
     [receipt] = outbox
     assert receipt["phone"] == "+254712000501" and receipt["purpose"] == "incident_receipt"
     assert receipt["text"] == (f"Madini Salama: ripoti {incident.reference} imepokelewa (Zebaki). Maafisa "
-                               f"wataifuatilia. Maelezo zaidi: tuma SMS {incident.reference} na maneno yako. "
+                               f"wataifuatilia. Maelezo zaidi: tuma {incident.reference} na maneno yako. "
                                "Dharura 999/112.")
 
 

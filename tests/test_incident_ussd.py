@@ -76,8 +76,8 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     queued = [(m.phone, m.text, m.purpose) for m in queued_messages(replies)]
     alerts = [q for q in queued if q[2] == "incident_alert"]
     assert [a[0] for a in alerts] == ["+254722000001"]  # Migori only: not Kakamega, not the admin
-    assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Wafu 0, majeruhi 0, "
-                                   f"wamenaswa/wamepotea 1. Osiri, Migori.")
+    assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Vifo 0, majeruhi 0, "
+                                   f"wamekwama/wamepotea 1. Osiri, Migori.")
     assert ("+254712345678", "incident_receipt") in [(q[0], q[2]) for q in queued]
 
     listed = client.get("/api/v1/incidents", headers=token).get_json()

@@ -222,9 +222,10 @@ def test_no_tips_loaded_says_so(app):
 
 def test_ussd_send_me_by_sms_queues_one_reply_and_counts_for_the_cycle(loaded, phone, sent):
     phone.dial("2")
-    phone.send("1")
+    tip_screen = phone.send("1")
     screen = phone.send("2")
-    assert "Umetumwa kwa SMS" in screen
+    assert screen == "CON Tumekutumia ushauri huu kwa SMS.\n1 Unaofuata\n0 Rudi 00 Mwanzo"
+    assert phone.send("0") == tip_screen  # back shows the tip again
     phone.send("2")  # pressed again: no second SMS
     assert len(sent) == 1
     number, text, options = sent[0]
@@ -383,16 +384,141 @@ def test_cron_schedule_runs_the_drip_job_through_rq(app, drip_miners, redis, sen
         assert job.perform() == 0
 
 
+# --- every tip fits one USSD screen (issue 14, item 7) ----------------------------------------
+
+def _screens(locale, topic, index, state):
+    from flows import FLOW
+    from flows.engine import Session
+
+    session = Session(phone="+254700000000", locale=locale, state=state, caller={"locale": locale},
+                      data={"tip_topic": topic, "tip_index": index, "tips_sent": []})
+    return FLOW.pages(session)
+
+
 @pytest.mark.parametrize("locale", ["sw", "en"])
-def test_every_tip_screen_fits_160_characters_on_every_page(loaded, locale):
+def test_every_tip_in_the_content_file_fits_one_screen_with_its_options(loaded, locale):
+    """The screen the flow renders, for each tip of content/tips.yaml: the whole tip and its
+    options on ONE page of at most 160 GSM-7 characters; the "sent by SMS" screen too."""
+    from flows.tips import SENT, SHOW
+
+    _, tips = read_file()
+    for tip in tips:
+        ids = loaded.by_topic[tip["topic"]]
+        index = ids.index(tip["id"])
+        [screen] = _screens(locale, tip["topic"], index, SHOW)  # one page: nothing to page with 98
+        assert len(screen) <= 160 and len(screen.encode("gsm03.38")) <= 160, (tip["id"], screen)
+        assert tip[locale] in screen, (tip["id"], screen)
+        assert screen.endswith(("\n1 Unaofuata 2 SMS\n0 Rudi 00 Mwanzo", "\n1 Next tip 2 SMS\n0 Back 00 Home"))
+        [confirmation] = _screens(locale, tip["topic"], index, SENT)
+        assert len(confirmation) <= 160
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_walking_every_tip_of_every_topic_shows_each_tip_whole(loaded, client, locale):
+    """A caller reads every topic to its last tip over the real /ussd endpoint: each tip is
+    shown whole on one screen with "1 next" and "2 SMS", and never needs 98."""
+    from tests.conftest import Phone
+
+    number = "+254722111001" if locale == "sw" else "+254722111002"
+    if locale == "en":
+        miner(number, "en")
+    phone = Phone(client, number=number)
+    for position, topic in enumerate(loaded.topics, 1):
+        phone.dial("2")
+        screen = phone.send(str(position))
+        for n, tip_id in enumerate(loaded.by_topic[topic["code"]]):
+            if n:
+                screen = phone.send("1")
+            assert screen.startswith("CON ") and "98" not in screen, screen
+            assert f"{n + 1}/{len(loaded.by_topic[topic['code']])}: {loaded.tips[tip_id][locale]}\n" in screen
+        count = len(loaded.by_topic[topic["code"]])
+        assert f"CON 1/{count}: " in phone.send("1")  # after the last tip, "next" starts the topic again
+
+
+def test_sms_option_then_next_then_back_returns_to_the_topics(loaded, phone, sent):
+    topics = phone.dial("2")
+    phone.send("1")
+    phone.send("2")  # the "sent" screen
+    second = phone.send("1")
+    assert second.startswith("CON 2/")  # the next tip
+    assert phone.send("0") == topics  # back from it: the topics, not the tip before
+    assert len(sent) == 1
+
+
+def test_every_tip_names_a_source_the_file_explains():
+    raw = yaml.safe_load(CONTENT_FILE.read_text())
+    known, markers = raw["sources"], raw["markers"]
+    for tip in raw["tips"]:
+        assert any(str(s) in known for s in tip["sources"]), tip["id"]
+        assert all(str(s) in known or str(s) in markers for s in tip["sources"]), tip["id"]
+
+
+def test_a_tip_without_a_real_source_is_refused(app, tmp_path):
+    content = yaml.safe_load(CONTENT_FILE.read_text())
+    content["tips"][0]["sources"] = ["PROPOSAL"]
+    content["tips"][1]["sources"] = ["K22", "K999"]
+    bad = tmp_path / "tips.yaml"
+    bad.write_text(yaml.safe_dump(content))
+    with pytest.raises(ContentError) as error:
+        tips_catalogue.load_file(bad)
+    assert error.value.problems == [
+        f"tip {content['tips'][0]['id']}: names no source (add one from the file's sources list)",
+        f"tip {content['tips'][1]['id']}: source 'K999' is not in the file's sources or markers",
+    ]
+
+
+def test_loading_a_new_content_version_keeps_officers_edits(app, tmp_path, runner):
+    tips_catalogue.load_file()
+    first, second = read_file()[1][:2]
+    tips_catalogue.edit_tip(first["id"], topic=first["topic"], sw="Kagua kuta za shimo kila asubuhi.",
+                            en="Check the shaft walls every morning.", sources=["K11"], by="amina")
+    content = yaml.safe_load(CONTENT_FILE.read_text())
+    content["tips"][0]["en"] = "A newer shipped text for the first tip."
+    content["tips"][1]["en"] = "A newer shipped text for the second tip."
+    newer = tmp_path / "tips.yaml"
+    newer.write_text(yaml.safe_dump(content))
+
+    result = runner.invoke(args=["tips", "load", "--file", str(newer)])
+    assert result.exit_code == 0, result.output
+    assert "1 tips edited by officers keep their text" in result.output
+    assert catalogue().tips[first["id"]]["en"] == "Check the shaft walls every morning."  # the officer's
+    assert catalogue().tips[second["id"]]["en"] == "A newer shipped text for the second tip."
+    assert db.session.get(Tip, first["id"]).to_dict()["edited_by"] == "amina"
+
+    counts = tips_catalogue.load_file(newer, replace_edited=True)
+    assert counts["updated"] == 1
+    assert catalogue().tips[first["id"]]["en"] == "A newer shipped text for the first tip."
+    assert db.session.get(Tip, first["id"]).edited_at is None
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_the_longest_tip_officers_may_write_still_fits_one_screen(locale):
+    """TIP_SCREEN_MAX holds against the real screen: a tip that long, 15th of 15 in its topic."""
     from flows import FLOW
     from flows.engine import Session
     from flows.tips import SHOW
+    from models.tip import TIP_SCREEN_MAX
+    from tips.catalogue import CATALOGUE
 
-    for topic, ids in loaded.by_topic.items():
-        for index in range(len(ids)):
-            for sent_already in ([], ids):
-                session = Session(phone="+254700000000", locale=locale, state=SHOW,
-                                  data={"tip_topic": topic, "tip_index": index, "tips_sent": list(sent_already)})
-                for page in FLOW.pages(session):
-                    assert len(page) <= 160, (topic, index, page)
+    words = ("Zebaki " * 40)[:TIP_SCREEN_MAX - 1].rstrip() + "."
+    text = words + "x" * (TIP_SCREEN_MAX - len(words))
+    assert len(text) == TIP_SCREEN_MAX
+    ids = [f"long-{n}" for n in range(15)]
+    CATALOGUE.prime({"topics": [{"code": "chemicals", "sw": "Zebaki", "en": "Mercury", "words_en": [], "words_sw": []}],
+                     "tips": {i: {"topic": "chemicals", "sw": text, "en": text} for i in ids},
+                     "by_topic": {"chemicals": ids}, "order": ids})
+    try:
+        session = Session(phone="+254700000000", locale=locale, state=SHOW, caller={"locale": locale},
+                          data={"tip_topic": "chemicals", "tip_index": 14})
+        [screen] = FLOW.pages(session)
+        assert screen.startswith(f"15/15: {text}") and len(screen) <= 160
+    finally:
+        CATALOGUE.prime(CATALOGUE.empty)
+
+
+def test_officers_cannot_add_a_tip_that_would_not_fit_one_screen(loaded):
+    from models.tip import TIP_SCREEN_MAX
+
+    with pytest.raises(ContentError) as error:
+        tips_catalogue.add_tip(topic="shafts", sw="a" * (TIP_SCREEN_MAX + 1), en="Check the walls.", by="amina")
+    assert error.value.problems == [f"sw: {TIP_SCREEN_MAX + 1} characters, at most {TIP_SCREEN_MAX}"]

@@ -14,6 +14,7 @@ import yaml
 from sms import encoding
 from core.snapshot import Snapshot
 from models import Tip, TipTopic, db, utcnow
+from models.tip import TIP_SCREEN_MAX
 
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
@@ -33,7 +34,9 @@ class ContentError(ValueError):
 
 
 def text_problems(text, label):
-    return [f"{label}: {p}" for p in encoding.template_problems(text or "")]
+    """Why a tip's text is unfit: not GSM-7, or too long to show whole on one USSD screen
+    with its options (it is then one SMS as well)."""
+    return [f"{label}: {p}" for p in encoding.template_problems(text or "", limit=TIP_SCREEN_MAX)]
 
 
 # --- loading the content file -------------------------------------------------------
@@ -52,6 +55,8 @@ def read_file(path=CONTENT_FILE):
         for locale in LOCALES:
             if not topic.get(locale):
                 problems.append(f"topic {topic.get('code')}: no {locale} label")
+    known = raw.get("sources") or {}
+    markers = raw.get("markers") or {}
     seen = set()
     for tip in tips:
         tip_id = str(tip.get("id") or "")
@@ -64,15 +69,30 @@ def read_file(path=CONTENT_FILE):
             problems.append(f"tip {tip_id}: unknown topic {tip.get('topic')!r}")
         for locale in LOCALES:
             problems += text_problems(tip.get(locale), f"tip {tip_id} ({locale})")
+        problems += _source_problems(tip_id, [str(s) for s in tip.get("sources") or []], known, markers)
     if problems:
         raise ContentError(problems)
     return topics, tips
 
 
-def load_file(path=CONTENT_FILE, retire_missing=False):
-    """Upsert the file's topics and tips; returns counts of what changed."""
+def _source_problems(tip_id, sources, known, markers):
+    """Each tip rests on at least one source the file's `sources` list explains; PROPOSAL
+    and UNVERIFIED (`markers`) qualify a source, they are not one."""
+    problems = [f"tip {tip_id}: source {s!r} is not in the file's sources or markers"
+                for s in sources if s not in known and s not in markers]
+    if not any(s in known for s in sources):
+        problems.append(f"tip {tip_id}: names no source (add one from the file's sources list)")
+    return problems
+
+
+def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False):
+    """Upsert the file's topics and tips; returns counts of what changed.
+
+    A tip an officer edited (edit_tip) keeps the officer's text, topic and sources
+    (`kept_edited` counts them) unless `replace_edited`, which puts the shipped text back.
+    """
     topics, tips = read_file(path)
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "retired": 0, "still_retired": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "kept_edited": 0, "retired": 0, "still_retired": 0}
     for position, data in enumerate(topics):
         topic = db.session.get(TipTopic, data["code"]) or TipTopic(code=data["code"])
         db.session.add(topic)
@@ -95,8 +115,11 @@ def load_file(path=CONTENT_FILE, retire_missing=False):
             continue
         if (tip.topic_code, tip.position, tip.text_sw, tip.text_en, tip.sources) == new:
             counts["unchanged"] += 1
+        elif tip.edited_at is not None and not replace_edited:
+            counts["kept_edited"] += 1
         else:
             tip.topic_code, tip.position, tip.text_sw, tip.text_en, tip.sources = new
+            tip.edited_by = tip.edited_at = None
             counts["updated"] += 1
         if tip.retired_at is not None:
             counts["still_retired"] += 1
@@ -226,7 +249,8 @@ def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None):
         last = db.session.execute(db.select(db.func.max(Tip.position)).filter_by(topic_code=topic)).scalar()
         tip.topic_code, tip.position = topic, (last or 0) + 1
     tip.text_sw, tip.text_en, tip.sources = sw.strip(), en.strip(), " ".join(sources)
-    tip.updated_at = utcnow()
+    tip.updated_at = tip.edited_at = utcnow()
+    tip.edited_by = by
     db.session.commit()
     CATALOGUE.invalidate()
     return tip

@@ -16,13 +16,16 @@ tips_cli = AppGroup("tips", help="Safety tips: load content, add, retire, list, 
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=str(CONTENT_FILE),
               show_default=True)
 @click.option("--retire-missing", is_flag=True, help="Retire tips from the file that are no longer in it.")
-def load(path, retire_missing):
-    """Load the tip content file (safe to run again: tips are updated by id)."""
+@click.option("--replace-edited", is_flag=True, help="Put the file's text back on tips officers edited.")
+def load(path, retire_missing, replace_edited):
+    """Load the tip content file (safe to run again: tips are updated by id; officers' edits are kept)."""
     try:
-        counts = tips_catalogue.load_file(path, retire_missing=retire_missing)
+        counts = tips_catalogue.load_file(path, retire_missing=retire_missing, replace_edited=replace_edited)
     except ContentError as exc:
         raise click.ClickException("the content file has problems:\n  " + "\n  ".join(exc.problems)) from None
     click.echo("tips: {added} added, {updated} updated, {unchanged} unchanged, {retired} retired".format(**counts))
+    if counts["kept_edited"]:
+        click.echo(f"{counts['kept_edited']} tips edited by officers keep their text (--replace-edited to overwrite)")
     if counts["still_retired"]:
         click.echo(f"{counts['still_retired']} tips in the file stay retired (tips restore ID to bring one back)")
 
