@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 
 import config
 from core import logs, snapshot
+from core.callbacks import LeanCallbacks
 from core import redis as redis_setup
 from models import db, miner
 
@@ -46,7 +47,9 @@ def create_app(overrides=None):
 
     from api import bp as api_bp
     from api.health import bp as health_bp
+    from sms.views import INBOUND_FIELDS, handle_inbound_callback
     from sms.views import bp as sms_bp
+    from ussd.views import HOP_FIELDS, handle_hop
     from ussd.views import bp as ussd_bp
 
     app.register_blueprint(ussd_bp)
@@ -61,4 +64,7 @@ def create_app(overrides=None):
     from cli import register_commands
 
     register_commands(app)
+    # The gateway's hot callbacks skip Flask's request machinery (same handlers as the views).
+    app.wsgi_app = LeanCallbacks(app, app.wsgi_app, {"/ussd": (handle_hop, *HOP_FIELDS),
+                                                     "/sms/inbound": (handle_inbound_callback, *INBOUND_FIELDS)})
     return app
