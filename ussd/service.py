@@ -56,17 +56,21 @@ def new_input(previous_text, text):
 class HopService:
     flow: Flow
     store: SessionStore
-    load_caller: Callable[[str], dict]  # phone -> caller snapshot (the first hop's one query)
+    load_caller: Callable[[str], dict]  # phone -> caller snapshot from the database (a cache miss)
     run_effects: Callable[[list], dict]  # effects -> session data they learned (ussd/effects.py)
     default_locale: str = "sw"
     # Brings the in-memory data screens render from (tips, prices) up to date before the flow
     # runs, so that the flow itself does no I/O (core/snapshot.py).
     refresh_data: Callable[[], None] = lambda: None
+    # The caller snapshot cached in Redis (models/miner.py): its key (with {phone}) and
+    # cached bytes -> snapshot. Read by the session-opening script on the first hop.
+    caller_key: str | None = None
+    decode_caller: Callable[[bytes], dict] | None = None
 
     def handle(self, sid, phone, text):
         """The wire answer ('CON ...'/'END ...') for one hop."""
         self.refresh_data()
-        with self.store.open(sid, phone, [detail.key.format(phone=phone) for detail in CALLER_DETAILS]) as hop:
+        with self.store.open(sid, phone, self._detail_keys(phone)) as hop:
             record = hop.record
             if record is not None and text == record["last_text"]:
                 return record["last_screen"]  # a repeated hop: same screen, nothing done twice
@@ -88,9 +92,17 @@ class HopService:
             )
             return reply.wire
 
+    def _detail_keys(self, phone):
+        """The per-phone keys the first hop reads with the session: the cached caller, then
+        the journeys' caller details."""
+        keys = [self.caller_key.format(phone=phone)] if self.caller_key else []
+        return keys + [detail.key.format(phone=phone) for detail in CALLER_DETAILS]
+
     def _first_hop(self, phone, text, resume_snapshot, details):
+        cached = details.pop(0) if self.caller_key else None
         try:
-            caller = self.load_caller(phone)
+            # the cached snapshot when the session script found one, else the database
+            caller = self.decode_caller(cached) if cached is not None else self.load_caller(phone)
         except Exception as exc:
             # The database is down: carry on as for an unregistered caller, so that an
             # emergency report still gets through (incidents spool it until the database is back).
