@@ -6,6 +6,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import object_session
 from sqlalchemy import Boolean, Integer, String, bindparam, literal, null, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -145,13 +146,26 @@ def caller_snapshot(phone, default_locale):
     return decode_caller(raw, default_locale) if raw is not None else load_caller(phone, default_locale)
 
 
-def caller_changed(*phones):
+def caller_changed(*phones, session=None):
     """This transaction changes what is stored about `phones` (a miner's row, the language):
-    their cached snapshots are written again once it commits."""
-    db.session.info.setdefault(_CHANGED, set()).update(phones)
+    their cached snapshots are written again once it commits. ORM changes to a Miner or a
+    LanguagePreference mark their phone by themselves (below); a Core statement (an upsert,
+    a bulk update or delete) must call this."""
+    (session or db.session).info.setdefault(_CHANGED, set()).update(phones)
 
 
 _CHANGED = "callers_changed"
+
+
+def _orm_change(mapper, connection, target):
+    session = object_session(target)
+    if session is not None and target.phone:
+        caller_changed(target.phone, session=session)
+
+
+for _model in (Miner, LanguagePreference):
+    for _event in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _event, _orm_change)
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -235,7 +249,6 @@ def set_sms(phone, enabled):
         miner.sms_opt_out_at = None
     else:
         miner.sms_opt_out_at = miner.sms_opt_out_at or now
-    caller_changed(phone)
     db.session.commit()
     return True
 
@@ -244,6 +257,5 @@ def update_site(phone, site):
     miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
     if miner:
         miner.site = site
-        caller_changed(phone)
         db.session.commit()
     return miner

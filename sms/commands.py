@@ -73,7 +73,6 @@ def register(message: Inbound):
     miner = db.session.execute(db.select(Miner).filter_by(phone=message.phone)).scalar_one_or_none()
     if miner is not None:
         miner.name = name
-        miners.caller_changed(message.phone)
         db.session.commit()
         return translate(message.locale, REG_NAME_SAVED, name=name)
     # Not registered yet: the rest (county, site, consent...) is asked on USSD, in the
