@@ -1,8 +1,8 @@
 """USSD session records in Redis.
 
-A record is JSON: the flow `Session` plus what the transport needs (the previous hop's
-`text`, the screen we answered, whether it ended). Keys include the phone number as well as
-the sessionId, so a sessionId reused by another phone can never reach someone else's session.
+A record is JSON (orjson): the flow `Session` plus what the transport needs (the previous
+hop's `text`, the screen we answered, whether it ended). Keys include the phone number as well
+as the sessionId, so a sessionId reused by another phone can never reach someone else's session.
 
 A hop costs two Redis commands, whatever it does (the hot path; each command through
 redis-py costs more client CPU than the work Redis does for it): `open` runs a small Lua
@@ -13,11 +13,11 @@ another that writes the record, the "seen" mark and the resume snapshot and rele
 lock. Scripts run atomically; redis-py sends them by SHA and reloads them after a restart.
 (Not for Redis Cluster: a hop touches per-session and per-phone keys.)
 """
-import json
 import logging
 import os
 import time
 
+import orjson
 from redis.exceptions import LockError
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,10 @@ KEEP, CLEAR = "keep", "clear"  # what `close` does with the resume snapshot (or 
 
 
 def _dumps(value):
-    return json.dumps(value, separators=(",", ":"))
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+_loads = orjson.loads
 
 
 class Hop:
@@ -141,8 +144,8 @@ class SessionStore:
             opened = self.open_script(keys=keys, args=[token, LOCK_TIMEOUT_MS])
             if opened:  # read under the lock, atomically: consistent
                 raw, seen, resume, *details = opened
-                return Hop(self, sid, phone, token, json.loads(raw) if raw else None, bool(seen),
-                           json.loads(resume) if resume else None, [value or None for value in details])
+                return Hop(self, sid, phone, token, _loads(raw) if raw else None, bool(seen),
+                           _loads(resume) if resume else None, [value or None for value in details])
             if time.monotonic() >= deadline:
                 raise LockError("another hop of this USSD session is still running")
             time.sleep(LOCK_RETRY)
@@ -150,4 +153,4 @@ class SessionStore:
     def load(self, sid, phone):
         """The record of a session, without locking (tools and tests)."""
         raw = self.redis.get(SESSION_KEY.format(sid=sid, phone=phone))
-        return json.loads(raw) if raw else None
+        return _loads(raw) if raw else None
