@@ -41,6 +41,8 @@ def create_app(overrides=None):
                            app.config["USSD_RESUME_MINUTES"] * 60),
         load_caller=lambda phone: miner.load_caller(phone, app.config["DEFAULT_LOCALE"]),
         caller_key=miner.CALLER_KEY,
+        caller_ttl=miner.CALLER_CACHE_SECONDS,
+        encoded_caller=miner.encoded_caller,
         decode_caller=lambda raw: miner.decode_caller(raw, app.config["DEFAULT_LOCALE"]),
         run_effects=effects.run,
         default_locale=app.config["DEFAULT_LOCALE"],

@@ -24,7 +24,7 @@ def key(phone=PHONE):
 def stored(phone=PHONE):
     """What the database holds about the phone, as the cache keeps it (None: nothing)."""
     db.session.rollback()  # see other connections' commits
-    return miners._caller_row(db.session.connection(), phone)
+    return miners.stored_caller(phone)
 
 
 def cached(redis, phone=PHONE):
@@ -101,12 +101,33 @@ def test_a_reader_that_read_before_a_change_cannot_leave_the_old_snapshot(app, r
     assert cached(redis)["name"] == "Baraka"
 
 
+def test_a_first_hop_that_read_the_database_before_a_registration_does_not_undo_it(app, client, redis,
+                                                                                  monkeypatch):
+    """The hop's miss read the database, then a registration (another process) committed and
+    wrote the cache while the hop ran; the hop's fill when it closes must not replace it."""
+    service = app.extensions["ussd"]
+    read = service.encoded_caller
+
+    def read_then_someone_registers(phone):
+        before = read(phone)
+        miners.register(phone, name="Baraka", county="Migori", site="Osiri", role="digger", gender="man",
+                        locale="en", sms=True)
+        return before
+
+    monkeypatch.setattr(service, "encoded_caller", read_then_someone_registers)
+    assert dial(client, []).startswith("CON Madini Salama. Karibu")  # this hop: not registered yet
+    assert cached(redis)["name"] == "Baraka"
+    monkeypatch.setattr(service, "encoded_caller", read)
+    assert dial(client, []).startswith("CON Madini Salama. Welcome Baraka")  # the next session knows
+
+
 def test_a_rolled_back_change_touches_nothing(app, redis):
     prime(app)
-    miners.caller_changed(PHONE)
+    miners._remember_language(PHONE, "en")  # a change, marked, then rolled back
     db.session.rollback()
+    redis.set(key(), b'{"registered":false,"locale":"sw"}')  # so that any rewrite would show
     db.session.commit()
-    assert cached(redis) == miners.UNKNOWN_CALLER
+    assert cached(redis) == {"registered": False, "locale": "sw"}
 
 
 # --- every path that changes a miner or a phone's language -------------------------------

@@ -56,15 +56,19 @@ def new_input(previous_text, text):
 class HopService:
     flow: Flow
     store: SessionStore
-    load_caller: Callable[[str], dict]  # phone -> caller snapshot from the database (a cache miss)
+    load_caller: Callable[[str], dict]  # phone -> caller snapshot from the database (no cache)
     run_effects: Callable[[list], dict]  # effects -> session data they learned (ussd/effects.py)
     default_locale: str = "sw"
     # Brings the in-memory data screens render from (tips, prices) up to date before the flow
     # runs, so that the flow itself does no I/O (core/snapshot.py).
     refresh_data: Callable[[], None] = lambda: None
-    # The caller snapshot cached in Redis (models/miner.py): its key (with {phone}) and
-    # cached bytes -> snapshot. Read by the session-opening script on the first hop.
+    # The caller snapshot cached in Redis (models/miner.py): its key (with {phone}), its
+    # lifetime, phone -> the snapshot encoded from the database, and encoded -> snapshot. The
+    # session-opening script reads it on the first hop; on a miss the hop reads the database
+    # and the closing script fills the key (only if still absent).
     caller_key: str | None = None
+    caller_ttl: int = 0
+    encoded_caller: Callable[[str], bytes] | None = None
     decode_caller: Callable[[bytes], dict] | None = None
 
     def handle(self, sid, phone, text):
@@ -77,7 +81,7 @@ class HopService:
             if record is None:
                 if text and hop.seen:
                     return self._expired(phone)
-                session, reply = self._first_hop(phone, text, hop.resume, hop.details)
+                session, reply = self._first_hop(hop, phone, text)
             else:
                 session = Session.from_dict(record["session"])
                 if record.get("ended"):
@@ -92,17 +96,27 @@ class HopService:
             )
             return reply.wire
 
+    def _caller(self, hop, phone, details):
+        """The caller snapshot: cached (read with the session), else from the database, and
+        then cached when the hop closes. Takes the cached value off the front of `details`."""
+        if not self.caller_key:
+            return self.load_caller(phone)
+        cached = details.pop(0)
+        if cached is None:
+            cached = self.encoded_caller(phone)
+            hop.fill = (self.caller_key.format(phone=phone), cached, self.caller_ttl)
+        return self.decode_caller(cached)
+
     def _detail_keys(self, phone):
         """The per-phone keys the first hop reads with the session: the cached caller, then
         the journeys' caller details."""
         keys = [self.caller_key.format(phone=phone)] if self.caller_key else []
         return keys + [detail.key.format(phone=phone) for detail in CALLER_DETAILS]
 
-    def _first_hop(self, phone, text, resume_snapshot, details):
-        cached = details.pop(0) if self.caller_key else None
+    def _first_hop(self, hop, phone, text):
+        resume_snapshot, details = hop.resume, list(hop.details)
         try:
-            # the cached snapshot when the session script found one, else the database
-            caller = self.decode_caller(cached) if cached is not None else self.load_caller(phone)
+            caller = self._caller(hop, phone, details)
         except Exception as exc:
             # The database is down: carry on as for an unregistered caller, so that an
             # emergency report still gets through (incidents spool it until the database is back).

@@ -48,8 +48,10 @@ end
 return reply
 """
 
-# KEYS: lock, session, seen, resume. ARGV: lock token, record ('' for none), session ttl,
-# first hop '1'/'0', seen ttl, resume 'keep'/'clear'/'set', resume snapshot, resume ttl.
+# KEYS: lock, session, seen, resume, and optionally a key to fill. ARGV: lock token, record
+# ('' for none), session ttl, first hop '1'/'0', seen ttl, resume 'keep'/'clear'/'set', resume
+# snapshot, resume ttl, then (with the fifth key) its value and ttl: set only if absent (the
+# caller snapshot a first hop read from the database: a write since then wins).
 # Releases the lock only if this hop still owns it (it may have expired and been taken by
 # another hop); returns 1 when it did.
 CLOSE_HOP = """
@@ -63,6 +65,9 @@ if ARGV[6] == 'clear' then
     redis.call('del', KEYS[4])
 elseif ARGV[6] == 'set' then
     redis.call('set', KEYS[4], ARGV[7], 'EX', ARGV[8])
+end
+if KEYS[5] then
+    redis.call('set', KEYS[5], ARGV[9], 'NX', 'EX', ARGV[10])
 end
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
@@ -87,6 +92,7 @@ class Hop:
         self.store, self.sid, self.phone, self.token = store, sid, phone, token
         self.record, self.seen, self.resume = record, seen, resume
         self.details = details  # the caller-detail keys' values (None for a missing key); first hop only
+        self.fill = None  # (key, value, ttl): stored by `close` unless the key exists by then
         self.closed = False
 
     def __enter__(self):
@@ -110,11 +116,14 @@ class Hop:
             resume_mode, resume_json = resume, ""
         else:
             resume_mode, resume_json = "set", _dumps(resume)
-        released = store.close_script(
-            keys=store.keys(self.sid, self.phone),  # the first four: CLOSE_HOP takes no detail keys
-            args=[self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
-                  max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl],
-        )
+        keys = store.keys(self.sid, self.phone)  # the first four: CLOSE_HOP takes no detail keys
+        args = [self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
+                max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl]
+        if self.fill:
+            key, value, ttl = self.fill
+            keys.append(key)
+            args += [value, ttl]
+        released = store.close_script(keys=keys, args=args)
         self.closed = True
         if not released:
             log.warning("USSD session lock had expired before the hop finished")
