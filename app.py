@@ -7,6 +7,7 @@ from flask_migrate import Migrate
 
 import config
 from core import logs, snapshot
+from core.callbacks import LeanCallbacks
 from core import redis as redis_setup
 from models import db, miner
 
@@ -38,7 +39,11 @@ def create_app(overrides=None):
         flow=FLOW,
         store=SessionStore(app.extensions["redis"], app.config["USSD_SESSION_TTL"],
                            app.config["USSD_RESUME_MINUTES"] * 60),
-        load_caller=lambda phone: miner.caller_snapshot(phone, app.config["DEFAULT_LOCALE"]),
+        load_caller=lambda phone: miner.load_caller(phone, app.config["DEFAULT_LOCALE"]),
+        caller_key=miner.CALLER_KEY,
+        caller_ttl=miner.CALLER_CACHE_SECONDS,
+        encoded_caller=miner.encoded_caller,
+        decode_caller=lambda raw: miner.decode_caller(raw, app.config["DEFAULT_LOCALE"]),
         run_effects=effects.run,
         default_locale=app.config["DEFAULT_LOCALE"],
         refresh_data=lambda: snapshot.refresh_all(app.extensions["redis"], app.config["SNAPSHOT_REFRESH_SECONDS"]),
@@ -46,7 +51,9 @@ def create_app(overrides=None):
 
     from api import bp as api_bp
     from api.health import bp as health_bp
+    from sms.views import INBOUND_FIELDS, handle_inbound_callback
     from sms.views import bp as sms_bp
+    from ussd.views import HOP_FIELDS, handle_hop
     from ussd.views import bp as ussd_bp
 
     app.register_blueprint(ussd_bp)
@@ -61,4 +68,7 @@ def create_app(overrides=None):
     from cli import register_commands
 
     register_commands(app)
+    # The gateway's hot callbacks skip Flask's request machinery (same handlers as the views).
+    app.wsgi_app = LeanCallbacks(app, app.wsgi_app, {"/ussd": (handle_hop, *HOP_FIELDS),
+                                                     "/sms/inbound": (handle_inbound_callback, *INBOUND_FIELDS)})
     return app

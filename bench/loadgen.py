@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench.journeys import weighted
+from bench.journeys import by_name, weighted
 
 REQUEST_TIMEOUT = 10  # AT gives up on a hop after 10 s
 
@@ -65,16 +65,16 @@ def summarise_ms(values):
 
 
 async def run_load(base_url, *, sessions=200, duration=10.0, warmup=2.0, max_hops=200_000, rate=None,
-                   check_screens=True, failure_markers=(), on_window=None):
+                   check_screens=True, failure_markers=(), on_window=None, walks=None):
     """Drive POST {base_url}/ussd; returns Stats for the measured window (after warmup).
 
     `on_window(start: bool)` is called when the measured window opens and closes (the caller
     samples server CPU there). `failure_markers`: texts of the service's apology screens,
-    counted as errors when seen.
+    counted as errors when seen. `walks`: names of the walks to play (default: the weighted mix).
     """
     url = base_url + "/ussd"
     stats = Stats()
-    walks = weighted()
+    walks = weighted(by_name(walks), chosen=True) if walks else weighted()
     run_id = uuid.uuid4().hex[:8]
     hop_counter = itertools.count(1)
     loop = asyncio.get_running_loop()

@@ -26,6 +26,8 @@ MAX_INPUT = 200  # longer input is refused with the screen's error line, never s
 # error never moves an option to another page.
 ERROR_RESERVE = 36
 
+REMEMBERED_PAGES = 10_000  # screens kept rendered (Flow.pages)
+
 BACK, HOME, MORE = "0", "00", "98"
 MAIN = "main"
 
@@ -129,6 +131,10 @@ class State:
     resumable: bool = False
     nav: bool = True  # offers 0 back / 00 home
     in_history: bool = True  # False: "back" skips this screen (a one-off question)
+    # For a screen rendered by functions: what it shows besides the language, as a hashable
+    # (e.g. the caller's first name); its pages are then remembered per language and value.
+    # Screens of fixed msgids are remembered without it.
+    screen_key: Callable[["Session"], Any] | None = None
 
     def text(self, session):
         return ""
@@ -293,6 +299,11 @@ class Flow:
                 self.states[state.id] = state
         if MAIN not in self.states:
             raise ValueError("a flow needs a 'main' state")
+        # Screens that depend only on the language (most menus), or on the language and
+        # their `screen_key`, are paged once and remembered: a hop showing one again does no
+        # translation or paging work.
+        self.static = {state_id for state_id, state in self.states.items() if _is_static(state)}
+        self._remembered_pages = {}  # (state id, locale, screen key) -> pages
 
     def state(self, session):
         return self.states.get(session.state) or self.states[MAIN]
@@ -301,6 +312,20 @@ class Flow:
 
     def pages(self, session):
         state = self.state(session)
+        if state.id in self.static:
+            cache_key = (state.id, session.locale, None)
+        elif state.screen_key is not None:
+            cache_key = (state.id, session.locale, state.screen_key(session))
+        else:
+            return self._pages(state, session)
+        pages = self._remembered_pages.get(cache_key)
+        if pages is None:
+            if len(self._remembered_pages) >= REMEMBERED_PAGES:
+                self._remembered_pages.clear()  # bounded (keys such as names vary); refills at once
+            pages = self._remembered_pages[cache_key] = tuple(self._pages(state, session))
+        return pages
+
+    def _pages(self, state, session):
         t = session.t
         nav = t(MSG_NAV) if state.nav else None
         text, lines = state.text(session), state.lines(session)
@@ -393,6 +418,14 @@ class Flow:
     def jump(self, session, target):
         """Go to `target` as if chosen (used to replay direct-dial input and resume)."""
         return self._safely(session, lambda: self._enter(session, target))
+
+
+def _is_static(state):
+    """True when the state's screen is a function of the language alone: an engine state
+    whose text and options are fixed msgids (no callable reading the session or data)."""
+    if type(state) not in (State, Menu, Ask, Say, End):
+        return False
+    return not any(callable(getattr(state, name, None)) for name in ("title", "options", "prompt", "body"))
 
 
 def _with_error(error, screen, keep, budget=SCREEN_BUDGET):

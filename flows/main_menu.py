@@ -29,6 +29,7 @@ def main_menu(entries):
     return Menu(
         id=MAIN,
         title=greeting,
+        screen_key=lambda session: session.caller.get("name"),  # what greeting() shows
         nav=False,
         options=[Option(e.label, e.next, key=str(e.number)) for e in sorted(entries, key=lambda e: e.number)],
     )

@@ -92,7 +92,8 @@ def _restart(session: Session):
 STATES = [
     Ask(NAME, prompt=N_("Registration\nEnter your name:"), validate=free_text(NAME_MIN, NAME_MAX),
         save_as="name", next=COUNTY, resumable=True),
-    Menu(COUNTY, title=N_("Your county:"), options=county_options, save_as="county", resumable=True),
+    Menu(COUNTY, title=N_("Your county:"), options=county_options, save_as="county", resumable=True,
+         screen_key=lambda session: None),  # the same counties for everyone
     Ask(COUNTY_OTHER, prompt=N_("Type your county:"), validate=other_county, save_as="county", next=SITE,
         resumable=True),
     Ask(SITE, prompt=N_("Name of your mine or site:"), validate=free_text(SITE_MIN, SITE_MAX),

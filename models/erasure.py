@@ -5,7 +5,7 @@ that must survive (an incident report, a sent message) but must forget who it wa
 register an `on_erase(phone)` hook here that anonymises their rows in the same transaction.
 """
 from models.base import db
-from models.miner import LanguagePreference, Miner
+from models.miner import LanguagePreference, Miner, caller_changed
 from models.ussd_session import UssdSessionOutcome
 
 _hooks = []
@@ -27,5 +27,6 @@ def erase(phone):
     db.session.execute(db.delete(LanguagePreference).filter_by(phone=phone))
     if miner:
         db.session.delete(miner)
+    caller_changed(phone)  # after the commit: nothing stored, so the cached snapshot is deleted
     db.session.commit()
     return miner is not None

@@ -57,6 +57,7 @@ def record_delivery(at_id, status, phone=None, failure_reason=None):
     if failure_reason in OPTED_OUT_REASONS and message.phone:
         db.session.execute(db.update(Miner).where(Miner.phone == message.phone, Miner.sms_opt_out_at.is_(None))
                            .values(sms_opt_out_at=now).execution_options(synchronize_session=False))
+        miners.caller_changed(message.phone)
     db.session.commit()
     return "adopted" if adopted else ("updated" if changed else "unchanged")
 

@@ -20,6 +20,7 @@ from sqlalchemy import text as sql
 from core import jobs
 from core.i18n import N_, translate
 from models import Message, Miner, Officer, db, utcnow
+from models.miner import caller_changed
 from models.message import FAILED, QUEUED, SENDING, SENT
 from sms import encoding, gateway
 
@@ -239,6 +240,7 @@ def _mark_miners(rows, **values):
     db.session.execute(
         db.update(Miner).where(Miner.phone.in_(phones), getattr(Miner, column).is_(None))
         .values({column: value}).execution_options(synchronize_session=False))
+    caller_changed(*phones)  # the cached caller snapshots (models/miner.py) are written again after the commit
 
 
 def give_up(rows, reason):

@@ -17,10 +17,12 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 OK = ("OK", 200, {"Content-Type": "text/plain; charset=utf-8"})
 
 
-@bp.post("/inbound")
-def inbound_sms():
-    check_token()
-    fields = form_fields(("from", "id"), ("to", "text", "date", "linkId", "networkCode", "cost"))
+INBOUND_FIELDS = (("from", "id"), ("to", "text", "date", "linkId", "networkCode", "cost"))
+
+
+def handle_inbound_callback(fields):
+    """An inbound SMS callback's fields -> (body, status, headers): what both the Flask view
+    and the lean WSGI path (core/callbacks.py) answer. Runs in an app context."""
     fields["from"] = phone_field(fields["from"], "from")
     fields = {k: v for k, v in fields.items() if v is not None}
     try:
@@ -30,6 +32,12 @@ def inbound_sms():
         log.error("could not queue inbound SMS %s: Redis unavailable", fields["id"])
         return "Try again later", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"}
     return OK
+
+
+@bp.post("/inbound")
+def inbound_sms():
+    check_token()
+    return handle_inbound_callback(form_fields(*INBOUND_FIELDS))
 
 
 @bp.post("/delivery")

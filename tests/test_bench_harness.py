@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from bench import loadgen, procstat
-from bench.journeys import WALKS, weighted
+from bench.journeys import WALKS, by_name, weighted
 from core.i18n import LOCALES, translate
 from flows.engine import MSG_FAILED
 from tests.conftest import Phone
@@ -28,7 +28,34 @@ def test_every_walk_is_a_real_journey(client, walk):
 def test_weighted_mix():
     mix = weighted()
     assert len(mix) == sum(w.weight for w in WALKS)
-    assert {w.name for w in mix} == {w.name for w in WALKS}
+    assert {w.name for w in mix} == {w.name for w in WALKS if w.weight}
+    assert "register_start" not in {w.name for w in mix}  # measured alone, with --walks
+
+
+def test_chosen_walks_are_played_alone_whatever_their_weight():
+    chosen = weighted(by_name(["register_start", "incident"]), chosen=True)
+    assert [w.name for w in chosen] == ["register_start"] + ["incident"] * 3
+    with pytest.raises(ValueError, match="unknown walk"):
+        by_name(["nope"])
+
+
+def test_the_summary_judges_throughput_cpu_and_p99_at_70_percent():
+    from bench import ussd_hop
+
+    def run(hops_per_s, cpu, p99=10.0, offered=None):
+        return {"hops_per_s": hops_per_s, "server_cpu_us_per_hop": cpu, "errors": 0, "wrong_screens": 0,
+                "latency_ms": {"p50": 1.0, "p95": 5.0, "p99": p99}, "offered_hops_per_s": offered or hops_per_s}
+
+    def judged(app_cpu, p99_at_70):
+        entry = {"ceiling": run(1000, 400), "app": run(900, app_cpu), "app_paced": run(800, app_cpu, p99=80.0),
+                 "app_paced_headroom": run(630, app_cpu, p99=p99_at_70)}
+        ussd_hop.judge(entry)
+        return entry
+
+    assert judged(480, 20.0)["meets_target"] and judged(480, 20.0)["cpu_ratio_vs_ceiling"] == 1.2
+    assert not judged(520, 20.0)["meets_target"]  # 1.3x the ceiling's CPU
+    assert not judged(480, 60.0)["meets_target"]  # p99 at 70% of capacity
+    assert "1.20x (target <= 1.25)" in ussd_hop.summary_line("granian-wsgi", judged(480, 20.0))
 
 
 def test_percentiles():

@@ -56,24 +56,32 @@ def new_input(previous_text, text):
 class HopService:
     flow: Flow
     store: SessionStore
-    load_caller: Callable[[str], dict]  # phone -> caller snapshot (the first hop's one query)
+    load_caller: Callable[[str], dict]  # phone -> caller snapshot from the database (no cache)
     run_effects: Callable[[list], dict]  # effects -> session data they learned (ussd/effects.py)
     default_locale: str = "sw"
     # Brings the in-memory data screens render from (tips, prices) up to date before the flow
     # runs, so that the flow itself does no I/O (core/snapshot.py).
     refresh_data: Callable[[], None] = lambda: None
+    # The caller snapshot cached in Redis (models/miner.py): its key (with {phone}), its
+    # lifetime, phone -> the snapshot encoded from the database, and encoded -> snapshot. The
+    # session-opening script reads it on the first hop; on a miss the hop reads the database
+    # and the closing script fills the key (only if still absent).
+    caller_key: str | None = None
+    caller_ttl: int = 0
+    encoded_caller: Callable[[str], bytes] | None = None
+    decode_caller: Callable[[bytes], dict] | None = None
 
     def handle(self, sid, phone, text):
         """The wire answer ('CON ...'/'END ...') for one hop."""
         self.refresh_data()
-        with self.store.open(sid, phone, [detail.key.format(phone=phone) for detail in CALLER_DETAILS]) as hop:
+        with self.store.open(sid, phone, self._detail_keys(phone)) as hop:
             record = hop.record
             if record is not None and text == record["last_text"]:
                 return record["last_screen"]  # a repeated hop: same screen, nothing done twice
             if record is None:
                 if text and hop.seen:
                     return self._expired(phone)
-                session, reply = self._first_hop(phone, text, hop.resume, hop.details)
+                session, reply = self._first_hop(hop, phone, text)
             else:
                 session = Session.from_dict(record["session"])
                 if record.get("ended"):
@@ -88,9 +96,27 @@ class HopService:
             )
             return reply.wire
 
-    def _first_hop(self, phone, text, resume_snapshot, details):
+    def _caller(self, hop, phone, details):
+        """The caller snapshot: cached (read with the session), else from the database, and
+        then cached when the hop closes. Takes the cached value off the front of `details`."""
+        if not self.caller_key:
+            return self.load_caller(phone)
+        cached = details.pop(0)
+        if cached is None:
+            cached = self.encoded_caller(phone)
+            hop.fill = (self.caller_key.format(phone=phone), cached, self.caller_ttl)
+        return self.decode_caller(cached)
+
+    def _detail_keys(self, phone):
+        """The per-phone keys the first hop reads with the session: the cached caller, then
+        the journeys' caller details."""
+        keys = [self.caller_key.format(phone=phone)] if self.caller_key else []
+        return keys + [detail.key.format(phone=phone) for detail in CALLER_DETAILS]
+
+    def _first_hop(self, hop, phone, text):
+        resume_snapshot, details = hop.resume, list(hop.details)
         try:
-            caller = self.load_caller(phone)
+            caller = self._caller(hop, phone, details)
         except Exception as exc:
             # The database is down: carry on as for an unregistered caller, so that an
             # emergency report still gets through (incidents spool it until the database is back).

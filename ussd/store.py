@@ -1,8 +1,8 @@
 """USSD session records in Redis.
 
-A record is JSON: the flow `Session` plus what the transport needs (the previous hop's
-`text`, the screen we answered, whether it ended). Keys include the phone number as well as
-the sessionId, so a sessionId reused by another phone can never reach someone else's session.
+A record is JSON (orjson): the flow `Session` plus what the transport needs (the previous
+hop's `text`, the screen we answered, whether it ended). Keys include the phone number as well
+as the sessionId, so a sessionId reused by another phone can never reach someone else's session.
 
 A hop costs two Redis commands, whatever it does (the hot path; each command through
 redis-py costs more client CPU than the work Redis does for it): `open` runs a small Lua
@@ -13,11 +13,11 @@ another that writes the record, the "seen" mark and the resume snapshot and rele
 lock. Scripts run atomically; redis-py sends them by SHA and reloads them after a restart.
 (Not for Redis Cluster: a hop touches per-session and per-phone keys.)
 """
-import json
 import logging
 import os
 import time
 
+import orjson
 from redis.exceptions import LockError
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,10 @@ end
 return reply
 """
 
-# KEYS: lock, session, seen, resume. ARGV: lock token, record ('' for none), session ttl,
-# first hop '1'/'0', seen ttl, resume 'keep'/'clear'/'set', resume snapshot, resume ttl.
+# KEYS: lock, session, seen, resume, and optionally a key to fill. ARGV: lock token, record
+# ('' for none), session ttl, first hop '1'/'0', seen ttl, resume 'keep'/'clear'/'set', resume
+# snapshot, resume ttl, then (with the fifth key) its value and ttl: set only if absent (the
+# caller snapshot a first hop read from the database: a write since then wins).
 # Releases the lock only if this hop still owns it (it may have expired and been taken by
 # another hop); returns 1 when it did.
 CLOSE_HOP = """
@@ -64,6 +66,9 @@ if ARGV[6] == 'clear' then
 elseif ARGV[6] == 'set' then
     redis.call('set', KEYS[4], ARGV[7], 'EX', ARGV[8])
 end
+if KEYS[5] then
+    redis.call('set', KEYS[5], ARGV[9], 'NX', 'EX', ARGV[10])
+end
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
@@ -74,7 +79,10 @@ KEEP, CLEAR = "keep", "clear"  # what `close` does with the resume snapshot (or 
 
 
 def _dumps(value):
-    return json.dumps(value, separators=(",", ":"))
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+_loads = orjson.loads
 
 
 class Hop:
@@ -84,6 +92,7 @@ class Hop:
         self.store, self.sid, self.phone, self.token = store, sid, phone, token
         self.record, self.seen, self.resume = record, seen, resume
         self.details = details  # the caller-detail keys' values (None for a missing key); first hop only
+        self.fill = None  # (key, value, ttl): stored by `close` unless the key exists by then
         self.closed = False
 
     def __enter__(self):
@@ -107,11 +116,14 @@ class Hop:
             resume_mode, resume_json = resume, ""
         else:
             resume_mode, resume_json = "set", _dumps(resume)
-        released = store.close_script(
-            keys=store.keys(self.sid, self.phone),  # the first four: CLOSE_HOP takes no detail keys
-            args=[self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
-                  max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl],
-        )
+        keys = store.keys(self.sid, self.phone)  # the first four: CLOSE_HOP takes no detail keys
+        args = [self.token, _dumps(record) if record is not None else "", store.ttl, "1" if first_hop else "0",
+                max(store.ttl * 10, store.resume_ttl), resume_mode, resume_json, store.resume_ttl]
+        if self.fill:
+            key, value, ttl = self.fill
+            keys.append(key)
+            args += [value, ttl]
+        released = store.close_script(keys=keys, args=args)
         self.closed = True
         if not released:
             log.warning("USSD session lock had expired before the hop finished")
@@ -141,8 +153,8 @@ class SessionStore:
             opened = self.open_script(keys=keys, args=[token, LOCK_TIMEOUT_MS])
             if opened:  # read under the lock, atomically: consistent
                 raw, seen, resume, *details = opened
-                return Hop(self, sid, phone, token, json.loads(raw) if raw else None, bool(seen),
-                           json.loads(resume) if resume else None, [value or None for value in details])
+                return Hop(self, sid, phone, token, _loads(raw) if raw else None, bool(seen),
+                           _loads(resume) if resume else None, [value or None for value in details])
             if time.monotonic() >= deadline:
                 raise LockError("another hop of this USSD session is still running")
             time.sleep(LOCK_RETRY)
@@ -150,4 +162,4 @@ class SessionStore:
     def load(self, sid, phone):
         """The record of a session, without locking (tools and tests)."""
         raw = self.redis.get(SESSION_KEY.format(sid=sid, phone=phone))
-        return json.loads(raw) if raw else None
+        return _loads(raw) if raw else None

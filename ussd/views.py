@@ -2,7 +2,7 @@
 import logging
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app
 
 from core.callbacks import BadCallback, check_token, form_fields, phone_field
 from core.i18n import translate
@@ -15,14 +15,15 @@ bp = Blueprint("ussd", __name__)
 MAX_SESSION_ID = 128
 
 
-def _plain(body, status=200):
-    return Response(body, status=status, mimetype="text/plain")
+PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
 
 
-@bp.post("/ussd")
-def ussd_callback():
-    check_token()
-    fields = form_fields(("sessionId", "phoneNumber", "serviceCode"), ("text", "networkCode"))
+HOP_FIELDS = (("sessionId", "phoneNumber", "serviceCode"), ("text", "networkCode"))
+
+
+def handle_hop(fields):
+    """One hop from the callback's fields -> (body, status, headers): what both the Flask view
+    and the lean WSGI path (core/callbacks.py) answer. Runs in an app context."""
     sid = fields["sessionId"].strip()
     if len(sid) > MAX_SESSION_ID:
         raise BadCallback("sessionId is too long")
@@ -34,7 +35,13 @@ def ussd_callback():
         # Whatever broke (Redis down, a bug), the caller gets a polite END, never an error page.
         log.exception("USSD hop failed for %s", phone)
         body = "END " + translate(current_app.config["DEFAULT_LOCALE"], MSG_FAILED)
-    return _plain(body)
+    return body, 200, PLAIN
+
+
+@bp.post("/ussd")
+def ussd_callback():
+    check_token()
+    return handle_hop(form_fields(*HOP_FIELDS))
 
 
 EVENT_STATUSES = {"Success", "Incomplete", "Failed"}
@@ -78,4 +85,4 @@ def ussd_events():
             ended_at=_parse_date(fields["date"]),
         ))
         db.session.commit()
-    return _plain("OK")
+    return "OK", 200, PLAIN
