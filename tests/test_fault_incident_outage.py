@@ -39,7 +39,7 @@ def run_everything_due(app, rounds=6):
     connection = app.extensions["redis"]
     for _ in range(rounds):
         moved = 0
-        for name in (jobs.REPLIES, jobs.BULK, jobs.DEFAULT):
+        for name in jobs.ORDER:
             queue = jobs.queue(name)
             registry = ScheduledJobRegistry(queue=queue)
             for job_id in registry.get_job_ids():
