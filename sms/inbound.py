@@ -163,8 +163,9 @@ def _file_name(at_id):
 def drain_spool(limit=SWEEP_LIMIT):
     """File the messages spooled while the database was down (exactly once: the row is
     unique on AT's id, and a file goes only once its row is committed). Returns how many
-    files it took; raises when the database is still down."""
-    taken = 0
+    files it took; raises when the database is still down. The new rows go to batch jobs
+    at once (a Redis failure here leaves them to the sweep's hand-over)."""
+    taken, new = 0, []
     for path in filespool.files(spool_dir(), limit):
         try:
             fields = json.loads(path.read_text(encoding="utf-8"))
@@ -174,9 +175,12 @@ def drain_spool(limit=SWEEP_LIMIT):
             log.error("inbound spool file %s is not JSON; moved aside", path.name)
             path.rename(path.with_suffix(".bad"))
             continue
-        _insert(fields)
+        if _insert(fields):
+            new.append(fields)
         path.unlink(missing_ok=True)
         taken += 1
+    for start in range(0, len(new), BATCH_SIZE):  # handled now, not at the next sweep
+        _queue_batch(new[start:start + BATCH_SIZE])
     return taken
 
 
