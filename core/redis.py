@@ -42,11 +42,20 @@ def _socket_path(directory):
     return Path("/tmp") / f"madini-redis-{hashlib.sha1(str(directory).encode()).hexdigest()[:12]}.sock"
 
 
+def _direct(sock, timeout):
+    """A one-off client to the embedded server that does not retry: redis-py's default retries
+    a refused connection with backoff for seconds, which only delays learning it is down."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis(unix_socket_path=str(sock), socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
+
+
 def _socket_alive(sock):
     if not sock.exists():
         return False
     try:
-        return redis.Redis(unix_socket_path=str(sock), socket_timeout=1).ping()
+        return _direct(sock, 1).ping()
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         return False
 
@@ -93,7 +102,7 @@ def ensure_embedded(directory, stop_on_exit=True):
 
 
 def _turn_on_aof(sock):
-    client = redis.Redis(unix_socket_path=str(sock), socket_timeout=5)
+    client = _direct(sock, 5)
     try:
         if persistence_problem(client):
             client.config_set("appendfsync", "everysec")
@@ -118,7 +127,7 @@ def persistence_problem(client):
 def stop_embedded(directory):
     sock = _socket_path(Path(directory).resolve())
     try:
-        redis.Redis(unix_socket_path=str(sock), socket_timeout=2).shutdown(nosave=False)
+        _direct(sock, 2).shutdown(nosave=False)
     except (redis.ConnectionError, redis.ResponseError, OSError):
         pass
 

@@ -26,6 +26,7 @@ fallbacks (e.g. an incident follow-up), then gets the rate-limited help reply.
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,14 +95,21 @@ def accept(fields):
         _drain_spool_quietly()
     if not stored:
         return "duplicate"  # stored before: its nudge was given then, and the sweep is behind it
+    state = current_app.extensions.setdefault("sms_inbound", {"redis_down_until": 0.0})
+    if time.monotonic() < state["redis_down_until"]:
+        return "stored"  # Redis just failed: don't make every callback wait for its retries
     try:
         _nudge(fields)
     except RedisError as exc:
+        state["redis_down_until"] = time.monotonic() + REDIS_PAUSE_SECONDS
         log.warning("inbound SMS %s stored; Redis unavailable (%s), the sweep will hand it to a worker",
                     fields["id"], type(exc).__name__)
     return "stored"
 
 
+# After a failed nudge, callbacks skip Redis for a few seconds (their rows wait for the sweep)
+# rather than each spending the client's connection retries on a server that is down.
+REDIS_PAUSE_SECONDS = 5
 _spooled_here = threading.Event()  # this process wrote to the spool since it last drained it
 
 
