@@ -224,10 +224,10 @@ def sweep(older_than_seconds=SWEEP_AFTER_SECONDS, limit=SWEEP_LIMIT):
     return result
 
 
-def _queue_batch(messages):
+def _queue_batch(messages, at_front=False):
     jobs.queue(jobs.REPLIES).enqueue(
         handle_batch, messages, job_timeout=300, retry=Retry(max=3, interval=[5, 30, 120]),
-        description=f"sms inbound: {len(messages)} messages")
+        description=f"sms inbound: {len(messages)} messages", at_front=at_front)
 
 
 def drain_pending():
@@ -257,9 +257,19 @@ def drain_pending():
 
 
 def handle_batch(messages):
-    """A batch job: handle each message; one that fails gets its own job with retries."""
+    """A batch job: handle each message; one that fails gets its own job with retries.
+
+    Alerts first: when an alert is waiting (the `alerts` queue is not empty), the batch
+    stops and hands its remaining messages to a new batch job at the head of its queue, so
+    this worker takes the alert now instead of after fifty messages."""
     handled = 0
-    for fields in messages:
+    alerts = jobs.queue(jobs.ALERTS)
+    for position, fields in enumerate(messages):
+        if position and alerts.count:
+            _queue_batch(messages[position:], at_front=True)
+            log.info("inbound batch paused for an alert; %d message(s) continue in a new job",
+                     len(messages) - position)
+            break
         try:
             handle_inbound(fields)
             handled += 1

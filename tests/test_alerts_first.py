@@ -81,9 +81,10 @@ def test_the_filing_job_and_the_sweep_racing_alert_each_officer_once(app, redis,
 
 
 def test_a_flood_from_one_phone_does_not_delay_an_urgent_alert(client, fake_at, sms_app, redis):
-    """300 HELP from one phone, then an urgent USSD report from another: with the AT rate cap
-    on (10 requests a second) and a real RQ worker busy with the flood's replies, the
-    officer's alert is accepted by the gateway within 2 s of the confirming hop."""
+    """300 HELP from one phone, then an urgent USSD report from another while a real RQ worker
+    is in the middle of the flood (handling it, answering it under the AT rate cap of 10
+    requests a second): the officer's alert is accepted by the gateway within 2 s of the
+    confirming hop."""
     from rq import SimpleWorker
 
     sms_app.config["AT_MAX_RPS"] = 10
@@ -96,14 +97,13 @@ def test_a_flood_from_one_phone_does_not_delay_an_urgent_alert(client, fake_at, 
     def reporter():
         with sms_app.app_context():
             deadline = time.monotonic() + 120
-            # The flood is being answered (or, with a per-sender budget, fully handled).
-            while time.monotonic() < deadline and len(fake_at.messages(FLOODER)) < 10:
+            while time.monotonic() < deadline:  # the worker is in the middle of the flood
                 handled = db.session.execute(db.select(db.func.count()).select_from(InboundMessage)
                                              .where(InboundMessage.handled_at.is_not(None))).scalar_one()
                 db.session.rollback()
-                if handled == FLOOD:
+                if handled >= 20:
                     break
-                time.sleep(0.05)
+                time.sleep(0.02)
             phone = Phone(sms_app.test_client(), "+254712400003")
             phone.dial()
             for answer in URGENT_USSD[:-1]:
@@ -114,7 +114,6 @@ def test_a_flood_from_one_phone_does_not_delay_an_urgent_alert(client, fake_at, 
                 if time.time() - outcome["confirmed_at"] > ALERT_WITHIN_SECONDS + 5:
                     break  # late enough to fail: no need to wait for the whole flood
                 time.sleep(0.02)
-            outcome["pending_flood"] = FLOOD - len(fake_at.messages(FLOODER))
         worker._stop_requested = True  # the worker stops after its current job
 
     thread = threading.Thread(target=reporter, daemon=True)
