@@ -80,6 +80,22 @@ def test_the_filing_job_and_the_sweep_racing_alert_each_officer_once(app, redis,
     assert notify.sweep_unalerted(older_than_seconds=0) == 0
 
 
+def test_a_batch_pauses_for_an_alert_and_each_message_is_still_answered_once(fake_at, sms_app, redis):
+    from sms import inbound, outbound
+    from tests.sms_support import run_jobs
+
+    fields = [{"from": f"+25471190010{n}", "to": "22384", "text": "HELP", "id": f"ATpause{n}", "date": "",
+               "linkId": "", "networkCode": "63902"} for n in range(5)]
+    outbound.queue_sms(OFFICER, "DHARURA", locale="sw", purpose="incident_alert", queue=jobs.ALERTS)
+    assert inbound.handle_batch(fields) == 1  # one message, then the alert's turn
+    rest = jobs.queue(jobs.REPLIES).get_jobs()[0]  # at the head, before the first message's reply
+    assert rest.func_name == "sms.inbound.handle_batch" and [f["id"] for f in rest.args[0]] == [
+        f"ATpause{n}" for n in range(1, 5)]
+    run_jobs(sms_app)
+    assert [len(fake_at.messages(f["from"])) for f in fields] == [1] * 5
+    assert len(fake_at.messages(OFFICER)) == 1
+
+
 def test_a_flood_from_one_phone_does_not_delay_an_urgent_alert(client, fake_at, sms_app, redis):
     """300 HELP from one phone, then an urgent USSD report from another while a real RQ worker
     is in the middle of the flood (handling it, answering it under the AT rate cap of 10

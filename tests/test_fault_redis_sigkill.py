@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from core.redis import ensure_embedded, persistence_problem, stop_embedded
+from core.redis import ensure_embedded, stop_embedded
 from incidents import notify
 from models import Incident, InboundMessage, Message, db
 from sms import inbound, outbound
@@ -174,7 +174,10 @@ def test_step1_database_down_at_the_callback_keeps_the_sms_on_disk(durable_app):
 # --- 2. kill -9 of the embedded Redis: its append-only file keeps the queued work -------------
 
 def test_step2_the_embedded_redis_keeps_an_append_only_file(durable_app):
+    from core.redis import persistence_problem
+
     assert persistence_problem(durable_app.extensions["redis"]) is None
+    assert durable_app.extensions["redis"].info("persistence")["aof_enabled"] == 1
 
 
 def test_step2_queued_work_survives_sigkill_of_the_embedded_redis(durable_app, embedded):
