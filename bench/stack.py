@@ -135,7 +135,7 @@ class Stack:
             return requests.get(self.fakeat_url + path, timeout=10).json()
         return requests.post(self.fakeat_url + path, json=payload, timeout=10).json()
 
-    def start_workers(self, count, queues=("replies", "bulk", "default"), with_scheduler=True):
+    def start_workers(self, count, queues=("alerts", "replies", "bulk", "default"), with_scheduler=True):
         """`count` RQ worker processes exactly as the Procfile's worker line runs them."""
         from redis import Redis
         from rq import Worker

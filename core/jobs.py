@@ -1,15 +1,18 @@
 """Background jobs on RQ: the queues, and the app context every job runs in.
 
-Two queues by urgency: `replies` (person-to-person: answers, alerts, receipts) is always
-served first; `bulk` (broadcasts, drips, price alerts) takes what is left. `default` holds
-housekeeping. The worker line of the Procfile serves them in that order.
+Queues by urgency, served in this order by every worker (the Procfile's worker line):
+`alerts` (officers' alerts of urgent incidents and the reporters' receipts: a worker takes
+them before anything else, and they get a reserved share of the AT rate cap, see
+sms/ratelimit.py); `replies` (person-to-person: answers to SMS, status updates);
+`bulk` (broadcasts, drips, price alerts) takes what is left; `default` holds housekeeping.
 """
 from functools import lru_cache
 
 from flask import current_app, has_app_context
 from rq import Queue, SimpleWorker, Worker
 
-REPLIES, BULK, DEFAULT = "replies", "bulk", "default"
+ALERTS, REPLIES, BULK, DEFAULT = "alerts", "replies", "bulk", "default"
+ORDER = (ALERTS, REPLIES, BULK, DEFAULT)  # how a worker takes them: the first non-empty one first
 
 
 @lru_cache(maxsize=1)

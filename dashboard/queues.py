@@ -34,7 +34,7 @@ FAILED_SHOWN = 10
 @officer_required("queues")
 def queues():
     connection = current_app.extensions["redis"]
-    names = [jobs.REPLIES, jobs.BULK, jobs.DEFAULT]
+    names = list(jobs.ORDER)
     names += sorted(q.name for q in Queue.all(connection=connection) if q.name not in names)
     rows, failed = [], []
     for name in names:

@@ -2,16 +2,16 @@
 
     flask --app app incidents list [--open] [--county Migori] [--urgent] [--limit 50]
     flask --app app incidents show MS-7K3Q
-    flask --app app incidents drain-spool      (also worth running from cron every few minutes:
-                                                it files reports spooled to local files while
-                                                Redis and the database were both down)
+    flask --app app incidents drain-spool      (the cron process does the same every minute:
+                                                files spooled reports, then queues the alerts
+                                                nothing queued yet)
 """
 import click
 from flask.cli import AppGroup
 from zoneinfo import ZoneInfo
 
 from core.phones import mask
-from incidents import spool
+from incidents import notify, spool
 from incidents.categories import OPEN_STATUSES
 from models import Incident, db
 
@@ -64,6 +64,9 @@ def drain_spool():
                + (" (database still down)" if result["database_down"] else ""))
     if result["database_down"]:
         raise SystemExit(1)
+    alerted = notify.sweep_unalerted()
+    if alerted:
+        click.echo(f"alerts queued for {alerted} incident(s) that had none")
 
 
 @incidents_cli.command("show")

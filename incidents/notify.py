@@ -1,11 +1,18 @@
-"""Who is told what about an incident. Every SMS goes through `sms.outbound.queue_sms` on
-the `replies` queue (person-to-person, served before bulk); nothing is sent inline.
+"""Who is told what about an incident. Every SMS goes through `sms.outbound` as a message row
+and a send job; nothing is sent inline.
 
 - Urgent incident: every officer with a phone for its county; all admins with a phone when
-  the county has none (or the report has no county).
-- USSD report: a receipt to the reporter (an SMS report's reply is its receipt).
+  the county has none (or the report has no county). On the `alerts` queue, which workers
+  take before anything else and which has a reserved share of the AT rate cap.
+- USSD report: a receipt to the reporter (an SMS report's reply is its receipt); on the
+  `alerts` queue too when the report is urgent.
 - Status change: the reporter, in their language; an anonymous reporter only when they
   asked for updates.
+
+Exactly once: `incident_filed` claims the incident (alerted_at) and stores its messages in
+one transaction, so the job and the sweep (cron, every minute) racing on one incident alert
+each officer once. The send jobs are queued after the commit; when Redis cannot take them,
+the queued-message sweep (`sms.outbound.sweep_stuck`) sends the stored rows.
 """
 import logging
 
@@ -38,12 +45,25 @@ def alert_recipients(county):
     return unique
 
 
-def alert_officers(incident):
-    """Queue the urgent alert to the county's officers (again, when a report got worse)."""
+def _stage_alerts(incident):
+    """Store the urgent alert for each of the county's officers; (message id, queue, purpose) each."""
+    staged = []
     for officer in alert_recipients(incident.county):
-        outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
-                           locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
-    log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
+        locale = officer.locale or "sw"
+        message = outbound.stage_sms(officer.phone, texts.alert_text(locale, incident), locale=locale,
+                                     purpose="incident_alert")
+        staged.append((message.id, jobs.ALERTS, message.purpose))
+    return staged
+
+
+def alert_officers(incident):
+    """Alert the county's officers again (a report that got worse: more dead or trapped), on the
+    alerts queue like the first alert; the messages are stored before their jobs are queued."""
+    staged = _stage_alerts(incident)
+    db.session.commit()
+    for message_id, queue, purpose in staged:
+        outbound.enqueue_send(message_id, queue, purpose)
+    log.info("incident %s: urgent alerts queued again for county %s", incident.reference, incident.county or "-")
 
 
 def reporter_locale(incident):
@@ -54,17 +74,33 @@ def reporter_locale(incident):
 
 
 def incident_filed(incident: Incident):
-    """Queue the alerts and the receipt for a newly stored incident, once (alerted_at)."""
-    if incident.alerted_at is not None:
-        return
+    """Store the alerts and the receipt for a newly stored incident and queue their sending,
+    once per incident whoever calls it (the filing job, the sweep, both at the same moment).
+    Returns how many messages it queued (0 when the incident was already done)."""
+    now = utcnow()
+    # The claim: one UPDATE that only one transaction can make (the row lock / write lock
+    # makes a second one wait, then find alerted_at set). Committed with the messages.
+    claimed = db.session.execute(
+        db.update(Incident).where(Incident.id == incident.id, Incident.alerted_at.is_(None))
+        .values(alerted_at=now).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.rollback()
+        return 0
+    staged = []  # (message id, queue, purpose)
     if incident.urgent:
-        alert_officers(incident)
+        staged.extend(_stage_alerts(incident))
     if incident.channel == "ussd" and incident.reporter_phone and (not incident.anonymous or incident.notify_reporter):
         locale = reporter_locale(incident)
-        outbound.queue_sms(incident.reporter_phone, texts.receipt_text(locale, incident), locale=locale,
-                           purpose="incident_receipt", queue=jobs.REPLIES, miner_id=incident.miner_id)
-    incident.alerted_at = utcnow()
+        message = outbound.stage_sms(incident.reporter_phone, texts.receipt_text(locale, incident), locale=locale,
+                                     purpose="incident_receipt", miner_id=incident.miner_id)
+        staged.append((message.id, jobs.ALERTS if incident.urgent else jobs.REPLIES, message.purpose))
     db.session.commit()
+    db.session.refresh(incident)
+    for message_id, queue, purpose in staged:
+        outbound.enqueue_send(message_id, queue, purpose)
+    if incident.urgent:
+        log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
+    return len(staged)
 
 
 def status_changed(incident: Incident, new_status):
@@ -78,17 +114,23 @@ def status_changed(incident: Incident, new_status):
 
 
 def sweep_unalerted(older_than_seconds=60, limit=100):
-    """Queue what a failed enqueue left out (Redis hiccup right after the commit)."""
+    """The cron job (every minute): alerts and receipts of incidents stored more than a
+    minute ago that nothing has queued (Redis lost the filing job, or was down when it was
+    queued). Exactly once with the filing job (see incident_filed). Returns how many."""
     from datetime import timedelta
 
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     rows = db.session.execute(
         db.select(Incident).where(Incident.alerted_at.is_(None), Incident.created_at < cutoff)
-        .order_by(Incident.id).limit(limit)
+        .order_by(Incident.urgent.desc(), Incident.id).limit(limit)
     ).scalars().all()
+    done = 0
     for incident in rows:
         incident_filed(incident)
-    return len(rows)
+        done += 1
+    if done:
+        log.warning("%d stored incident(s) had no alerts queued; queued them now", done)
+    return done
 
 
 __all__ = ["alert_officers", "alert_recipients", "incident_filed", "status_changed", "sweep_unalerted"]

@@ -153,21 +153,21 @@ def file_report(payload):
 
 
 def queue_notifications(incident):
-    """Hand the alerts and the receipt to a job on the `replies` queue.
+    """Hand the alerts and the receipt to a job (on the `alerts` queue for an urgent incident).
 
     Working them out (officers to look up, texts to render, a message row and a send job per
-    SMS) costs several commits and enqueues: too slow for the USSD hop that confirms the
+    SMS) costs several statements and enqueues: too slow for the USSD hop that confirms the
     report, which only has to store it. The job runs within moments on the queue served first.
     """
     try:
-        jobs.queue(jobs.REPLIES).enqueue(
+        jobs.queue(jobs.ALERTS if incident.urgent else jobs.REPLIES).enqueue(
             notify_filed, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
             description=f"incident {incident.reference}: alerts and receipt")
     except Exception as exc:
-        # The report is safe; `drain` (job and CLI) sweeps incidents whose alerts are not queued.
-        log.error("incident %s stored but its alerts were not queued yet (%s)", incident.reference,
-                  type(exc).__name__)
-        spool.schedule_drain()
+        # The report is safe: the cron process's alert sweep (notify.sweep_unalerted, every
+        # minute) queues what this could not.
+        log.error("incident %s stored but its alerts were not queued yet (%s); the alert sweep will",
+                  incident.reference, type(exc).__name__)
 
 
 def notify_filed(incident_id):

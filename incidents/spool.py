@@ -3,8 +3,9 @@
 The first choice is a Redis list: every web and worker process shares it, and the drain
 job runs wherever a worker runs. If Redis refuses too, the report is written as a file
 under `instance/incident-spool/` (written to a temporary name, flushed to disk, then
-renamed), which the drain on that machine and `flask --app app incidents drain-spool`
-pick up.
+renamed), which the drain on that machine (the cron process runs it every minute) and
+`flask --app app incidents drain-spool` pick up. A drained report's alerts are queued by its
+own job, or else by the alert sweep (`incidents.notify.sweep_unalerted`, cron).
 
 Draining is exactly-once: an item is read without being removed, filed (which is
 idempotent by reference), and only removed once the database has committed it. A crash
@@ -13,14 +14,12 @@ moved aside to `incidents:spool:failed` instead of blocking the others.
 """
 import json
 import logging
-import os
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
 
-from core import jobs
+from core import filespool, jobs
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +56,7 @@ def put(payload):
 
 
 def _write_file(reference, raw):
-    directory = spool_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    final = directory / f"{reference}-{uuid.uuid4().hex[:8]}.json"
-    temporary = final.with_suffix(".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(raw)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, final)
-    try:  # the rename itself must survive a power cut
-        fd = os.open(directory, os.O_RDONLY)
-        os.fsync(fd)
-        os.close(fd)
-    except OSError:
-        pass
+    filespool.write(spool_dir(), reference, raw)
 
 
 def has_local_files():
@@ -110,9 +95,6 @@ def drain_job():
 def drain(limit=BATCH):
     """File spooled reports into the database, oldest first. Returns counts."""
     from incidents.service import DATABASE_DOWN, queue_notifications, store_report
-
-    from models import db
-    from incidents import notify
 
     result = {"filed": 0, "already_filed": 0, "failed": 0, "left": 0, "database_down": False}
     lock = _redis().lock(LOCK_KEY, timeout=300, blocking_timeout=0)
@@ -162,12 +144,6 @@ def drain(limit=BATCH):
                     path.rename(path.with_suffix(".failed"))
                 else:
                     path.unlink()
-        if not result["database_down"]:
-            try:
-                notify.sweep_unalerted()
-            except DATABASE_DOWN:
-                db.session.rollback()
-                result["database_down"] = True
     finally:
         try:
             lock.release()

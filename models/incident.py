@@ -5,7 +5,8 @@ An incident outlives its reporter's registration: when a miner erases their data
 report stays (officers need the history) but loses its phone number and miner link
 (`incidents.service.forget_reporter`).
 """
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
@@ -13,6 +14,11 @@ from models.base import UTCDateTime, db, utcnow
 
 class Incident(db.Model):
     __tablename__ = "incidents"
+    # What the alert sweep looks for every minute: incidents whose alerts are not queued yet.
+    __table_args__ = (
+        Index("ix_incidents_unalerted", "created_at", postgresql_where=sa_text("alerted_at IS NULL"),
+              sqlite_where=sa_text("alerted_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # What the reporter was told (MS-7K3Q); also the idempotency key of a submission.

@@ -11,6 +11,7 @@ or retried batch can only find the rows that exist, and only one worker can clai
 """
 from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text,
                         UniqueConstraint, false)
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
@@ -90,6 +91,11 @@ class InboundMessage(db.Model):
     """Every SMS a miner sent us, once (AT retries a callback until it gets a 200)."""
 
     __tablename__ = "sms_inbound"
+    # What the inbound sweep looks for every minute: rows not handled yet (a handful) among all.
+    __table_args__ = (
+        Index("ix_sms_inbound_unhandled", "received_at", postgresql_where=sa_text("handled_at IS NULL"),
+              sqlite_where=sa_text("handled_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)

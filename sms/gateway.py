@@ -104,14 +104,15 @@ def classify(recipient):
     )
 
 
-def send(text, numbers, *, enqueue=False):
+def send(text, numbers, *, enqueue=False, priority=False):
     """Send one text to E.164 numbers in one request; a Result per number, in order.
+    `priority` (officers' alerts) may use the share of the rate cap kept free for them.
 
     Raises RequestFailed when the request as a whole failed.
     """
     config = current_app.config
     try:
-        ratelimit.acquire()
+        ratelimit.acquire(priority=priority)
     except ratelimit.RateLimitTimeout as exc:
         raise RequestFailed(str(exc), retryable=True) from None
     try:

@@ -3,9 +3,11 @@
     queue_sms(phone, text, locale="sw", purpose="incident_receipt")
 
 It writes a durable message row (transliterated to GSM-7, encoding and parts counted) and
-enqueues a job on the `replies` queue (or `bulk`) that sends it through `sms.gateway`; the
-job is retried with exponential backoff up to SMS_MAX_ATTEMPTS times, and the row keeps the
-reason when it gives up. `transmit` is the part broadcasts share: claimed rows in, one AT
+enqueues a job on the `replies` queue (or `alerts`, `bulk`) that sends it through `sms.gateway`;
+the job is retried with exponential backoff up to SMS_MAX_ATTEMPTS times, and the row keeps
+the reason when it gives up. The row is what counts: when Redis cannot take the job, the
+caller's work still stands (no error) and `sweep_stuck`, run by the cron process every
+minute, queues the job of every message left `queued` with no job to send it. `transmit` is the part broadcasts share: claimed rows in, one AT
 request, every recipient's outcome recorded.
 """
 import logging
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from rq import Retry
+from redis.exceptions import RedisError
+from rq import Retry, get_current_job
 from sqlalchemy import bindparam, case, func
 from sqlalchemy import text as sql
 
@@ -50,22 +53,85 @@ def retry_policy(app=None):
 
 
 def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None):
-    """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job.
+    """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job (None when Redis
+    could not take it: the row is stored and `sweep_stuck` queues it).
 
     The message row is committed first (so the job always finds it); this commits the
     caller's session too.
     """
+    message = stage_sms(phone, text, locale=locale, purpose=purpose, miner_id=miner_id)
+    db.session.commit()
+    return enqueue_send(message.id, queue, purpose)
+
+
+def stage_sms(phone, text, *, locale, purpose, miner_id=None):
+    """The message row of `queue_sms`, added to the caller's transaction (not committed):
+    for work that must store its messages and its own change together (exactly once), then
+    call `enqueue_send` for each after the commit."""
     analysis = encoding.analyse(text)
     message = Message(
         phone=phone, miner_id=miner_id, purpose=purpose[:40], text=analysis.text, locale=locale,
         encoding=analysis.encoding, segments=analysis.segments, status=QUEUED,
     )
     db.session.add(message)
-    db.session.commit()
-    return jobs.queue(queue).enqueue(
-        send_message, message.id, retry=retry_policy(), job_timeout=120,
-        description=f"sms {purpose} #{message.id}",
-    )
+    db.session.flush()
+    return message
+
+
+def enqueue_send(message_id, queue=jobs.REPLIES, purpose="sms"):
+    """Queue the send job of a committed message row; None when Redis is down (logged: the
+    row waits for `sweep_stuck`). A message sent by two jobs still goes out once (`claim`)."""
+    try:
+        return jobs.queue(queue).enqueue(
+            send_message, message_id, retry=retry_policy(), job_timeout=120,
+            description=f"sms {purpose} #{message_id}",
+        )
+    except RedisError as exc:
+        log.error("message %s stored but not queued (%s); the queued-message sweep will send it",
+                  message_id, type(exc).__name__)
+        return None
+
+
+# Messages whose send job was lost (Redis down when it was queued, or Redis lost its data):
+# queued for this long with no attempt yet, or with an attempt long enough ago that no retry
+# can still be pending, are queued again by `sweep_stuck`.
+STUCK_AFTER_SECONDS = 120
+SWEPT_KEY = "sms:outbound:swept:{id}"  # one re-queue per message per SWEPT_SECONDS
+SWEPT_SECONDS = 15 * 60
+SWEEP_LIMIT = 1000
+ALERT_PURPOSES = ("incident_alert", "incident_receipt")  # queued again on the alerts queue
+
+
+def sweep_stuck(older_than_seconds=STUCK_AFTER_SECONDS, limit=SWEEP_LIMIT):
+    """The cron job: queue a send job for each person-to-person message left `queued` with
+    none (broadcasts have their own `reconcile`). Returns how many it queued."""
+    now = utcnow()
+    fresh_cutoff = now - timedelta(seconds=older_than_seconds)
+    # A retried message is `queued` again until its next try, at most the last backoff later.
+    retry_cutoff = now - timedelta(seconds=older_than_seconds + max(backoff_intervals()))
+    rows = db.session.execute(
+        db.select(Message.id, Message.purpose)
+        .where(Message.status == QUEUED, Message.broadcast_id.is_(None), Message.phone.is_not(None),
+               ((Message.attempts == 0) & (Message.created_at < fresh_cutoff))
+               | ((Message.attempts > 0) & (Message.updated_at < retry_cutoff)))
+        .order_by(Message.id).limit(limit)).all()
+    db.session.rollback()  # nothing to keep open while queuing
+    if not rows:
+        return 0
+    redis = current_app.extensions["redis"]
+    pipe = redis.pipeline(transaction=False)
+    for row in rows:
+        pipe.set(SWEPT_KEY.format(id=row.id), 1, nx=True, ex=SWEPT_SECONDS)
+    queued = 0
+    for row, fresh in zip(rows, pipe.execute()):
+        if fresh:
+            queue = jobs.ALERTS if row.purpose in ALERT_PURPOSES else jobs.REPLIES
+            if enqueue_send(row.id, queue, row.purpose) is None:
+                raise RedisError("Redis went away during the queued-message sweep")
+            queued += 1
+    if queued:
+        log.warning("%d stored message(s) had no send job; queued them again", queued)
+    return queued
 
 
 def send_message(message_id):
@@ -78,7 +144,9 @@ def send_message(message_id):
         log.info("message %s is not waiting to be sent; nothing to do", message_id)
         return None
     row = claimed[0]
-    outcome = transmit(claimed, row.text)
+    job = get_current_job()
+    # A job on the alerts queue sends first under the shared AT rate cap (sms/ratelimit.py).
+    outcome = transmit(claimed, row.text, priority=job is not None and job.origin == jobs.ALERTS)
     if outcome.fatal:
         notify_admins_balance()
     if outcome.to_retry:
@@ -132,18 +200,19 @@ class Outcome:
                 "fatal": self.fatal, "reason": self.reason}
 
 
-def transmit(claimed, text, *, keep_ambiguous=False):
+def transmit(claimed, text, *, keep_ambiguous=False, priority=False):
     """Send `text` to the claimed rows in one AT request and record every outcome.
 
     Rows AT accepted become `sent`; permanent failures `failed` (and the miner is marked
     unreachable or opted out); retryable ones go back to `queued` (listed in to_retry).
     With keep_ambiguous (broadcasts), rows whose answer was lost (read timeout) stay
-    `sending` for reconciliation instead of being sent twice.
+    `sending` for reconciliation instead of being sent twice. With priority (alerts), the
+    request takes a share of the AT rate cap that other traffic leaves free.
     """
     outcome = Outcome()
     now = utcnow()
     try:
-        results = gateway.send(text, [row.phone for row in claimed])
+        results = gateway.send(text, [row.phone for row in claimed], priority=priority)
     except gateway.RequestFailed as exc:
         outcome.reason = exc.reason
         if exc.ambiguous and keep_ambiguous:

@@ -1,12 +1,12 @@
 """Africa's Talking SMS callbacks (CONTRACT.md section 1): inbound, delivery reports, opt-outs.
 
-Each answers 200 quickly (AT retries anything else for up to 12 hours); the inbound work
-runs in jobs (sms/inbound.py). Malformed callbacks get a 400 that says what is wrong; a wrong token 403.
+Each answers 200 quickly (AT retries anything else for up to 12 hours, and never after a
+200); an inbound message is stored (or spooled to disk) before its 200, the work on it runs
+in jobs (sms/inbound.py). Malformed callbacks get a 400 that says what is wrong; a wrong token 403.
 """
 import logging
 
 from flask import Blueprint
-from redis.exceptions import RedisError
 
 from core.callbacks import check_token, form_fields, phone_field
 from sms import delivery, inbound
@@ -27,9 +27,9 @@ def handle_inbound_callback(fields):
     fields = {k: v for k, v in fields.items() if v is not None}
     try:
         inbound.accept(fields)
-    except RedisError:
-        # Nothing is lost: AT sends the message again in a minute when it gets no 200.
-        log.error("could not queue inbound SMS %s: Redis unavailable", fields["id"])
+    except OSError as exc:
+        # Neither the database nor the local disk took it: no 200, so AT sends it again.
+        log.error("could not keep inbound SMS %s (%s): AT will retry", fields["id"], type(exc).__name__)
         return "Try again later", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"}
     return OK
 

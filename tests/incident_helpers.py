@@ -31,14 +31,17 @@ def add_miner(phone="+254712345678", county="Migori", site="Osiri", locale="sw",
 
 @pytest.fixture
 def outbox(monkeypatch):
-    """Every queue_sms call, captured instead of enqueued."""
+    """Every SMS stored to be sent (queue_sms, or staged by notify), captured instead of enqueued."""
+    from models import Message
+
     sent = []
 
-    def capture(phone, text, *, locale, purpose, queue="replies", miner_id=None):
-        sent.append({"phone": phone, "text": text, "locale": locale, "purpose": purpose, "queue": queue,
-                     "miner_id": miner_id})
+    def capture(message_id, queue="replies", purpose="sms"):
+        message = db.session.get(Message, message_id)
+        sent.append({"phone": message.phone, "text": message.text, "locale": message.locale,
+                     "purpose": message.purpose, "queue": queue, "miner_id": message.miner_id})
 
-    monkeypatch.setattr(outbound, "queue_sms", capture)
+    monkeypatch.setattr(outbound, "enqueue_send", capture)
     # Alerts and receipts are worked out by a job (incidents.service.notify_filed); here it
     # runs as soon as it is queued, so that a test sees the SMS the report leads to.
     # tests/test_incident_end_to_end.py runs the real job on a worker.

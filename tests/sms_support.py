@@ -79,7 +79,7 @@ def fake_at(sms_app, _fake_server, live_url):
     gateway.reset()
 
 
-def run_jobs(app, queues=(jobs.REPLIES, jobs.BULK, jobs.DEFAULT), max_jobs=None):
+def run_jobs(app, queues=jobs.ORDER, max_jobs=None):
     """Run every queued job in this process (a real RQ worker, burst mode)."""
     worker = SimpleWorker([jobs.queue(name) for name in queues], connection=app.extensions["redis"])
     worker.work(burst=True, max_jobs=max_jobs, logging_level="WARNING")

@@ -1,7 +1,7 @@
 """The database unavailable while incidents are confirmed, through the real callbacks and a
-real RQ worker: USSD confirm hops and SMS reports (POST /sms/inbound, handled by the worker
-while the database is still down), AT retrying both. Once the database is back and the
-workers run what is due, every report is stored exactly once, under the reference its
+real RQ worker: USSD confirm hops and SMS reports (POST /sms/inbound, kept on disk before
+its 200 while the database is down), AT retrying both. Once the database is back and the
+workers and the cron sweeps run what is due, every report is stored exactly once, under the reference its
 reporter was given, and every SMS reporter gets exactly one reply.
 
 (tests/test_incident_ussd.py and tests/test_incident_sms.py cover the pieces: the spool,
@@ -17,6 +17,7 @@ from rq.registry import ScheduledJobRegistry
 
 from core import jobs
 from incidents import spool
+from sms import inbound as inbound_sms
 from models import Incident, InboundMessage, db
 from tests.conftest import Phone
 from tests.incident_helpers import DatabaseOutage, add_officer
@@ -39,7 +40,7 @@ def run_everything_due(app, rounds=6):
     connection = app.extensions["redis"]
     for _ in range(rounds):
         moved = 0
-        for name in (jobs.REPLIES, jobs.BULK, jobs.DEFAULT):
+        for name in jobs.ORDER:
             queue = jobs.queue(name)
             registry = ScheduledJobRegistry(queue=queue)
             for job_id in registry.get_job_ids():
@@ -77,6 +78,9 @@ def test_reports_confirmed_by_ussd_and_sms_while_the_database_is_down_are_stored
         number, text, at_id = sms_senders[0]
         assert post_inbound(client, number, text, at_id).status_code == 200  # AT retries one
         run_jobs(sms_app)
+    # Inbound SMS the database could not take were acknowledged and kept on disk: the cron
+    # process's inbound sweep (every minute) files them and hands them to the workers.
+    assert inbound_sms.sweep()["spooled"] == len(sms_senders) + 1  # and AT's retry: stored once
     run_everything_due(sms_app)
 
     db.session.expire_all()

@@ -50,7 +50,7 @@ def test_urgency_rule(category, dead, injured, trapped, urgent):
 def test_urgent_incident_alerts_every_officer_with_a_phone_in_its_county(client, outbox, officers):
     incident = report(trapped=2)
     assert alerts(outbox) == [("+254722000001", "sw"), ("+254722000002", "en")]
-    assert all(m["queue"] == "replies" for m in outbox)
+    assert all(m["queue"] == "alerts" for m in outbox)
     sw = next(m["text"] for m in outbox if m["phone"] == "+254722000001")
     en = next(m["text"] for m in outbox if m["phone"] == "+254722000002")
     assert sw == (f"DHARURA {incident.reference}: Shimo limeporomoka. Vifo 0, majeruhi 0, "

@@ -66,7 +66,8 @@ def gateway(app):
 
 
 def run_replies(redis):
-    SimpleWorker([jobs.queue(jobs.REPLIES)], connection=redis).work(burst=True, max_jobs=20)
+    SimpleWorker([jobs.queue(name) for name in (jobs.ALERTS, jobs.REPLIES)], connection=redis).work(
+        burst=True, max_jobs=20)
 
 
 def test_report_alert_and_status_sms_reach_the_phones(client, redis, gateway):

@@ -76,7 +76,7 @@ def test_ripoti_files_an_incident_and_replies_in_swahili(client, outbox):
     assert incident.description == "shimo limeporomoka Masara Migori, watu wawili wamenaswa"
     assert incident.at_message_id == "ATXid_1"
     assert [(m["phone"], m["purpose"], m["queue"]) for m in outbox] == [
-        ("+254722000001", "incident_alert", "replies")]  # the SMS reply is the receipt
+        ("+254722000001", "incident_alert", "alerts")]  # the SMS reply is the receipt
 
 
 def test_report_in_english_replies_in_english_and_uses_the_miners_site(client, outbox):
@@ -179,18 +179,18 @@ def test_sms_report_is_filed_once_when_storing_fails_after_the_reference_was_cla
     assert incident.reference == reference_in(first) and incident.at_message_id == "ATlate"
 
 
-def test_alert_really_goes_on_the_replies_queue(client, redis):
-    """No capture here: the alert is a real RQ job on `replies`."""
+def test_alert_really_goes_on_the_alerts_queue(client, redis):
+    """No capture here: the alert is a real RQ job on `alerts`, the queue workers take first."""
     add_officer("migori1", county="Migori", phone="+254722000001", locale="en")
     reply = send(inbound("RIPOTI shimo limeporomoka Migori, mtu mmoja amefariki", at_id="ATrq"))
     ref = reference_in(reply)
-    queue = jobs.queue(jobs.REPLIES)
+    queue = jobs.queue(jobs.ALERTS)
     [notify_job] = queue.get_jobs()  # the report is stored; a job works out who is told what
     assert notify_job.func_name == "incidents.service.notify_filed"
     notify_job.perform()  # as a worker would
     notify_job.delete()
     [job] = queue.get_jobs()
-    assert job.origin == "replies" and job.func_name == "sms.outbound.send_message"
+    assert job.origin == "alerts" and job.func_name == "sms.outbound.send_message"
     [message] = queued_messages(queue)
     assert message.phone == "+254722000001"
     assert message.text.startswith(f"URGENT {ref}: Pit or tunnel collapse. Dead 1, injured 0, trapped/missing 0.")

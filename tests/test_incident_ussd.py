@@ -68,12 +68,12 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     ref = reference_in(end)
     assert end.startswith(f"END Ripoti {ref} imepokelewa.")
 
-    replies = jobs.queue(jobs.REPLIES)
-    [notify_job] = replies.get_jobs()  # the confirming hop only stored the report
+    alerts_queue, replies = jobs.queue(jobs.ALERTS), jobs.queue(jobs.REPLIES)
+    [notify_job] = alerts_queue.get_jobs()  # the confirming hop only stored the report (urgent: alerts first)
     assert notify_job.func_name == "incidents.service.notify_filed"
     notify_job.perform()  # as a worker would: alerts and receipt, each its own send job
     notify_job.delete()
-    queued = [(m.phone, m.text, m.purpose) for m in queued_messages(replies)]
+    queued = [(m.phone, m.text, m.purpose) for m in queued_messages(alerts_queue)]
     alerts = [q for q in queued if q[2] == "incident_alert"]
     assert [a[0] for a in alerts] == ["+254722000001"]  # Migori only: not Kakamega, not the admin
     assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Vifo 0, majeruhi 0, "
