@@ -44,13 +44,15 @@ PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static", "dashboard.set_locale
 
 
 @login_manager.user_loader
-def load_officer(officer_id):
-    try:
-        officer = db.session.get(Officer, int(officer_id))
-    except (TypeError, ValueError):
+def load_officer(session_id):
+    """The officer of a session cookie, if that session is still valid: the officer is
+    enabled and has not signed out, changed password or been disabled since (the cookie's
+    session version is the current one). A cookie copied before any of these stops working."""
+    parsed = Officer.parse_session_id(session_id)
+    if parsed is None:
         return None
-    # A disabled officer is signed out on their next request.
-    if officer is None or officer.disabled_at is not None:
+    officer = db.session.get(Officer, parsed[0])
+    if officer is None or officer.disabled_at is not None or officer.session_version != parsed[1]:
         return None
     return officer
 
@@ -68,10 +70,17 @@ login_manager.unauthorized_handler(_unauthorised)
 
 def _safe_next(target):
     """Only a path on this site: never send a signed-in officer to another host."""
-    if not target:
+    if not target or not isinstance(target, str) or len(target) > 2000:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # A local path only: "/..." but not "//host" or "/\\host" (browsers read both as another
+    # host), no scheme, and no control characters (a CR/LF would split the Location header).
+    if not target.startswith("/") or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
 
@@ -163,7 +172,9 @@ def login():
 def logout():
     form = SignOutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        audit.record(current_user._get_current_object(), "sign_out")
+        officer = current_user._get_current_object()
+        officer.end_sessions()  # this cookie and every other copy or session of the officer
+        audit.record(officer, "sign_out")
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -216,9 +227,6 @@ def _same_origin():
     return bool(parts.netloc) and hmac.compare_digest(parts.netloc, request.host)
 
 
-DEFAULT_SECRET = "dev-only-change-me"
-
-
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, skipping the signing set-up when the request carries
     no session cookie. Only officers' browsers send one; gateway callbacks (every USSD hop)
@@ -232,9 +240,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app):
-    if app.config.get("ENV_NAME") == "production" and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
-        # Anyone knowing the default key could forge a signed-in officer's session cookie.
-        raise RuntimeError("set SECRET_KEY (a long random string) before running in production")
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
         # Behind a reverse proxy, the sign-in limit and the audit log need the officer's own

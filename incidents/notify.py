@@ -45,6 +45,11 @@ def reporter_locale(incident):
     return incident.locale
 
 
+def _miner_link(incident):
+    """The miner a message to the reporter is filed under: none for an anonymous report."""
+    return None if incident.anonymous else incident.miner_id
+
+
 def incident_filed(incident: Incident):
     """Queue the alerts and the receipt for a newly stored incident, once (alerted_at)."""
     if incident.alerted_at is not None:
@@ -52,12 +57,14 @@ def incident_filed(incident: Incident):
     if incident.urgent:
         for officer in alert_recipients(incident.county):
             outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
-                               locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
+                               locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES,
+                               incident_id=incident.id)
         log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
     if incident.channel == "ussd" and incident.reporter_phone and (not incident.anonymous or incident.notify_reporter):
         locale = reporter_locale(incident)
         outbound.queue_sms(incident.reporter_phone, texts.receipt_text(locale, incident), locale=locale,
-                           purpose="incident_receipt", queue=jobs.REPLIES, miner_id=incident.miner_id)
+                           purpose="incident_receipt", queue=jobs.REPLIES, miner_id=_miner_link(incident),
+                           incident_id=incident.id)
     incident.alerted_at = utcnow()
     db.session.commit()
 
@@ -68,7 +75,8 @@ def status_changed(incident: Incident, new_status):
         return False
     locale = reporter_locale(incident)
     outbound.queue_sms(incident.reporter_phone, texts.status_text(locale, incident.reference, new_status),
-                       locale=locale, purpose="incident_status", queue=jobs.REPLIES, miner_id=incident.miner_id)
+                       locale=locale, purpose="incident_status", queue=jobs.REPLIES, miner_id=_miner_link(incident),
+                       incident_id=incident.id)
     return True
 
 

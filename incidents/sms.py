@@ -198,6 +198,8 @@ def report(message: Inbound):
         "at_message_id": message.at_id,
     })
     reference = incident.reference if incident is not None else reference
+    if incident is not None:
+        message.extra["incident_id"] = incident.id
     return texts.sms_reply_text(message.locale, reference, category)
 
 
@@ -221,6 +223,7 @@ def _latest_incident(phone):
 
 
 def _follow_up(message, incident, text):
+    message.extra["incident_id"] = incident.id  # the message and its reply belong to the incident
     _, created = add_follow_up(incident, text, at_message_id=message.at_id)
     if created:
         log.info("follow-up added to incident %s", incident.reference)

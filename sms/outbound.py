@@ -48,7 +48,7 @@ def retry_policy(app=None):
     return Retry(max=config["SMS_MAX_ATTEMPTS"] - 1, interval=backoff_intervals(app))
 
 
-def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None):
+def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None, incident_id=None):
     """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job.
 
     The message row is committed first (so the job always finds it); this commits the
@@ -56,7 +56,8 @@ def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None
     """
     analysis = encoding.analyse(text)
     message = Message(
-        phone=phone, miner_id=miner_id, purpose=purpose[:40], text=analysis.text, locale=locale,
+        phone=phone, miner_id=miner_id, incident_id=incident_id, purpose=purpose[:40], text=analysis.text,
+        locale=locale,
         encoding=analysis.encoding, segments=analysis.segments, status=QUEUED,
     )
     db.session.add(message)
