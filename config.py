@@ -160,7 +160,11 @@ def load():
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env_name == "production"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Failed sign-ins per address; past as many failures for one username, each attempt for it
+        # waits a delay doubling from the base up to the max (a slow-down, never a lockout).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "LOGIN_DELAY_BASE_SECONDS": _float("LOGIN_DELAY_BASE_SECONDS", 1.0),
+        "LOGIN_DELAY_MAX_SECONDS": _float("LOGIN_DELAY_MAX_SECONDS", 60.0),
         "DASHBOARD_PAGE_SIZE": _int("DASHBOARD_PAGE_SIZE", 25),
         # Reverse proxies in front of the app (nginx, a PaaS router): their X-Forwarded-For is trusted.
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),

@@ -1,11 +1,14 @@
-"""Sign-in for officers: sessions, roles and county scoping, CSRF, the sign-in rate limit.
+"""Sign-in for officers: sessions, roles and county scoping, CSRF, the sign-in limits
+(dashboard/throttle.py).
 
 Every dashboard page needs a signed-in, enabled officer (checked for the whole blueprint,
 so a page added later cannot forget it) and the action it declares with
 `@officer_required(action)`, judged by `Officer.may`; records outside an officer's county
 are refused with `require_scope(county)` (`Officer.in_scope`). Sessions are permanent
 cookies that expire PERMANENT_SESSION_LIFETIME after the last request; there is no
-"remember me" that would outlive them.
+"remember me" that would outlive them. The cookie holds the officer's session version
+(`Officer.get_id`), checked on every request: signing out, a new password or being
+disabled bumps it and so ends every session of that officer at once, copies included.
 """
 import hmac
 from functools import wraps
@@ -17,13 +20,11 @@ from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from limits import parse as parse_limit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.errors import contains_nul
-from core.redis import moving_window_limiter
 from core.i18n import LOCALES
-from dashboard import bp
+from dashboard import bp, throttle
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from flows.catalog import MINING_COUNTIES
 from models import Officer, audit, db, miner_search
@@ -143,13 +144,23 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
     form = LoginForm()
-    if request.method == "POST" and not _sign_in_allowed():
-        abort(429)
+    attempt = None
+    if request.method == "POST":
+        # Counted before the password is checked (atomically: parallel guesses cannot all pass).
+        attempt = throttle.begin(request.remote_addr, request.form.get("username"))
+        if not attempt.allowed and attempt.wait_seconds:
+            message = _("Too many wrong passwords for this username. Wait %(seconds)d seconds and try again.",
+                        seconds=attempt.wait_seconds)
+            return (render_template("dashboard/error.html", code=429, message=message), 429,
+                    {"Retry-After": str(attempt.wait_seconds)})
+        if not attempt.allowed:
+            abort(429)
     if form.validate_on_submit():
         username = form.username.data.strip()
         officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
         password_ok = check_password_hash(officer.password_hash if officer else _DUMMY_HASH, form.password.data)
         if officer is not None and password_ok and officer.disabled_at is None:
+            attempt.succeeded()  # a right password does not count towards the limits
             locale = session.get("locale")
             session.clear()  # a fresh session: nothing set before sign-in carries over
             login_user(officer)
@@ -160,11 +171,9 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
         reason = "disabled" if officer is not None and password_ok else "bad_credentials"
         audit.record(officer, "sign_in_failed", detail={"reason": reason}, username=username)
-        _count_failed_sign_in()
         form.password.errors.append(_("Wrong username or password, or the account is disabled."))
         return render_template("dashboard/login.html", form=form), 401
-    if request.method == "POST":
-        _count_failed_sign_in()  # an incomplete form is a failed attempt too
+    # An incomplete form stays counted: it is a failed attempt too.
     return render_template("dashboard/login.html", form=form)
 
 
@@ -191,33 +200,6 @@ def set_locale():
             current_user.locale = form.locale.data
             db.session.commit()
     return redirect(_safe_next(form.next.data) or url_for("dashboard.overview"))
-
-
-# --- the sign-in rate limit ---------------------------------------------------------------
-# LOGIN_RATE_LIMIT failed sign-ins per address and per username, in a moving window held in
-# the app's Redis (shared by every web process). Checked inside the sign-in view only: an
-# app-wide hook (Flask-Limiter's) would cost every USSD hop and gateway callback a little.
-# `limits` is the library Flask-Limiter is built on, and the one sms/ratelimit.py uses.
-
-def _sign_in_limit():
-    app = current_app._get_current_object()
-    return moving_window_limiter(app, "madini-limits"), parse_limit(app.config["LOGIN_RATE_LIMIT"])
-
-
-def _sign_in_keys():
-    username = (request.form.get("username") or "").strip().casefold()[:60]
-    return [("login-ip", request.remote_addr or "unknown"), ("login-user", username)]
-
-
-def _sign_in_allowed():
-    limiter, item = _sign_in_limit()
-    return all(limiter.test(item, *key) for key in _sign_in_keys())
-
-
-def _count_failed_sign_in():
-    limiter, item = _sign_in_limit()
-    for key in _sign_in_keys():
-        limiter.hit(item, *key)
 
 
 def _same_origin():
