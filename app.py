@@ -18,6 +18,7 @@ def create_app(overrides=None):
     if overrides:
         app.config.from_mapping(overrides)
     config.check_production(app.config)  # MADINI_ENV=production with unsafe settings: refuse to start
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logs.install()
     if config.uses_fake_gateway(app.config) and not app.config.get("TESTING"):

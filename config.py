@@ -78,6 +78,16 @@ def uses_fake_gateway(settings):
     return settings.get("AT_API_KEY") in (None, "", FAKE_AT_API_KEY) or host in ("127.0.0.1", "localhost", "::1")
 
 
+def engine_options(settings):
+    """SQLALCHEMY_ENGINE_OPTIONS for the database this app really uses (after overrides)."""
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", settings["SQLITE_BUSY_TIMEOUT_SECONDS"])
+        options["connect_args"] = connect_args
+    return options
+
+
 class UnsafeSettings(RuntimeError):
     """Production was asked to start with settings that would expose officers or miners."""
 
@@ -114,7 +124,10 @@ def load():
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # create_app completes it (engine_options)
+        # SQLite: how long a write waits for another's lock before failing. Short, so that a
+        # locked database sends a USSD report to the spool within a second instead of after 5 s.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": _float("SQLITE_BUSY_TIMEOUT_SECONDS", 0.4),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "CALLBACK_TOKEN": os.environ.get("CALLBACK_TOKEN") or None,
         "AT_USERNAME": at_username,

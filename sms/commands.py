@@ -13,6 +13,8 @@ from models import Miner, db
 from models import miner as miners
 from sms.keywords import Inbound, keyword, normalise_word
 
+FALLBACK_HELP_KEY = "sms:fallback-help:{phone}"  # set for an hour after the help reply: no reply loops
+
 STOPPED = N_("Madini Salama: SMS alerts stopped. Send START to get them again.")
 STARTED = N_("SMS alerts started. Send STOP to stop them.")
 NOT_REGISTERED = N_("You are not registered. Dial *384*12# and choose 4 to register.")
@@ -85,6 +87,6 @@ def fallback_help(message: Inbound):
     """The reply to a message no keyword or capability understood: at most one per number
     per hour, so two auto-responders can never talk to each other forever."""
     redis = current_app.extensions["redis"]
-    if not redis.set(f"sms:fallback-help:{message.phone}", "1", nx=True, ex=3600):
+    if not redis.set(FALLBACK_HELP_KEY.format(phone=message.phone), "1", nx=True, ex=3600):
         return None
     return translate(message.locale, FALLBACK_HELP)
