@@ -65,8 +65,8 @@ MATRIX = {
     "/dashboard/prices/{market}": (302, 200, 200, 403, 200),
     "/dashboard/tips": (302, 200, 200, 200, 200),
     "/dashboard/tips?show=retired&topic=nope": (302, 200, 200, 200, 200),
-    "/dashboard/tips/new": (302, 403, 200, 200, 200),
-    "/dashboard/tips/{tip}/edit": (302, 403, 200, 200, 200),
+    "/dashboard/tips/new": (302, 403, 403, 403, 200),  # nationwide content: admins only (contract roles)
+    "/dashboard/tips/{tip}/edit": (302, 403, 403, 403, 200),
 }
 
 
