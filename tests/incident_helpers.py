@@ -34,9 +34,9 @@ def outbox(monkeypatch):
     """Every queue_sms call, captured instead of enqueued."""
     sent = []
 
-    def capture(phone, text, *, locale, purpose, queue="replies", miner_id=None):
+    def capture(phone, text, *, locale, purpose, queue="replies", miner_id=None, incident_id=None):
         sent.append({"phone": phone, "text": text, "locale": locale, "purpose": purpose, "queue": queue,
-                     "miner_id": miner_id})
+                     "miner_id": miner_id, "incident_id": incident_id})
 
     monkeypatch.setattr(outbound, "queue_sms", capture)
     # Alerts and receipts are worked out by a job (incidents.service.notify_filed); here it
