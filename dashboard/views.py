@@ -151,6 +151,8 @@ def miners():
 def miner(miner_id):
     row = db.get_or_404(Miner, miner_id)
     require_scope(row.county)
+    if current_user.sees_full_numbers:  # an admin's look at a full number is on the record
+        audit.record(current_officer_object(), "miner_viewed", target=f"miner {row.id}")
     return render_template("dashboard/miner.html", miner=row,
                            phone=miner_search.shown_phone(current_user, row.phone),
                            role_label=_(ROLE_LABELS[row.role]) if row.role in ROLE_LABELS else row.role,

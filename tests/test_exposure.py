@@ -26,7 +26,7 @@ from core import logs
 from core.phones import mask
 from dashboard import throttle
 from incidents import service, spool
-from models import ApiToken, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
+from models import ApiToken, AuditEntry, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
 from models.erasure import erase, forget_keys
 from models.message import ERASED_TEXT
 from sms.inbound import handle_inbound
@@ -114,6 +114,9 @@ def test_no_page_export_or_api_answer_links_an_anonymous_report_to_its_miner(app
     sign_in(page, "ada")
     miner_page = page.get(f"/dashboard/miners/{miner.id}").get_data(as_text=True)
     assert "BEI Migori" in miner_page and NUMBER in miner_page
+    # The admin saw a full number: that is on the record now.
+    assert db.session.execute(db.select(AuditEntry).filter_by(action="miner_viewed", officer_username="ada",
+                                                              target=f"miner {miner.id}")).first() is not None
     incident_page = page.get(f"/dashboard/incidents/{incident.reference}").get_data(as_text=True)
     assert "mke wangu" in incident_page and NUMBER not in incident_page and mask(NUMBER) not in incident_page
 
