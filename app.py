@@ -1,4 +1,5 @@
 """Madini Salama: the application factory. Wiring only; the work lives in the packages."""
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -17,8 +18,13 @@ def create_app(overrides=None):
     app.config.from_mapping(config.load())
     if overrides:
         app.config.from_mapping(overrides)
+    config.check_production(app.config)  # MADINI_ENV=production with unsafe settings: refuse to start
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config.engine_options(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logs.install()
+    if config.uses_fake_gateway(app.config) and not app.config.get("TESTING"):
+        logging.getLogger(__name__).warning(
+            "SMS go to no real gateway (AT_API_KEY is the fake one or AT_API_URL is local): nobody receives them")
 
     db.init_app(app)
     Migrate(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)

@@ -63,19 +63,77 @@ def _bool(name, default):
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+MIN_CALLBACK_TOKEN_LENGTH = 16
+FAKE_AT_API_KEY = "fake-key"
+
+
+def uses_fake_gateway(settings):
+    """True when SMS would not reach Africa's Talking: no real API key, or AT_API_URL points
+    at a server on this machine (the fake gateway)."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.get("AT_API_URL") or "").hostname
+    return settings.get("AT_API_KEY") in (None, "", FAKE_AT_API_KEY) or host in ("127.0.0.1", "localhost", "::1")
+
+
+def engine_options(settings):
+    """SQLALCHEMY_ENGINE_OPTIONS for the database this app really uses (after overrides)."""
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", settings["SQLITE_BUSY_TIMEOUT_SECONDS"])
+        options["connect_args"] = connect_args
+    return options
+
+
+class UnsafeSettings(RuntimeError):
+    """Production was asked to start with settings that would expose officers or miners."""
+
+
+def check_production(settings):
+    """Refuse to run MADINI_ENV=production with unsafe settings (raises UnsafeSettings naming
+    every problem at once); other environments are not checked. Called by create_app after
+    its overrides, so what is checked is what runs."""
+    if settings.get("ENV_NAME") != "production":
+        return
+    problems = []
+    secret = settings.get("SECRET_KEY") or ""
+    if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH or len(set(secret)) < 8:
+        # Anyone who knows or guesses the key can forge a signed-in officer's session cookie.
+        problems.append(f"SECRET_KEY must be a random string of at least {MIN_SECRET_KEY_LENGTH} characters "
+                        "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    token = settings.get("CALLBACK_TOKEN") or ""
+    if len(token) < MIN_CALLBACK_TOKEN_LENGTH:
+        # Without it anyone can post fake USSD hops, SMS, delivery reports and opt-outs.
+        problems.append(f"CALLBACK_TOKEN must be set (at least {MIN_CALLBACK_TOKEN_LENGTH} characters) and put "
+                        "into the callback URLs in the Africa's Talking dashboard as ?token=...")
+    if uses_fake_gateway(settings) and not settings.get("AT_FAKE_OK"):
+        problems.append("AT_API_KEY and AT_API_URL send SMS to no real gateway (fake key or a local server); "
+                        "set the real Africa's Talking key, or AT_FAKE_OK=1 for a rehearsal without SMS")
+    if problems:
+        raise UnsafeSettings("refusing to start with MADINI_ENV=production: " + "; ".join(problems))
+
+
 def load():
     """A fresh dict of settings from the environment (called by create_app)."""
     at_username = os.environ.get("AT_USERNAME", "sandbox")
     env_name = os.environ.get("MADINI_ENV", "development")
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # create_app completes it (engine_options)
+        # SQLite: how long a write waits for another's lock before failing. Short, so that a
+        # locked database sends a USSD report to the spool within a second instead of after 5 s.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": _float("SQLITE_BUSY_TIMEOUT_SECONDS", 0.4),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "CALLBACK_TOKEN": os.environ.get("CALLBACK_TOKEN") or None,
         "AT_USERNAME": at_username,
-        "AT_API_KEY": os.environ.get("AT_API_KEY", "fake-key"),
+        "AT_API_KEY": os.environ.get("AT_API_KEY", FAKE_AT_API_KEY),
+        # Production refuses to start with the fake gateway unless this says it is meant.
+        "AT_FAKE_OK": _bool("AT_FAKE_OK", False),
         "AT_SENDER_ID": os.environ.get("AT_SENDER_ID") or None,
         "AT_SHORTCODE": os.environ.get("AT_SHORTCODE", "22384"),
         "AT_API_URL": _at_api_url(at_username),
@@ -115,7 +173,11 @@ def load():
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", env_name == "production"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Failed sign-ins per address; past as many failures for one username, each attempt for it
+        # waits a delay doubling from the base up to the max (a slow-down, never a lockout).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "LOGIN_DELAY_BASE_SECONDS": _float("LOGIN_DELAY_BASE_SECONDS", 1.0),
+        "LOGIN_DELAY_MAX_SECONDS": _float("LOGIN_DELAY_MAX_SECONDS", 60.0),
         "DASHBOARD_PAGE_SIZE": _int("DASHBOARD_PAGE_SIZE", 25),
         # Reverse proxies in front of the app (nginx, a PaaS router): their X-Forwarded-For is trusted.
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),

@@ -100,7 +100,8 @@ def add_tip():
         raise ApiError(400, "invalid", "id must be a string")
     try:
         tip = tips_catalogue.add_tip(topic=body["topic"], sw=body["sw"], en=body["en"], tip_id=body.get("id"),
-                                     sources=[str(s) for s in sources], by=g.officer.username)
+                                     sources=[str(s) for s in sources], by=g.officer.username,
+                                     officer=g.officer)
     except ContentError as exc:
         raise ApiError(422, "invalid_tip", "; ".join(exc.problems)) from None
     return jsonify(tip.to_dict()), 201
@@ -140,7 +141,7 @@ def retire_tip(tip_id):
               schema: {$ref: '#/components/schemas/Tip'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    tip = tips_catalogue.set_retired(tip_id, True)
+    tip = tips_catalogue.set_retired(tip_id, True, officer=g.officer)
     if tip is None:
         raise ApiError(404, "not_found", f"no tip {tip_id}")
     return jsonify(tip.to_dict())
@@ -174,7 +175,7 @@ def patch_tip(tip_id):
     body = _body()
     if not isinstance(body.get("retired"), bool):
         raise ApiError(400, "invalid", 'send {"retired": true} or {"retired": false}')
-    tip = tips_catalogue.set_retired(tip_id, body["retired"])
+    tip = tips_catalogue.set_retired(tip_id, body["retired"], officer=g.officer)
     if tip is None:
         raise ApiError(404, "not_found", f"no tip {tip_id}")
     return jsonify(tip.to_dict())

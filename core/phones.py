@@ -54,8 +54,14 @@ def mask(phone):
     return phone[:5] + "*" * (len(phone) - 7) + phone[-2:]
 
 
-# Anything that looks like a Kenyan or international mobile number inside free text.
-_PHONE_IN_TEXT = re.compile(r"(?<![\w*])(\+?254|0)([17]\d{8})(?!\d)|(?<![\w*])\+\d{10,14}(?!\d)")
+# Anything that looks like a Kenyan or international mobile number inside free text: a
+# Kenyan one also as people write it, with spaces, dashes, dots or brackets between the
+# groups ("+254 712 345 678", "0712-345-678", "(0712) 345.678", "(+254) 712345678"). Only
+# those shapes: prices, counts, dates and references are left alone.
+_SEP = r"(?:[ .\-]|\)\s?)?"
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![\w*+(])\(?(?:\+\s?)?(?:254|0)" + _SEP + r"\(?[17]\d{2}" + _SEP + r"\d{3}" + _SEP + r"\d{3}(?!\d)"
+    r"|(?<![\w*])\+\d{10,14}(?!\d)")
 
 
 def mask_in_text(text):

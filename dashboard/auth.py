@@ -1,11 +1,14 @@
-"""Sign-in for officers: sessions, roles and county scoping, CSRF, the sign-in rate limit.
+"""Sign-in for officers: sessions, roles and county scoping, CSRF, the sign-in limits
+(dashboard/throttle.py).
 
 Every dashboard page needs a signed-in, enabled officer (checked for the whole blueprint,
 so a page added later cannot forget it) and the action it declares with
 `@officer_required(action)`, judged by `Officer.may`; records outside an officer's county
 are refused with `require_scope(county)` (`Officer.in_scope`). Sessions are permanent
 cookies that expire PERMANENT_SESSION_LIFETIME after the last request; there is no
-"remember me" that would outlive them.
+"remember me" that would outlive them. The cookie holds the officer's session version
+(`Officer.get_id`), checked on every request: signing out, a new password or being
+disabled bumps it and so ends every session of that officer at once, copies included.
 """
 import hmac
 from functools import wraps
@@ -17,13 +20,11 @@ from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from limits import parse as parse_limit
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.errors import contains_nul
-from core.redis import moving_window_limiter
 from core.i18n import LOCALES
-from dashboard import bp
+from dashboard import bp, throttle
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from flows.catalog import MINING_COUNTIES
 from models import Officer, audit, db, miner_search
@@ -44,13 +45,15 @@ PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static", "dashboard.set_locale
 
 
 @login_manager.user_loader
-def load_officer(officer_id):
-    try:
-        officer = db.session.get(Officer, int(officer_id))
-    except (TypeError, ValueError):
+def load_officer(session_id):
+    """The officer of a session cookie, if that session is still valid: the officer is
+    enabled and has not signed out, changed password or been disabled since (the cookie's
+    session version is the current one). A cookie copied before any of these stops working."""
+    parsed = Officer.parse_session_id(session_id)
+    if parsed is None:
         return None
-    # A disabled officer is signed out on their next request.
-    if officer is None or officer.disabled_at is not None:
+    officer = db.session.get(Officer, parsed[0])
+    if officer is None or officer.disabled_at is not None or officer.session_version != parsed[1]:
         return None
     return officer
 
@@ -68,10 +71,17 @@ login_manager.unauthorized_handler(_unauthorised)
 
 def _safe_next(target):
     """Only a path on this site: never send a signed-in officer to another host."""
-    if not target:
+    if not target or not isinstance(target, str) or len(target) > 2000:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # A local path only: "/..." but not "//host" or "/\\host" (browsers read both as another
+    # host), no scheme, and no control characters (a CR/LF would split the Location header).
+    if not target.startswith("/") or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
 
@@ -134,13 +144,23 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
     form = LoginForm()
-    if request.method == "POST" and not _sign_in_allowed():
-        abort(429)
+    attempt = None
+    if request.method == "POST":
+        # Counted before the password is checked (atomically: parallel guesses cannot all pass).
+        attempt = throttle.begin(request.remote_addr, request.form.get("username"))
+        if not attempt.allowed and attempt.wait_seconds:
+            message = _("Too many wrong passwords for this username. Wait %(seconds)d seconds and try again.",
+                        seconds=attempt.wait_seconds)
+            return (render_template("dashboard/error.html", code=429, message=message), 429,
+                    {"Retry-After": str(attempt.wait_seconds)})
+        if not attempt.allowed:
+            abort(429)
     if form.validate_on_submit():
         username = form.username.data.strip()
         officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
         password_ok = check_password_hash(officer.password_hash if officer else _DUMMY_HASH, form.password.data)
         if officer is not None and password_ok and officer.disabled_at is None:
+            attempt.succeeded()  # a right password does not count towards the limits
             locale = session.get("locale")
             session.clear()  # a fresh session: nothing set before sign-in carries over
             login_user(officer)
@@ -151,11 +171,9 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
         reason = "disabled" if officer is not None and password_ok else "bad_credentials"
         audit.record(officer, "sign_in_failed", detail={"reason": reason}, username=username)
-        _count_failed_sign_in()
         form.password.errors.append(_("Wrong username or password, or the account is disabled."))
         return render_template("dashboard/login.html", form=form), 401
-    if request.method == "POST":
-        _count_failed_sign_in()  # an incomplete form is a failed attempt too
+    # An incomplete form stays counted: it is a failed attempt too.
     return render_template("dashboard/login.html", form=form)
 
 
@@ -163,7 +181,9 @@ def login():
 def logout():
     form = SignOutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        audit.record(current_user._get_current_object(), "sign_out")
+        officer = current_user._get_current_object()
+        officer.end_sessions()  # this cookie and every other copy or session of the officer
+        audit.record(officer, "sign_out")
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -182,41 +202,11 @@ def set_locale():
     return redirect(_safe_next(form.next.data) or url_for("dashboard.overview"))
 
 
-# --- the sign-in rate limit ---------------------------------------------------------------
-# LOGIN_RATE_LIMIT failed sign-ins per address and per username, in a moving window held in
-# the app's Redis (shared by every web process). Checked inside the sign-in view only: an
-# app-wide hook (Flask-Limiter's) would cost every USSD hop and gateway callback a little.
-# `limits` is the library Flask-Limiter is built on, and the one sms/ratelimit.py uses.
-
-def _sign_in_limit():
-    app = current_app._get_current_object()
-    return moving_window_limiter(app, "madini-limits"), parse_limit(app.config["LOGIN_RATE_LIMIT"])
-
-
-def _sign_in_keys():
-    username = (request.form.get("username") or "").strip().casefold()[:60]
-    return [("login-ip", request.remote_addr or "unknown"), ("login-user", username)]
-
-
-def _sign_in_allowed():
-    limiter, item = _sign_in_limit()
-    return all(limiter.test(item, *key) for key in _sign_in_keys())
-
-
-def _count_failed_sign_in():
-    limiter, item = _sign_in_limit()
-    for key in _sign_in_keys():
-        limiter.hit(item, *key)
-
-
 def _same_origin():
     """For pages whose forms carry no CSRF token (RQ's dashboard): the request came from here."""
     source = request.headers.get("Origin") or request.headers.get("Referer") or ""
     parts = urlsplit(source)
     return bool(parts.netloc) and hmac.compare_digest(parts.netloc, request.host)
-
-
-DEFAULT_SECRET = "dev-only-change-me"
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -232,9 +222,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app):
-    if app.config.get("ENV_NAME") == "production" and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
-        # Anyone knowing the default key could forge a signed-in officer's session cookie.
-        raise RuntimeError("set SECRET_KEY (a long random string) before running in production")
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
         # Behind a reverse proxy, the sign-in limit and the audit log need the officer's own

@@ -192,7 +192,7 @@ def tip_new():
         officer = current_officer_object()
         try:
             tip = tips_catalogue.add_tip(topic=form.topic.data, sw=form.sw.data, en=form.en.data,
-                                         sources=_sources(form), by=officer.username)
+                                         sources=_sources(form), by=officer.username, officer=officer)
         except ContentError as exc:
             _problems_to_form(form, exc)
         else:
@@ -216,7 +216,7 @@ def tip_edit(tip_id):
         before = {"topic": tip.topic_code, "sw": tip.text_sw, "en": tip.text_en}
         try:
             tips_catalogue.edit_tip(tip.id, topic=form.topic.data, sw=form.sw.data, en=form.en.data,
-                                    sources=_sources(form), by=officer.username)
+                                    sources=_sources(form), by=officer.username, officer=officer)
         except ContentError as exc:
             _problems_to_form(form, exc)
         else:
@@ -232,7 +232,7 @@ def tip_edit(tip_id):
 def tip_retire(tip_id, change):
     if not ActionForm().validate_on_submit():
         abort(400)
-    tip = tips_catalogue.set_retired(tip_id, change == "retire")
+    tip = tips_catalogue.set_retired(tip_id, change == "retire", officer=current_officer_object())
     if tip is None:
         abort(404)
     audit.record(current_officer_object(), f"tip_{change}d", target=tip.id)

@@ -167,11 +167,13 @@ def _incident_or_404(reference):
 
 
 def sms_about(incident, limit=50):
-    """The SMS this service sent about the incident (receipt, status updates, officers' alerts):
-    message rows of an incident purpose whose text names its reference."""
+    """The SMS this service sent about the incident (receipt, status updates, officers' alerts,
+    replies to follow-ups): message rows tied to it, and (rows written before messages carried
+    their incident) rows of an incident purpose whose text names its reference."""
+    older = Message.incident_id.is_(None) & Message.purpose.like("incident\\_%", escape="\\") & \
+        Message.text.contains(incident.reference)
     return db.session.execute(
-        db.select(Message).where(Message.purpose.like("incident\\_%", escape="\\"),
-                                 Message.text.contains(incident.reference))
+        db.select(Message).where((Message.incident_id == incident.id) | older)
         .order_by(Message.created_at, Message.id).limit(limit)).scalars().all()
 
 

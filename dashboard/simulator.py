@@ -16,11 +16,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.phones import InvalidPhone, normalise
+from core.phones import InvalidPhone, mask, normalise
 from dashboard import nav
+from models import audit
 from dashboard.auth import login_manager, protect_unsafe_requests
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+
+
+@bp.before_request
+def _off_in_production():
+    """First of all (before the CSRF check): an app switched to production after it started
+    has no simulator either."""
+    if not available(current_app):
+        abort(404)
+
+
 protect_unsafe_requests(bp)
 
 DEFAULT_PHONE = "+254700000001"
@@ -28,8 +39,16 @@ SIMULATED_NETWORK = "63902"  # Safaricom
 INBOX_TIMEOUT_S = 1.5
 
 
+def available(app):
+    """Never in production: through the simulator one could register, erase or opt out any
+    number, or file reports in anyone's name, with no trace of who did it."""
+    return app.config.get("ENV_NAME") != "production"
+
+
 def allowed(officer):
-    """Admins, or anyone while the app runs in development."""
+    """Admins, or anyone while the app runs in development; nobody in production."""
+    if not available(current_app):
+        return False
     if current_app.config.get("ENV_NAME") == "development":
         return True
     return bool(officer is not None and getattr(officer, "is_authenticated", False) and officer.may("simulator"))
@@ -45,6 +64,13 @@ def _check_access():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     abort(403)
+
+
+def _record(action, phone, detail):
+    """Outside development every dial and text is in the audit log: what an officer does as
+    a phone (register, erase, opt out) is theirs to answer for."""
+    if current_app.config.get("ENV_NAME") != "development" and current_user.is_authenticated:
+        audit.record(current_user._get_current_object(), action, target=mask(phone), detail=detail)
 
 
 def sms_inbound_available():
@@ -167,6 +193,7 @@ def ussd():
         else:
             text = f"{text}*{entry}" if text else entry
         if state["error"] is None:
+            _record("simulator_ussd", phone, {"action": action, "text": text[:160]})
             body, state["error"] = dial_ussd(phone, session_id, text)
             if body is not None:
                 ended = body.startswith("END ")
@@ -189,6 +216,7 @@ def sms():
     elif error is None and not message:
         error = _("Write a message first.")
     elif error is None:
+        _record("simulator_sms", phone, {"text": message[:160]})
         response = _call_app(
             "/sms/inbound",
             {"from": phone, "to": current_app.config["AT_SHORTCODE"], "text": message,

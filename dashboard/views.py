@@ -7,7 +7,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, or_
 
 from api.errors import MAX_PAGE
@@ -18,6 +18,7 @@ from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, Off
 from flows.catalog import GENDER_LABELS, ROLE_LABELS
 from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db, miner_search,
                     utcnow)
+from models.message import not_about_anonymous
 
 nav.add("dashboard.overview", _l("Overview"), action="read", order=10)
 nav.add("dashboard.miners", _l("Miners"), action="read", order=40)
@@ -150,6 +151,8 @@ def miners():
 def miner(miner_id):
     row = db.get_or_404(Miner, miner_id)
     require_scope(row.county)
+    if current_user.sees_full_numbers:  # an admin's look at a full number is on the record
+        audit.record(current_officer_object(), "miner_viewed", target=f"miner {row.id}")
     return render_template("dashboard/miner.html", miner=row,
                            phone=miner_search.shown_phone(current_user, row.phone),
                            role_label=_(ROLE_LABELS[row.role]) if row.role in ROLE_LABELS else row.role,
@@ -160,12 +163,16 @@ def miner(miner_id):
 def message_history(miner, limit=50):
     """The SMS to and from this miner, newest first: the SMS core's outbound `Message` rows
     and the `InboundMessage` rows they sent (by miner id, or by phone for messages sent
-    before they registered)."""
+    before they registered). Never those about an anonymous report of theirs (its receipt,
+    status SMS, follow-ups and the replies to them): whoever looks, nothing here may tie the
+    miner to that report."""
     out_rows = db.session.execute(
-        db.select(Message).where(or_(Message.miner_id == miner.id, Message.phone == miner.phone))
+        db.select(Message).where(or_(Message.miner_id == miner.id, Message.phone == miner.phone),
+                                 not_about_anonymous(Message))
         .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)).scalars().all()
     in_rows = db.session.execute(
-        db.select(InboundMessage).where(or_(InboundMessage.miner_id == miner.id, InboundMessage.phone == miner.phone))
+        db.select(InboundMessage).where(or_(InboundMessage.miner_id == miner.id, InboundMessage.phone == miner.phone),
+                                        not_about_anonymous(InboundMessage))
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(limit)).scalars().all()
     messages = [{"at": row.created_at, "direction": "out", "status": row.status, "purpose": row.purpose,
                  "text": row.text, "segments": row.segments, "failure": row.failure_reason} for row in out_rows]
@@ -268,6 +275,7 @@ def officer_status(officer_id, change):
         return redirect(url_for("dashboard.officers"))
     if change == "disable" and officer.disabled_at is None:
         officer.disabled_at = utcnow()
+        officer.end_sessions()  # signed out everywhere at once
         for token in officer.tokens:  # a disabled officer's API tokens stop working too
             token.revoked_at = token.revoked_at or utcnow()
         audit.record(current_officer_object(), "officer_disabled", target=officer.username, commit=False)
@@ -306,8 +314,9 @@ def account():
         if not officer.check_password(form.current.data):
             form.current.errors.append(_("That is not your current password."))
         else:
-            officer.set_password(form.password.data)
+            officer.set_password(form.password.data)  # ends every other session of the officer
             audit.record(officer, "password_changed", target=officer.username)
+            login_user(officer)  # this one goes on, with the new session version
             flash(_("Your password is changed."), "success")
             return redirect(url_for("dashboard.overview"))
     status = 400 if request.method == "POST" else 200

@@ -51,7 +51,7 @@ def _stage_alerts(incident):
     for officer in alert_recipients(incident.county):
         locale = officer.locale or "sw"
         message = outbound.stage_sms(officer.phone, texts.alert_text(locale, incident), locale=locale,
-                                     purpose="incident_alert")
+                                     purpose="incident_alert", incident_id=incident.id)
         staged.append((message.id, jobs.ALERTS, message.purpose))
     return staged
 
@@ -73,6 +73,11 @@ def reporter_locale(incident):
     return incident.locale
 
 
+def _miner_link(incident):
+    """The miner a message to the reporter is filed under: none for an anonymous report."""
+    return None if incident.anonymous else incident.miner_id
+
+
 def incident_filed(incident: Incident):
     """Store the alerts and the receipt for a newly stored incident and queue their sending,
     once per incident whoever calls it (the filing job, the sweep, both at the same moment).
@@ -92,7 +97,8 @@ def incident_filed(incident: Incident):
     if incident.channel == "ussd" and incident.reporter_phone and (not incident.anonymous or incident.notify_reporter):
         locale = reporter_locale(incident)
         message = outbound.stage_sms(incident.reporter_phone, texts.receipt_text(locale, incident), locale=locale,
-                                     purpose="incident_receipt", miner_id=incident.miner_id)
+                                     purpose="incident_receipt", miner_id=_miner_link(incident),
+                                     incident_id=incident.id)
         staged.append((message.id, jobs.ALERTS if incident.urgent else jobs.REPLIES, message.purpose))
     db.session.commit()
     db.session.refresh(incident)
@@ -109,7 +115,8 @@ def status_changed(incident: Incident, new_status):
         return False
     locale = reporter_locale(incident)
     outbound.queue_sms(incident.reporter_phone, texts.status_text(locale, incident.reference, new_status),
-                       locale=locale, purpose="incident_status", queue=jobs.REPLIES, miner_id=incident.miner_id)
+                       locale=locale, purpose="incident_status", queue=jobs.REPLIES, miner_id=_miner_link(incident),
+                       incident_id=incident.id)
     return True
 
 

@@ -26,6 +26,7 @@ from incidents.reference import new_reference
 from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
 from models.base import cached_statement, upsert_insert
 from models.erasure import on_erase
+from models.message import ERASED_TEXT
 from ussd import effects
 
 log = logging.getLogger(__name__)
@@ -291,15 +292,18 @@ def reveal_reporter(incident, officer, reason):
 
 @on_erase
 def forget_reporter(phone, miner_id):
-    """A miner deleted their data: their reports stay, without their number or miner link."""
+    """A miner deleted their data: their reports stay, without their number or miner link,
+    and without the words they added later (a follow-up may name people, give numbers)."""
     condition = Incident.reporter_phone == phone
     if miner_id is not None:
         condition = condition | (Incident.miner_id == miner_id)
+    theirs = db.select(Incident.id).where(condition)
+    db.session.execute(
+        db.update(IncidentFollowUp).where(IncidentFollowUp.incident_id.in_(theirs)).values(text=ERASED_TEXT)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         db.update(Incident).where(condition).values(reporter_phone=None, miner_id=None, notify_reporter=False)
         .execution_options(synchronize_session=False)
     )
-    try:
-        current_app.extensions["redis"].delete(LAST_INCIDENT_KEY.format(phone=phone))
-    except Exception:
-        log.warning("could not forget the last incident of an erased phone", exc_info=True)
+

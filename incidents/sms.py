@@ -143,6 +143,8 @@ def report(message: Inbound):
         "at_message_id": message.at_id,
     })
     reference = incident.reference if incident is not None else reference
+    if incident is not None:
+        message.extra["incident_id"] = incident.id
     return texts.sms_reply_text(message.locale, reference, evidence.category, evidence.counts, county,
                                 alerted=evidence.urgent)
 
@@ -201,6 +203,7 @@ def _follow_up(message, incident, text, evidence=None):
     """Attach the words to the report; when they add dead, trapped or injured people (or
     say what happened to an unclassified one) the report is raised and, when that makes it
     urgent or worse, the officers are alerted again. Nothing is attached silently."""
+    message.extra["incident_id"] = incident.id  # the message and its reply belong to the incident
     _, created = add_follow_up(incident, text, at_message_id=message.at_id)
     if created:
         log.info("follow-up added to incident %s", incident.reference)

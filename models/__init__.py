@@ -5,6 +5,7 @@ queues, rate limits and locks.
 """
 from models.audit import AuditEntry
 from models.base import db, utcnow
+from models.health import Heartbeat
 from models.message import Broadcast, InboundMessage, Message
 from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
 from models.miner import LanguagePreference, Miner
@@ -17,4 +18,4 @@ __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken",
            "Broadcast", "Message", "InboundMessage",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
            "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
-           "AuditEntry"]
+           "AuditEntry", "Heartbeat"]

@@ -69,7 +69,7 @@ class UTCDateTime(TypeDecorator):
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_wal(dbapi_connection, connection_record):
+def _sqlite_settings(dbapi_connection, connection_record):
     """SQLite (the default database) in WAL mode: readers (a USSD first hop looking up its
     caller) no longer wait behind a writer (another process committing a registration), and
     a commit is one fsync of the log instead of several. Durability is unchanged
@@ -77,4 +77,6 @@ def _sqlite_wal(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Erased data (models/erasure.py) is overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

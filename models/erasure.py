@@ -2,19 +2,86 @@
 
 The miner row and the language preference are removed. Other capabilities keep records
 that must survive (an incident report, a sent message) but must forget who it was: they
-register an `on_erase(phone)` hook here that anonymises their rows in the same transaction.
+register an `on_erase(phone, miner_id)` hook here that anonymises their rows in the same
+transaction.
+
+What Redis keeps about a phone (USSD sessions and their resume offer, the caller snapshot a
+session carries, remembered choices, rate-limit and follow-up keys) goes too: every key
+shape with `{phone}` in it is registered with `forget_keys(...)` (a capability that adds a
+per-phone key registers it there; `*` matches a session id). Keys are deleted right after
+the database commit, and once more when a USSD session that was open then has expired (the
+hop that asked for the erasure writes its own session back after this runs).
+
+Deleted rows must not stay readable from the database files: SQLite runs with
+`secure_delete` (models/base.py), and PostgreSQL's old row versions are reclaimed by
+(auto)VACUUM; docs/personal-data.md explains both.
 """
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import text
+
 from models.base import db
 from models.miner import LanguagePreference, Miner, caller_changed
 from models.ussd_session import UssdSessionOutcome
 
+log = logging.getLogger(__name__)
+
 _hooks = []
+_key_patterns = []
 
 
 def on_erase(hook):
     """Decorator: `hook(phone, miner_id)` anonymises a capability's rows for that phone."""
     _hooks.append(hook)
     return hook
+
+
+def forget_keys(*patterns):
+    """Register Redis key shapes holding data about a phone: "ussd:resume:{phone}", or with a
+    `*` glob for the parts that vary ("ussd:s:*:{phone}")."""
+    for pattern in patterns:
+        if "{phone}" not in pattern:
+            raise ValueError(f"a per-phone key shape needs {{phone}}: {pattern}")
+        if pattern not in _key_patterns:
+            _key_patterns.append(pattern)
+
+
+def key_patterns():
+    """Every registered key shape, the ones every installation has (read from their modules,
+    imported here to keep import order free), and the keys USSD journeys read as caller
+    details."""
+    from incidents.service import LAST_INCIDENT_KEY
+    from incidents.sms import REPORT_RATE_KEY
+    from models.miner import CALLER_KEY
+    from sms.commands import BUDGET_KEY, HELP_KEY, STOP_CONFIRMED_KEY
+    from ussd import store
+    from ussd.service import CALLER_DETAILS
+
+    built_in = [key.replace("{sid}", "*") for key in (store.SESSION_KEY, store.SEEN_KEY, store.LOCK_KEY,
+                                                       store.RESUME_KEY)]
+    built_in += [LAST_INCIDENT_KEY, REPORT_RATE_KEY, HELP_KEY, BUDGET_KEY, STOP_CONFIRMED_KEY, CALLER_KEY]
+    return list(dict.fromkeys(built_in + _key_patterns + [detail.key for detail in CALLER_DETAILS]))
+
+
+def _glob_escape(text):
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def forget_in_redis(phone):
+    """Delete every registered per-phone Redis key of `phone`; returns how many went."""
+    redis = current_app.extensions["redis"]
+    deleted = 0
+    for pattern in key_patterns():
+        if "*" in pattern.replace("{phone}", ""):
+            match = pattern.replace("{phone}", _glob_escape(phone))
+            keys = list(redis.scan_iter(match=match, count=1000))
+        else:
+            keys = [pattern.format(phone=phone)]
+        if keys:
+            deleted += redis.delete(*keys)
+    return deleted
 
 
 def erase(phone):
@@ -29,4 +96,37 @@ def erase(phone):
         db.session.delete(miner)
     caller_changed(phone)  # after the commit: nothing stored, so the cached snapshot is deleted
     db.session.commit()
+    _flush_sqlite_log()
+    _forget_in_redis_now_and_later(phone)
     return miner is not None
+
+
+def _flush_sqlite_log():
+    """SQLite in WAL mode keeps earlier versions of changed pages in the -wal file until a
+    checkpoint: copy them home (where secure_delete has zeroed the erased rows) and empty the
+    log now, not whenever 1,000 pages have gone by. PostgreSQL: see docs/personal-data.md."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    try:
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+    except Exception as exc:  # a busy reader: the next automatic checkpoint does it
+        db.session.rollback()
+        log.warning("erasure: SQLite log not checkpointed yet (%s)", type(exc).__name__)
+
+
+def _forget_in_redis_now_and_later(phone):
+    try:
+        forget_in_redis(phone)
+    except Exception as exc:  # the database part is done; the keys expire on their own
+        log.error("erasure: Redis keys of a phone not deleted (%s); they expire on their own", type(exc).__name__)
+    try:
+        from core import jobs
+
+        delay = current_app.config["USSD_SESSION_TTL"] + 5
+        jobs.queue(jobs.REPLIES).enqueue_in(timedelta(seconds=delay), forget_in_redis, phone, result_ttl=0,
+                                            failure_ttl=3600, description="erasure: forget Redis keys")
+    except Exception as exc:
+        log.error("erasure: the second sweep of Redis keys was not scheduled (%s)", type(exc).__name__)
+
+

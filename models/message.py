@@ -69,6 +69,10 @@ class Message(db.Model):
                                                  index=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=True)
     purpose: Mapped[str] = mapped_column(String(40), nullable=False)
+    # The incident this message is about (receipt, status, reply to a follow-up): what keeps an
+    # anonymous report's SMS off its reporter's pages (models.message.not_about_anonymous).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True,
+                                                    index=True)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     locale: Mapped[str] = mapped_column(String(5), nullable=False)
     encoding: Mapped[str] = mapped_column(String(6), nullable=False)
@@ -101,6 +105,9 @@ class InboundMessage(db.Model):
     at_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)  # None once erased
     miner_id: Mapped[int | None] = mapped_column(ForeignKey("miners.id", ondelete="SET NULL"), nullable=True)
+    # Set when the message became a report or a follow-up of one (see Message.incident_id).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True,
+                                                    index=True)
     to: Mapped[str | None] = mapped_column(String(20), nullable=True)
     text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     keyword: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -113,6 +120,17 @@ class InboundMessage(db.Model):
 
 
 ERASED_TEXT = "[erased]"
+
+
+def not_about_anonymous(model):
+    """A WHERE clause for Message or InboundMessage: not tied to an anonymous incident. Every
+    listing of messages by person (a miner's page, an export, the API) applies it, so that
+    nothing there links an anonymous report to its reporter; the incident's own page shows
+    them, without the number, and an admin who needs the number uses the recorded reveal."""
+    from models.incident import Incident
+
+    anonymous = db.select(Incident.id).where(Incident.anonymous.is_(True))
+    return model.incident_id.is_(None) | model.incident_id.not_in(anonymous)
 
 
 def _register_erasure():

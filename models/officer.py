@@ -24,6 +24,9 @@ class Officer(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(5), nullable=False, default="sw")
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     disabled_at = mapped_column(UTCDateTime, nullable=True)
+    # Part of every dashboard session's id: bumping it (sign-out, a new password, disabling)
+    # ends every session of this officer at once, copied cookies included.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     tokens = relationship("ApiToken", back_populates="officer", cascade="all, delete-orphan")
 
@@ -33,7 +36,25 @@ class Officer(UserMixin, db.Model):
         return self.disabled_at is None
 
     def set_password(self, password):
+        """A new password ends every session signed in with the old one."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self):
+        """Every dashboard session of this officer stops working on its next request."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self):
+        """Flask-Login keeps this in the session cookie: the officer and their session version."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    @staticmethod
+    def parse_session_id(value):
+        """(officer id, session version) from get_id's string, or None when it is not one."""
+        officer_id, dot, version = str(value or "").partition(".")
+        if not dot or not officer_id.isdigit() or not version.isdigit():
+            return None
+        return int(officer_id), int(version)
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
@@ -44,12 +65,12 @@ class Officer(UserMixin, db.Model):
 
     def may(self, action):
         """Roles per the contract: admin everything (including `reveal_reporter`, seeing who
-        sent an anonymous report); officer incidents, broadcasts and prices (limited to their
-        county when they have one); viewer reads only."""
+        sent an anonymous report, and the nationwide `tips`); officer incidents, broadcasts
+        and prices (limited to their county when they have one); viewer reads only."""
         if self.role == "admin":
             return True
         if self.role == "officer":
-            return action in {"read", "incidents", "broadcasts", "prices", "tips"}
+            return action in {"read", "incidents", "broadcasts", "prices"}
         return action == "read"
 
     def in_scope(self, county):

@@ -355,10 +355,13 @@ def _handle(row, phone):
                 break
         else:
             reply = commands.fallback_help(message)
-    row.keyword, row.locale, row.miner_id = word, message.locale, message.miner_id
+    # A handler that joined the message to an incident (a report, a follow-up) says which in
+    # `extra`: the message and its reply are tied to it (kept off the miner's page if anonymous).
+    incident_id = message.extra.get("incident_id")
+    row.keyword, row.locale, row.miner_id, row.incident_id = word, message.locale, message.miner_id, incident_id
     row.handled_at = utcnow()
     db.session.commit()
     if reply:
         queue_sms(phone, reply, locale=message.locale, purpose=f"reply_{(word or 'help').lower()}",
-                  miner_id=message.miner_id)
+                  miner_id=message.miner_id, incident_id=incident_id)
     return word or "fallback"

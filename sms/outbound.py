@@ -52,25 +52,26 @@ def retry_policy(app=None):
     return Retry(max=config["SMS_MAX_ATTEMPTS"] - 1, interval=backoff_intervals(app))
 
 
-def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None):
+def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None, incident_id=None):
     """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job (None when Redis
     could not take it: the row is stored and `sweep_stuck` queues it).
 
     The message row is committed first (so the job always finds it); this commits the
     caller's session too.
     """
-    message = stage_sms(phone, text, locale=locale, purpose=purpose, miner_id=miner_id)
+    message = stage_sms(phone, text, locale=locale, purpose=purpose, miner_id=miner_id, incident_id=incident_id)
     db.session.commit()
     return enqueue_send(message.id, queue, purpose)
 
 
-def stage_sms(phone, text, *, locale, purpose, miner_id=None):
+def stage_sms(phone, text, *, locale, purpose, miner_id=None, incident_id=None):
     """The message row of `queue_sms`, added to the caller's transaction (not committed):
     for work that must store its messages and its own change together (exactly once), then
     call `enqueue_send` for each after the commit."""
     analysis = encoding.analyse(text)
     message = Message(
-        phone=phone, miner_id=miner_id, purpose=purpose[:40], text=analysis.text, locale=locale,
+        phone=phone, miner_id=miner_id, incident_id=incident_id, purpose=purpose[:40], text=analysis.text,
+        locale=locale,
         encoding=analysis.encoding, segments=analysis.segments, status=QUEUED,
     )
     db.session.add(message)

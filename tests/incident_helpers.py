@@ -39,7 +39,8 @@ def outbox(monkeypatch):
     def capture(message_id, queue="replies", purpose="sms"):
         message = db.session.get(Message, message_id)
         sent.append({"phone": message.phone, "text": message.text, "locale": message.locale,
-                     "purpose": message.purpose, "queue": queue, "miner_id": message.miner_id})
+                     "purpose": message.purpose, "queue": queue, "miner_id": message.miner_id,
+                     "incident_id": message.incident_id})
 
     monkeypatch.setattr(outbound, "enqueue_send", capture)
     # Alerts and receipts are worked out by a job (incidents.service.notify_filed); here it

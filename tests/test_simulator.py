@@ -8,7 +8,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from models import Miner, db
+from core.phones import mask
+from models import AuditEntry, Miner, db
 from tests.dashboard_helpers import csrf_token, make_officers, new_client, sign_in
 from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, sms_app  # noqa: F401
 
@@ -28,11 +29,11 @@ def _dial(client, token, action, entry="", state=None):
     return response.get_json()
 
 
-def test_open_to_anyone_in_development_only(app, client):
+def test_open_to_anyone_in_development_admins_elsewhere_nobody_in_production(app, client):
     make_officers()
     app.config["ENV_NAME"] = "development"
     assert client.get("/simulator/").status_code == 200
-    app.config["ENV_NAME"] = "production"
+    app.config["ENV_NAME"] = "staging"
     try:
         assert client.get("/simulator/").status_code == 302
         sign_in(client, "vera")
@@ -40,8 +41,26 @@ def test_open_to_anyone_in_development_only(app, client):
         admin = new_client(app)
         sign_in(admin, "ada")
         assert admin.get("/simulator/").status_code == 200
+        # Production: off for everyone, admins too (issue 13: an admin erased a miner through it).
+        app.config["ENV_NAME"] = "production"
+        assert admin.get("/simulator/").status_code == 404
+        assert admin.post("/simulator/ussd", data={"phone": PHONE, "action": "dial"}).status_code == 404
     finally:
         app.config["ENV_NAME"] = "development"
+
+
+def test_outside_development_every_dial_is_audited(app, client):
+    make_officers()
+    admin = new_client(app)
+    sign_in(admin, "ada")
+    app.config["ENV_NAME"] = "staging"
+    try:
+        token = csrf_token(admin.get("/simulator/"))
+        _dial(admin, token, "dial", "*384*12#")
+    finally:
+        app.config["ENV_NAME"] = "development"
+    entry = db.session.execute(db.select(AuditEntry).filter_by(action="simulator_ussd")).scalar_one()
+    assert entry.officer_username == "ada" and entry.target == mask(PHONE) and PHONE not in str(entry.detail)
 
 
 def test_registration_dialled_through_the_simulator(app, client):

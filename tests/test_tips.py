@@ -142,16 +142,23 @@ def _token(role, county=None):
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_api_officers_add_and_retire_tips(client, loaded):
+def test_api_admins_add_and_retire_tips(client, loaded):
     body = {"topic": "gear", "sw": "Vaa viatu vya usalama kila siku.", "en": "Wear safety boots every day.",
             "sources": ["PROPOSAL"]}
     assert client.post("/api/v1/tips", json=body).status_code == 401
     assert client.post("/api/v1/tips", json=body, headers=_token("viewer")).status_code == 403
-    officer = _token("officer", "Migori")
+    # The contract gives officers incidents, broadcasts and prices: the nationwide tips are the admins'.
+    assert client.post("/api/v1/tips", json=body, headers=_token("officer", "Migori")).status_code == 403
+    assert client.post("/api/v1/tips", json=body, headers=_token("officer")).status_code == 403
+    officer = _token("admin")
     response = client.post("/api/v1/tips", json=body, headers=officer)
     assert response.status_code == 201, response.json
     tip_id = response.json["id"]
-    assert response.json["created_by"] == "officer-Migori" and response.json["origin"] == "officer"
+    assert response.json["created_by"] == "admin-all" and response.json["origin"] == "officer"
+    county_officer = _token("officer", "Kakamega")
+    assert client.delete(f"/api/v1/tips/{tip_id}", headers=county_officer).status_code == 403
+    assert client.patch(f"/api/v1/tips/{tip_id}", json={"retired": True}, headers=county_officer).status_code == 403
+    assert tip_id in catalogue().tips
     assert tip_id in catalogue().by_topic["gear"]
     too_long = dict(body, en="y" * 170)
     response = client.post("/api/v1/tips", json=too_long, headers=officer)

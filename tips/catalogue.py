@@ -135,9 +135,24 @@ def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False):
 
 
 # --- officers' changes ------------------------------------------------------------------
+# The tips are nationwide content: by the contract's roles only admins change them (an
+# `officer` has incidents, broadcasts and prices; a `viewer` reads). Checked here too, so
+# that the dashboard, the API and whatever comes next cannot differ; the CLI (someone on the
+# server) passes no officer.
 
-def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None):
-    """An officer's new tip; raises ContentError when it could not be sent as one SMS."""
+class NotAllowed(PermissionError):
+    """This officer's role does not change the nationwide tips."""
+
+
+def _check_role(officer):
+    if officer is not None and not officer.may("tips"):
+        raise NotAllowed(f"role {officer.role!r} does not change the nationwide tips (admins do)")
+
+
+def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None, officer=None):
+    """An officer's new tip; raises ContentError when it could not be sent as one SMS,
+    NotAllowed when `officer` may not change tips."""
+    _check_role(officer)
     problems = text_problems(sw, "sw") + text_problems(en, "en")
     if db.session.get(TipTopic, topic or "") is None:
         problems.append(f"unknown topic {topic!r}")
@@ -164,8 +179,10 @@ def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None):
     return tip
 
 
-def set_retired(tip_id, retired):
-    """Retire (or restore) a tip; returns the tip, or None when there is none."""
+def set_retired(tip_id, retired, officer=None):
+    """Retire (or restore) a tip; returns the tip, or None when there is none. Raises
+    NotAllowed when `officer` may not change tips."""
+    _check_role(officer)
     tip = db.session.get(Tip, tip_id)
     if tip is None:
         return None
@@ -232,9 +249,10 @@ def catalogue():
 def catalogue_in_memory():
     """The active tips as this process last loaded them: no I/O (USSD screens)."""
     return Catalogue(**CATALOGUE.current())
-def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None):
+def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None, officer=None):
     """An officer corrects a tip (its texts, topic or sources); the same checks as add_tip.
-    Returns the tip, or None when there is none; raises ContentError."""
+    Returns the tip, or None when there is none; raises ContentError or NotAllowed."""
+    _check_role(officer)
     tip = db.session.get(Tip, tip_id)
     if tip is None:
         return None
