@@ -50,16 +50,22 @@ def incident_filed(incident: Incident):
     if incident.alerted_at is not None:
         return
     if incident.urgent:
-        for officer in alert_recipients(incident.county):
-            outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
-                               locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
-        log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
+        alert_officers(incident)
     if incident.channel == "ussd" and incident.reporter_phone and (not incident.anonymous or incident.notify_reporter):
         locale = reporter_locale(incident)
         outbound.queue_sms(incident.reporter_phone, texts.receipt_text(locale, incident), locale=locale,
                            purpose="incident_receipt", queue=jobs.REPLIES, miner_id=incident.miner_id)
     incident.alerted_at = utcnow()
     db.session.commit()
+
+
+def alert_officers(incident: Incident):
+    """Queue the urgent alert to the county's officers (the report as it stands now: its
+    counts, and the reporter's number unless the report is anonymous)."""
+    for officer in alert_recipients(incident.county):
+        outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
+                           locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
+    log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
 
 
 def status_changed(incident: Incident, new_status):
@@ -86,4 +92,4 @@ def sweep_unalerted(older_than_seconds=60, limit=100):
     return len(rows)
 
 
-__all__ = ["alert_recipients", "incident_filed", "status_changed", "sweep_unalerted"]
+__all__ = ["alert_officers", "alert_recipients", "incident_filed", "status_changed", "sweep_unalerted"]

@@ -1,11 +1,13 @@
 """Deleting a caller's data on request (Kenya Data Protection Act 2019, right to erasure).
 
-The miner row and the language preference are removed. Other capabilities keep records
+The miner row is removed; the phone's language choice is kept (a number and "sw"/"en", so
+that the service still speaks to that phone in the language it chose: the caller asked to
+be forgotten as a miner, not to be answered in another language). Other capabilities keep records
 that must survive (an incident report, a sent message) but must forget who it was: they
 register an `on_erase(phone)` hook here that anonymises their rows in the same transaction.
 """
 from models.base import db
-from models.miner import LanguagePreference, Miner
+from models.miner import Miner, _remember_language
 from models.ussd_session import UssdSessionOutcome
 
 _hooks = []
@@ -24,8 +26,8 @@ def erase(phone):
     for hook in _hooks:
         hook(phone, miner_id)
     db.session.execute(db.delete(UssdSessionOutcome).filter_by(phone=phone))
-    db.session.execute(db.delete(LanguagePreference).filter_by(phone=phone))
     if miner:
+        _remember_language(phone, miner.locale)  # usually there already (registering stores it)
         db.session.delete(miner)
     db.session.commit()
     return miner is not None
