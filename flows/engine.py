@@ -167,7 +167,7 @@ class Menu(State):
         return [(o.key or str(n), o) for n, o in enumerate(self.visible_options(session), 1)]
 
     def lines(self, session):
-        return [f"{key} {o.render_label(session)}" for key, o in self.numbered(session)]
+        return option_lines(session, self.visible_options(session))
 
     def choose(self, session, raw):
         option = dict(self.numbered(session)).get(raw)
@@ -216,6 +216,23 @@ class End(State):
 
     def text(self, session):
         return _render(self.body, session)
+
+
+def text_room(session, option_lines, nav=True):
+    """Characters left for a screen's text so that it and these options fit one page."""
+    footer = list(option_lines) + ([session.t(MSG_NAV)] if nav else [])
+    return SCREEN_BUDGET - len("\n".join(footer)) - 1
+
+
+def first_fitting(candidates, room):
+    """The first of `candidates` (fullest first) no longer than `room`, else the last one."""
+    candidates = list(candidates)
+    return next((text for text in candidates if len(text) <= room), candidates[-1])
+
+
+def option_lines(session, options):
+    """Options as a Menu numbers them (for screens that size their text to their options)."""
+    return [f"{o.key or n} {o.render_label(session)}" for n, o in enumerate(options, 1)]
 
 
 # --- paging ------------------------------------------------------------------------
@@ -341,7 +358,12 @@ class Flow:
         text, lines = state.text(session), state.lines(session)
         pages = paginate(text, lines, nav, t(MSG_MORE))
         if len(pages) > 1:
-            pages = paginate(text, lines, nav, t(MSG_MORE), budget=SCREEN_BUDGET - ERROR_RESERVE)
+            reserved = paginate(text, lines, nav, t(MSG_MORE), budget=SCREEN_BUDGET - ERROR_RESERVE)
+            # The reserve keeps options from moving when an error line shows; options on every
+            # page need none (the error replaces text lines), and must not lose page 1 for it.
+            first, first_reserved = set(pages[0].split("\n")), set(reserved[0].split("\n"))
+            if not (set(lines) <= first and not set(lines) <= first_reserved):
+                pages = reserved
         return pages
 
     def render(self, session):

@@ -28,7 +28,8 @@ Every state before the END is resumable.
 """
 from core.i18n import N_
 from flows.catalog import MINING_COUNTIES, county_code
-from flows.engine import Ask, End, Invalid, Menu, Option, Session, effect
+from flows.engine import (Ask, End, Invalid, Menu, Option, Session, effect, first_fitting, option_lines,
+                          text_room)
 from flows.main_menu import MenuEntry
 from flows.registration import SITE_MAX, SITE_MIN, free_text
 from incidents.categories import (CATEGORIES, CATEGORY_LABELS, MAX_COUNT, OCCURRED, OCCURRED_LABELS,
@@ -229,32 +230,25 @@ def people_line(session: Session):
 
 
 def summary(session: Session):
-    """The report in a few lines, shortened so that it and the options fit one screen: a
-    caller who hangs up on the summary must have seen "1 Send" (the description goes
-    first, then the site name is cut)."""
-    from flows import FLOW  # the assembled flow: the nav line and options as rendered
-
+    """The report in a few lines, shortened so that it and its options fit one screen: a
+    caller who hangs up on the summary must have seen "1 Send". The words go first, then
+    the site name is cut, then the category label; the people are always shown whole."""
     t, d = session.t, session.data
-    state = FLOW.states[CONFIRM]
-    footer = "\n".join(state.lines(session) + [t("0 Back 00 Home")])
-    room = 160 - len(footer) - 1
+    category = t(CATEGORY_LABELS.get(d.get("category"), CATEGORY_LABELS["UNCLASSIFIED"]))
+    when = t(OCCURRED_LABELS.get(d.get("occurred"), OCCURRED_LABELS["now"]))
 
-    def render(site_limit, words_limit):
-        lines = [
-            t(CATEGORY_LABELS.get(d.get("category"), CATEGORY_LABELS["UNCLASSIFIED"])),
-            people_line(session),
-            ", ".join(p for p in (_shorten(d.get("site"), site_limit), d.get("county") or "") if p),
-            t(OCCURRED_LABELS.get(d.get("occurred"), OCCURRED_LABELS["now"])),
-        ]
-        if d.get("description") and words_limit > 5:
+    def render(site_limit, words_limit, category_limit=60, with_county=True):
+        place = ", ".join(p for p in (_shorten(d.get("site"), site_limit), with_county and d.get("county")) if p)
+        lines = [_shorten(category, category_limit), people_line(session), place, when]
+        if d.get("description") and words_limit:
             lines.append('"' + _shorten(d["description"], words_limit) + '"')
         return "\n".join(line for line in lines if line)
 
-    for site_limit, words_limit in ((SHOWN_SITE, 40), (SHOWN_SITE, 20), (SHOWN_SITE, 0), (20, 0), (12, 0), (6, 0)):
-        text = render(site_limit, words_limit)
-        if len(text) <= room:
-            return text
-    return text
+    room = text_room(session, option_lines(session, confirm_options(session)))
+    return first_fitting([
+        render(SHOWN_SITE, 40), render(SHOWN_SITE, 20), render(SHOWN_SITE, 0), render(16, 0), render(8, 0),
+        render(8, 0, 16), render(8, 0, 12, with_county=False), render(0, 0, 12, with_county=False),
+    ], room)
 
 
 def _send(anonymous):
