@@ -48,12 +48,13 @@ def test_golden_conversation_stores_what_the_caller_said(path, client, redis, ou
 
 
 def _report_collapse(phone):
-    """The done-when path for a registered miner: six answers after the main menu."""
+    """The done-when path for a registered miner: report, collapse, one trapped, nobody
+    injured, nobody dead, at my site now, send."""
     phone.dial()
-    answers = ["1", "1", "4", "1", "1", "1"]
+    answers = ["1", "1", "2", "1", "1", "1", "1"]
     for answer in answers:
         screen = phone.send(answer)
-    assert len(answers) == 6 and screen.startswith("END ")
+    assert screen.startswith("END ")
     return screen
 
 
@@ -76,8 +77,8 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     queued = [(m.phone, m.text, m.purpose) for m in queued_messages(replies)]
     alerts = [q for q in queued if q[2] == "incident_alert"]
     assert [a[0] for a in alerts] == ["+254722000001"]  # Migori only: not Kakamega, not the admin
-    assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Wafu 0, majeruhi 0, "
-                                   f"wamenaswa/wamepotea 1. Osiri, Migori.")
+    assert alerts[0][1] == (f"Madini Salama: DHARURA {ref}: Shimo limeporomoka. Waliofariki 0, majeruhi 0, "
+                            f"wamekwama 1. Osiri, Migori. Sasa hivi. Piga 0712 345678.")
     assert ("+254712345678", "incident_receipt") in [(q[0], q[2]) for q in queued]
 
     listed = client.get("/api/v1/incidents", headers=token).get_json()
@@ -99,7 +100,8 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
 
 def _to_summary(phone):
     phone.dial()
-    for answer in ["1", "2", "2", "3", "1", "Osiri", "1"]:
+    # flood, nobody trapped, 3 injured, nobody dead, Migori, Osiri, now
+    for answer in ["1", "2", "1", "4", "3", "1", "1", "Osiri", "1"]:
         screen = phone.send(answer)
     assert "1 Tuma" in screen
     return screen
@@ -131,13 +133,15 @@ def test_database_down_then_up_loses_nothing_and_files_exactly_once(app, client,
         assert end.startswith("END Ripoti ") and "imepokelewa" in end
         ref = reference_in(end)
         assert phone.repeat() == end
-        assert redis.llen(spool.SPOOL_KEY) == 1
+        # filed early (urgent: 3 injured in a flood) on the "when" hop, then updated on the
+        # summary and on Send: three items, one report
+        assert redis.llen(spool.SPOOL_KEY) == 3
         assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 1  # the drain job waits
         result = spool.drain()  # the database is still down: nothing moves
-        assert result["database_down"] and result["left"] == 1
+        assert result["database_down"] and result["left"] == 3
     assert incidents() == []
     result = spool.drain_job()
-    assert result["filed"] == 1 and result["left"] == 0
+    assert (result["filed"], result["already_filed"], result["left"]) == (1, 2, 0)
     rows = incidents()
     assert len(rows) == 1 and rows[0].reference == ref and rows[0].injured == 3 and rows[0].urgent
     assert [m["phone"] for m in outbox if m["purpose"] == "incident_alert"] == ["+254722000001"]
@@ -152,9 +156,9 @@ def test_spooled_twice_while_down_is_filed_once(app, client, redis, outbox):
         end = phone.send("1")
         redis.set(SESSION_KEY.format(sid=phone.session_id, phone=phone.number), before_confirm)
         assert phone.repeat() == end  # the retried hop spools the same reference again
-        assert redis.llen(spool.SPOOL_KEY) == 2
+        assert redis.llen(spool.SPOOL_KEY) == 4  # early filing, summary, Send, Send again
     result = spool.drain()
-    assert (result["filed"], result["already_filed"], result["left"]) == (1, 1, 0)
+    assert (result["filed"], result["already_filed"], result["left"]) == (1, 3, 0)
     assert [i.reference for i in incidents()] == [reference_in(end)]
     assert len([m for m in outbox if m["purpose"] == "incident_receipt"]) == 1
 
@@ -163,12 +167,12 @@ def test_database_down_mid_session_keeps_the_miner_link(app, client, redis, outb
     add_miner("+254712000304", county="Kakamega", site="Rosterman")
     phone = Phone(client, "+254712000304")
     phone.dial()
-    for answer in ["1", "1", "4", "2", "1"]:
+    for answer in ["1", "1", "3", "1", "1", "1"]:  # collapse, two trapped, at my site now: filed early
         phone.send(answer)
+    assert len(incidents()) == 1
     with DatabaseOutage(app):
-        end = phone.send("1")
-    assert incidents() == []
-    assert spool.drain()["filed"] == 1
+        end = phone.send("1")  # Send: the update waits in the spool
+    assert spool.drain()["already_filed"] == 1
     incident = incidents()[0]
     assert incident.reference == reference_in(end) and incident.miner_id is not None
     assert (incident.county, incident.site, incident.trapped) == ("Kakamega", "Rosterman", 2)
@@ -202,11 +206,11 @@ def test_redis_and_database_both_down_spools_to_a_file(app, client, redis, outbo
 def test_dropped_report_resumes_where_it_stopped(client, redis, outbox):
     phone = Phone(client, "+254712000306")
     phone.dial()
-    for answer in ["1", "1", "3", "2"]:
+    for answer in ["1", "1", "1", "1", "3"]:  # collapse, nobody trapped or injured, two dead
         phone.send(answer)
     redis.delete(SESSION_KEY.format(sid=phone.session_id, phone=phone.number))
-    assert phone.dial().startswith("CON Hukumaliza mara iliyopita")
-    assert phone.send("1").startswith("CON Kaunti gani?")
+    assert phone.dial().startswith("CON Ripoti yako haijatumwa.\n9 Endelea\n1 Ripoti tukio")
+    assert phone.send("9").startswith("CON Kaunti gani?")
     for answer in ["4", "Lolgorian", "1"]:
         phone.send(answer)
     end = phone.send("1")
@@ -259,16 +263,17 @@ LONG_COUNTY = "X" * 30
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_every_incident_screen_fits_160_characters(locale):
     caller = {"registered": True, "county": "Taita Taveta", "site": LONG_SITE, "locale": locale}
-    data = {"category": "FALL", "hurt": "trapped", "dead": 0, "injured": 0, "trapped": 500,
+    data = {"category": "FALL", "dead": 0, "injured": 0, "trapped": 500,
             "county": LONG_COUNTY, "site": LONG_SITE, "occurred": "earlier", "reference": "MS-WWWW",
             "description": "W" * flow.DESCRIPTION_MAX, "anonymous": True}
     states = [s for s in FLOW.states if s.startswith("inc.")]
-    assert len(states) == 12
+    assert len(states) == 16
     for state in states:
-        for hurt in ("none", "injured", "dead", "trapped"):
+        for counts in ((0, 0, 0), (500, 0, 0), (0, 500, 0), (0, 0, 500), (500, 500, 500)):
             for category in ("CHILD", "COLLAPSE", "FALL", "NEARMISS"):
                 session = Session(phone="+254712345678", locale=locale, state=state, caller=dict(caller),
-                                  data={**data, "hurt": hurt, "category": category})
+                                  data={**data, **dict(zip(("trapped", "injured", "dead"), counts)),
+                                        "category": category})
                 for page in FLOW.pages(session):
                     assert len(page) <= SCREEN_BUDGET, (state, page)
                 session.error = "Type the number of people, e.g. 2."
@@ -294,7 +299,7 @@ def test_anonymous_report_during_an_outage_never_logs_the_number(app, client, re
     phone = Phone(client, "+254712000310")
     with DatabaseOutage(app):
         phone.dial()
-        for answer in ["1", "1", "4", "1", "1", "Osiri", "1", "2"]:
+        for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1", "2"]:
             phone.send(answer)
         end = phone.send("2")  # anonymous, no SMS
     assert spool.drain()["filed"] == 1
@@ -309,7 +314,7 @@ def test_registered_miner_can_report_from_another_place(client, redis, outbox):
     add_miner("+254712000312", county="Migori", site="Osiri", locale="en")
     phone = Phone(client, "+254712000312")
     phone.dial()
-    for answer in ["1", "2", "1"]:
+    for answer in ["1", "2", "1", "1", "1"]:  # flood, nobody trapped, injured or dead
         screen = phone.send(answer)
     assert screen.startswith("CON At Osiri (Migori)?\n1 Yes, now")
     assert phone.send("4").startswith("CON Which county?\n1 Migori")
