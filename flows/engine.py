@@ -357,13 +357,10 @@ class Flow:
         nav = t(MSG_NAV) if state.nav else None
         text, lines = state.text(session), state.lines(session)
         pages = paginate(text, lines, nav, t(MSG_MORE))
-        if len(pages) > 1:
-            reserved = paginate(text, lines, nav, t(MSG_MORE), budget=SCREEN_BUDGET - ERROR_RESERVE)
-            # The reserve keeps options from moving when an error line shows; options on every
-            # page need none (the error replaces text lines), and must not lose page 1 for it.
-            first, first_reserved = set(pages[0].split("\n")), set(reserved[0].split("\n"))
-            if not (set(lines) <= first and not set(lines) <= first_reserved):
-                pages = reserved
+        # The reserve keeps options from moving when an error line shows. Options on every
+        # page need none: an error line replaces text lines there (_with_error).
+        if len(pages) > 1 and not (lines and set(lines) <= set(pages[0].split("\n"))):
+            pages = paginate(text, lines, nav, t(MSG_MORE), budget=SCREEN_BUDGET - ERROR_RESERVE)
         return pages
 
     def render(self, session):
