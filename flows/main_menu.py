@@ -48,7 +48,7 @@ def resume_title(session: Session):
     if snapshot.get("state", "").startswith("inc."):
         reference = snapshot.get("data", {}).get("filed")
         if reference:
-            return session.t("Report %(ref)s is with the officers. Add the rest?", ref=reference)
+            return session.t("Report %(ref)s is with the officers.", ref=reference)
         return session.t("Your report was not sent.")
     return session.t("You did not finish last time.")
 

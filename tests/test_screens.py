@@ -142,6 +142,21 @@ def test_every_choice_is_on_the_first_page(state_id, locale, registered):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("snapshot", [
+    {"state": "inc.confirm", "data": {"filed": "MS-WWWW"}}, {"state": "inc.site", "data": {}},
+    {"state": "reg.site", "data": {}},
+], ids=["report-filed-early", "report-not-sent", "registration"])
+def test_resume_offer_is_one_page_even_with_a_sixth_menu_entry(locale, snapshot):
+    """What is waiting, "9 Continue" and every main-menu number on one screen, with room for
+    one more main-menu entry (menu 6, More services)."""
+    session = Session(phone="+254712345678", locale=locale, state="resume", data={"resume": snapshot},
+                      caller={"locale": locale})
+    [page] = FLOW.pages(session)
+    assert page.split("\n")[1] == "9 " + session.t("Continue")
+    assert len(page) + len("\n6 ") + len(session.t("More services")) <= SCREEN_BUDGET, page
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("anonymous", [True, False])
 def test_incident_end_screen_fits_for_every_category(locale, anonymous):
     from incidents.categories import CATEGORY_LABELS
