@@ -336,3 +336,146 @@ def test_a_spooled_report_that_can_never_be_filed_is_moved_aside(client, redis, 
     assert (result["filed"], result["failed"], result["left"]) == (1, 1, 0)
     assert [i.reference for i in incidents()] == ["MS-GUD2"]
     assert json.loads(redis.lindex(spool.FAILED_KEY, 0))["reference"] == "MS-BAD2"
+
+
+# --- filing early, updating, the hourly cap ------------------------------------------
+
+def _alerts(outbox):
+    return [m for m in outbox if m["purpose"] == "incident_alert"]
+
+
+def _run_alert_again_jobs():
+    """Perform what queue_alert_again queued (as a worker would); returns how many ran."""
+    queue = jobs.queue(jobs.REPLIES)
+    ran = 0
+    for job in queue.get_jobs():
+        if job.func_name == "incidents.service.alert_again":
+            job.perform()
+            job.delete()
+            ran += 1
+    return ran
+
+
+def test_urgent_report_is_filed_and_alerted_before_send_and_later_answers_update_it(client, redis, outbox):
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = Phone(client, "+254712000320")
+    phone.dial()
+    for answer in ["1", "1", "3", "1", "1", "1", "Osiri"]:  # collapse, two trapped, Migori, Osiri
+        screen = phone.send(answer)
+    assert screen.startswith("CON Ilitokea lini?")
+    [incident] = incidents()  # filed as soon as the place was known, before "when" and Send
+    assert (incident.trapped, incident.urgent, incident.occurred) == (2, True, "now")
+    [alert] = _alerts(outbox)
+    assert alert["phone"] == "+254722000001" and "Piga 0712 000320." in alert["text"]
+
+    phone.send("2")  # earlier today: the summary updates the same report
+    phone.send("3")
+    phone.send("Watu wawili chini ya shimo la pili")
+    end = phone.send("1")
+    [incident] = incidents()
+    db.session.refresh(incident)
+    assert incident.reference == reference_in(end)
+    assert (incident.occurred, incident.description) == ("today", "Watu wawili chini ya shimo la pili")
+    assert len(_alerts(outbox)) == 1 and _run_alert_again_jobs() == 0  # nothing new for the officers
+
+
+def test_more_trapped_after_early_filing_alerts_again(client, redis, outbox):
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = Phone(client, "+254712000321")
+    phone.dial()
+    for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1"]:  # one trapped: filed, summary shown
+        phone.send(answer)
+    assert len(_alerts(outbox)) == 1
+    for _ in range(6):  # back to the trapped question: summary, when, site, county, dead, injured
+        screen = phone.send("0")
+    assert screen.startswith("CON Kuna waliokwama"), screen
+    for answer in ["4", "5", "1", "1", "1", "Osiri", "1"]:  # five trapped now
+        phone.send(answer)
+    [incident] = incidents()
+    db.session.refresh(incident)
+    assert incident.trapped == 5
+    assert _run_alert_again_jobs() == 1
+    alerts = _alerts(outbox)
+    assert len(alerts) == 2 and "wamekwama 5" in alerts[-1]["text"]
+
+
+def test_hide_my_number_after_early_filing_is_honoured_at_once(client, redis, outbox):
+    phone = Phone(client, "+254712000322")
+    phone.dial()
+    for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1"]:
+        phone.send(answer)
+    [incident] = incidents()
+    assert not incident.anonymous
+    assert phone.send("2").startswith("CON Maafisa hawataona namba yako")  # then the caller drops
+    db.session.refresh(incident)
+    assert incident.anonymous and not incident.notify_reporter
+
+
+def test_a_non_urgent_report_is_filed_only_on_send(client, redis, outbox):
+    phone = Phone(client, "+254712000323")
+    phone.dial()
+    for answer in ["1", "12", "1", "Osiri", "1"]:  # danger, nobody hurt
+        phone.send(answer)
+    assert incidents() == []
+    phone.send("1")
+    assert len(incidents()) == 1
+
+
+def _urgent_report(phone, trapped_choice="2", extra=()):
+    phone.dial()
+    for answer in ["1", "1", trapped_choice, *extra, "1", "1", "1", "Osiri", "1"]:
+        phone.send(answer)
+    return phone.send("1")
+
+
+def test_ussd_reports_over_the_hourly_cap_join_the_latest_and_never_page_officers_again(client, redis, outbox):
+    from incidents.limits import MAX_NEW_REPORTS_PER_HOUR
+    from models import IncidentFollowUp
+
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = Phone(client, "+254712000324")
+    for _ in range(MAX_NEW_REPORTS_PER_HOUR):
+        _urgent_report(phone)
+    assert len(incidents()) == MAX_NEW_REPORTS_PER_HOUR
+    assert len(_alerts(outbox)) == MAX_NEW_REPORTS_PER_HOUR
+
+    end = _urgent_report(phone)  # one more, same people: folded, no new alert
+    latest = incidents()[-1]
+    assert len(incidents()) == MAX_NEW_REPORTS_PER_HOUR and reference_in(end) == latest.reference
+    follow_ups = db.session.execute(db.select(IncidentFollowUp).filter_by(incident_id=latest.id)).scalars().all()
+    assert len(follow_ups) == 1 and "trapped 1" in follow_ups[0].text
+    assert len(_alerts(outbox)) == MAX_NEW_REPORTS_PER_HOUR and _run_alert_again_jobs() == 0
+
+    _urgent_report(phone, "4", extra=["7"])  # more people trapped: the latest report is raised
+    db.session.refresh(latest)
+    assert len(incidents()) == MAX_NEW_REPORTS_PER_HOUR and latest.trapped == 7
+    assert _run_alert_again_jobs() == 1
+    assert "wamekwama 7" in _alerts(outbox)[-1]["text"]
+
+
+def test_the_cap_is_shared_with_sms(client, redis, outbox):
+    """SMS and USSD count new reports of a phone together (one cap function)."""
+    from incidents import limits
+
+    phone = "+254712000325"
+    for _ in range(limits.MAX_NEW_REPORTS_PER_HOUR):
+        assert not limits.too_many_reports(phone)
+    assert limits.too_many_reports(phone)
+    assert redis.get(limits.REPORT_RATE_KEY.format(phone=phone)) is not None
+
+
+def test_resume_offer_takes_main_menu_numbers_and_00(client, redis, outbox):
+    phone = Phone(client, "+254712000326")
+    phone.dial()
+    for answer in ["1", "12", "1"]:  # a report, not urgent, dropped at the site question
+        phone.send(answer)
+    redis.delete(SESSION_KEY.format(sid=phone.session_id, phone=phone.number))
+    assert phone.dial().startswith("CON Ripoti yako haijatumwa.\n9 Endelea\n1 Ripoti tukio")
+    assert phone.send("3").startswith("CON Chagua soko:")  # gold prices, as from the main menu
+    assert redis.get(RESUME_KEY.format(phone=phone.number)) is None  # let go
+    phone.send("1")
+    for answer in ["1", "12", "1"]:
+        phone.send(answer)
+    redis.delete(SESSION_KEY.format(sid=phone.session_id, phone=phone.number))
+    phone.dial()
+    assert phone.send("00").startswith("CON Madini Salama. Karibu\n1 Ripoti tukio")
