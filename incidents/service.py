@@ -162,15 +162,20 @@ def queue_notifications(incident):
     SMS) costs several commits and enqueues: too slow for the USSD hop that confirms the
     report, which only has to store it. The job runs within moments on the queue served first.
     """
-    try:
-        jobs.queue(jobs.REPLIES).enqueue(
-            notify_filed, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
-            description=f"incident {incident.reference}: alerts and receipt")
-    except Exception as exc:
+    if not _queue_job(notify_filed, incident, "alerts and receipt"):
         # The report is safe; `drain` (job and CLI) sweeps incidents whose alerts are not queued.
-        log.error("incident %s stored but its alerts were not queued yet (%s)", incident.reference,
-                  type(exc).__name__)
         spool.schedule_drain()
+
+
+def _queue_job(func, incident, what):
+    """Queue `func(incident.id)` on the `replies` queue, with retries; False when Redis refused."""
+    try:
+        jobs.queue(jobs.REPLIES).enqueue(func, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
+                                         description=f"incident {incident.reference}: {what}")
+        return True
+    except Exception as exc:
+        log.error("incident %s: %s not queued (%s)", incident.reference, what, type(exc).__name__)
+        return False
 
 
 def notify_filed(incident_id):
@@ -243,13 +248,7 @@ def fold_into(incident, payload):
 
 
 def queue_alert_again(incident):
-    try:
-        jobs.queue(jobs.REPLIES).enqueue(
-            alert_again, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
-            description=f"incident {incident.reference}: urgency rose, alert again")
-    except Exception as exc:
-        log.error("incident %s: urgency rose but the new alert was not queued (%s)", incident.reference,
-                  type(exc).__name__)
+    _queue_job(alert_again, incident, "urgency rose, alert again")
 
 
 def alert_again(incident_id):
@@ -288,7 +287,7 @@ def file_incident(filed=None, folded=False, **payload):
             return None
     if not filed and limits.too_many_reports(phone):
         latest = limits.latest_incident(phone)
-        if latest is not None:
+        if latest is not None and latest.reference != payload["reference"]:  # not this report retried
             log.warning("more than %s reports in an hour from one phone: USSD report joined to %s",
                         limits.MAX_NEW_REPORTS_PER_HOUR, latest.reference)
             fold_into(latest, payload)
