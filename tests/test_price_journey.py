@@ -2,6 +2,8 @@
 read like menu options, the nearest priced market for a county without a price, priced
 markets listed first, the calculator's purity range, and "Bei kwa SMS"."""
 import re
+
+import pytest
 from datetime import datetime, timedelta, timezone
 
 from models.miner import register
@@ -67,3 +69,14 @@ def test_calculator_refuses_a_purity_outside_30_to_100_percent(client, redis):
         assert phone.send(wrong).startswith("CON Usafi lazima uwe kati ya 30% na 100%.\n"), wrong
     assert phone.send("abc").startswith("CON Andika asilimia")
     assert "KES" in phone.send("90")
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_every_price_sms_says_who_writes(locale):
+    from core.i18n import translate
+    from prices import sms as price_sms
+
+    templates = [prices.MSG_ALERT] + [getattr(price_sms, name) for name in dir(price_sms) if name.startswith("MSG_")]
+    assert len(templates) >= 7
+    for msgid in templates:
+        assert translate(locale, msgid).startswith("Madini Salama: "), msgid
