@@ -24,11 +24,12 @@ WALKS = [
     Walk("registration_paged", ("4", "Otieno Ochieng", "98", "0", "98", "10", "Macalder", "1", "2", "2", "1"),
          weight=1),
     # Language choice (menu 5): stores a preference for a caller who is not registered.
-    Walk("language", ("5", "2"), weight=1),
-    # An incident report from a caller who is not registered (10 hops; the last one stores
-    # the report and queues the officers' alerts): bad air, nobody hurt, a county, a site,
-    # "now", a few words with '*' in them, confirm.
-    Walk("incident", ("1", "3", "1", "3", "Mwibona", "1", "3", "Generator fumes *in shaft 2", "1"), weight=3),
+    Walk("language", ("5", "2"), weight=1, ends=False),  # goes on to the main menu
+    # An incident report from a caller who is not registered (12 hops; the last one stores
+    # the report and queues the officers' alerts): bad air, nobody trapped, injured or dead,
+    # a county, a site, "now", a few words with '*' in them, confirm.
+    Walk("incident", ("1", "3", "1", "1", "1", "3", "Mwibona", "1", "3", "Generator fumes *in shaft 2", "1"),
+         weight=3),
     # The issue-18 walk the ceiling was compared with (dial, 4, a name): a first hop and two
     # middle hops, no database write. Not in the default mix (weight 0): `bin/bench ussd_hop
     # --walks register_start` measures it alone.

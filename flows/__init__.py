@@ -5,13 +5,14 @@ To add a journey: write its module and list it in JOURNEYS.
 """
 from flows import account, incident, language, prices, registration, tips
 from flows.engine import Flow, Reply, Session
-from flows.main_menu import RESUME_STATES, main_menu
+from flows.main_menu import main_menu, resume_states
 
 JOURNEYS = (incident, tips, prices, registration, account, language)
 
+MENU_ENTRIES = [j.MENU_ENTRY for j in JOURNEYS if hasattr(j, "MENU_ENTRY")]
 FLOW = Flow(
-    [main_menu([j.MENU_ENTRY for j in JOURNEYS if hasattr(j, "MENU_ENTRY")])],
-    RESUME_STATES,
+    [main_menu(MENU_ENTRIES)],
+    resume_states(MENU_ENTRIES),
     *(j.STATES for j in JOURNEYS),
 )
 

@@ -50,7 +50,7 @@ def _save_site(session: Session):
 
 
 def _delete(session: Session):
-    session.caller = {}
+    session.caller = {"locale": session.locale}  # the language choice is kept (models/erasure.py)
     return [effect("delete_miner", phone=session.phone)]
 
 

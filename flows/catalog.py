@@ -12,6 +12,16 @@ MINING_COUNTIES = (
     "Uasin Gishu", "Isiolo", "Marsabit",
 )
 
+# Roughly the middle of each county (latitude, longitude), to find the nearest market with a
+# price for a caller whose county has none. Straight-line distance is enough for that.
+COUNTY_POSITIONS = {
+    "Migori": (-1.07, 34.47), "Kakamega": (0.28, 34.75), "Vihiga": (0.07, 34.72), "Narok": (-1.08, 35.87),
+    "Siaya": (0.06, 34.29), "Homa Bay": (-0.53, 34.46), "West Pokot": (1.62, 35.39), "Turkana": (3.12, 35.60),
+    "Nandi": (0.18, 35.13), "Kisumu": (-0.09, 34.77), "Busia": (0.46, 34.11), "Taita Taveta": (-3.32, 38.48),
+    "Kitui": (-1.37, 38.01), "Kajiado": (-2.10, 36.78), "Machakos": (-1.52, 37.26), "Kilifi": (-3.51, 39.91),
+    "Uasin Gishu": (0.52, 35.27), "Isiolo": (0.35, 37.58), "Marsabit": (2.33, 37.99),
+}
+
 ROLES = (
     ("digger", N_("Digger / miner")),
     ("processor", N_("Crusher / processor")),

@@ -64,6 +64,14 @@ class Session:
     caller: dict = field(default_factory=dict)
     error: str | None = None  # msgid of the error line shown on the current screen
     error_params: dict = field(default_factory=dict)
+    # Effects asked for by a choice (an Option's `next` function) rather than by a state's
+    # on_enter, e.g. a language change that goes on to the main menu. Not stored: the hop
+    # that makes them carries them out.
+    pending: list = field(default_factory=list)
+
+    def emit(self, item):
+        """Ask the hop to carry out `item` (an `effect(...)`) along with the next screen."""
+        self.pending.append(item)
 
     def to_dict(self):
         return {
@@ -165,7 +173,7 @@ class Menu(State):
         return [(o.key or str(n), o) for n, o in enumerate(self.visible_options(session), 1)]
 
     def lines(self, session):
-        return [f"{key} {o.render_label(session)}" for key, o in self.numbered(session)]
+        return option_lines(session, self.visible_options(session))
 
     def choose(self, session, raw):
         option = dict(self.numbered(session)).get(raw)
@@ -214,6 +222,23 @@ class End(State):
 
     def text(self, session):
         return _render(self.body, session)
+
+
+def text_room(session, option_lines, nav=True):
+    """Characters left for a screen's text so that it and these options fit one page."""
+    footer = list(option_lines) + ([session.t(MSG_NAV)] if nav else [])
+    return SCREEN_BUDGET - len("\n".join(footer)) - 1
+
+
+def first_fitting(candidates, room):
+    """The first of `candidates` (fullest first) no longer than `room`, else the last one."""
+    candidates = list(candidates)
+    return next((text for text in candidates if len(text) <= room), candidates[-1])
+
+
+def option_lines(session, options):
+    """Options as a Menu numbers them (for screens that size their text to their options)."""
+    return [f"{o.key or n} {o.render_label(session)}" for n, o in enumerate(options, 1)]
 
 
 # --- paging ------------------------------------------------------------------------
@@ -268,6 +293,10 @@ def _paginate(text, option_lines, nav_line, more_line, budget):
         return len("\n".join(lines))
 
     keep_options_together = size(options + last_footer) <= budget
+    if options and keep_options_together and size(text_lines + options + last_footer) > budget:
+        repeated = _options_on_every_page(text, options, more_footer, last_footer, budget)
+        if repeated:
+            return repeated
     pages, rest, n_text = [], text_lines + options, len(text_lines)
     while True:
         if size(rest + last_footer) <= budget:
@@ -283,6 +312,29 @@ def _paginate(text, option_lines, nav_line, more_line, budget):
             page, rest = [rest[0][:width]], rest[1:]
             n_text = max(0, n_text - 1)
         pages.append(page + more_footer)
+
+
+# Below this many characters of text per page, repeating the options on every page would
+# make the text unreadable in small pieces: the options then go after the text instead.
+MIN_TEXT_ROOM = 40
+
+
+def _options_on_every_page(text, options, more_footer, last_footer, budget):
+    """A screen a caller acts on whose text is too long for one page: the text flows over
+    pages (98) and every page carries the options, so a choice is never only on page 2.
+    None when the options leave too little room for the text."""
+    room = budget - len("\n".join(options + more_footer)) - 1
+    if room < MIN_TEXT_ROOM:
+        return None
+    chunks, current = [], []
+    for line in (line for line in _wrap(text, room) if line):
+        if current and len("\n".join(current + [line])) > room:
+            chunks.append(current)
+            current = []
+        current.append(line)
+    chunks.append(current)
+    return tuple("\n".join(chunk + options + (more_footer if n + 1 < len(chunks) else last_footer))
+                 for n, chunk in enumerate(chunks))
 
 
 # --- the machine -------------------------------------------------------------------
@@ -330,7 +382,9 @@ class Flow:
         nav = t(MSG_NAV) if state.nav else None
         text, lines = state.text(session), state.lines(session)
         pages = paginate(text, lines, nav, t(MSG_MORE))
-        if len(pages) > 1:
+        # The reserve keeps options from moving when an error line shows. Options on every
+        # page need none: an error line replaces text lines there (_with_error).
+        if len(pages) > 1 and not (lines and set(lines) <= set(pages[0].split("\n"))):
             pages = paginate(text, lines, nav, t(MSG_MORE), budget=SCREEN_BUDGET - ERROR_RESERVE)
         return pages
 
@@ -373,7 +427,9 @@ class Flow:
                 session.page -= 1
                 return self.render(session)
             return self.back(session)
-        if state.nav and raw == HOME:
+        if raw == HOME and not isinstance(state, End):
+            # 00 always leads to the main menu, even from screens that do not print it
+            # (the main menu itself, the resume offer).
             return self.home(session)
         if len(raw) > MAX_INPUT:
             return self._invalid(session, Invalid(MSG_TOO_LONG))
@@ -401,7 +457,8 @@ class Flow:
             session.stack.append(session.state)
         session.state, session.page = target, 0
         state = self.states[target]
-        effects = list(state.on_enter(session) or []) if state.on_enter else []
+        effects, session.pending = list(session.pending), []
+        effects += list(state.on_enter(session) or []) if state.on_enter else []
         reply = self.render(session)
         reply.effects = effects
         return reply

@@ -36,6 +36,22 @@ def main_menu(entries):
 
 
 RESUME = "resume"
+CONTINUE_KEY = "9"  # not a main-menu number (those are fixed by the contract)
+
+
+def _snapshot(session: Session):
+    return session.data.get("resume") or {}
+
+
+def resume_title(session: Session):
+    """What is waiting: an unsent report says so (a report already with the officers says that)."""
+    snapshot = _snapshot(session)
+    if snapshot.get("state", "").startswith("inc."):
+        reference = snapshot.get("data", {}).get("filed")
+        if reference:
+            return session.t("Report %(ref)s is with the officers.", ref=reference)
+        return session.t("Your report was not sent.")
+    return session.t("You did not finish last time.")
 
 
 def _resume(session: Session):
@@ -46,20 +62,29 @@ def _resume(session: Session):
     return snapshot.get("state", MAIN)
 
 
-def _fresh_start(session: Session):
-    session.data.pop("resume", None)
-    return MAIN
+def _instead(entry):
+    """A main-menu choice made on the resume offer: the dropped journey is let go."""
+    def go(session: Session):
+        session.data.pop("resume", None)
+        return entry.next(session) if callable(entry.next) else entry.next
+
+    return go
 
 
-RESUME_STATES = [
-    Menu(
-        id=RESUME,
-        title=N_("You did not finish last time. Continue where you stopped?"),
-        nav=False,
-        in_history=False,
-        options=[
-            Option(N_("Continue"), _resume),
-            Option(N_("Main menu"), _fresh_start),
-        ],
-    ),
-]
+def resume_states(entries):
+    """The offer made on dialling again after a drop: the main menu, with "9 Continue" on top.
+
+    Every main-menu number works here as on the main menu (a caller who dialled for prices
+    presses 3 as always) and 00 gives the plain main menu; 9 picks up where they stopped.
+    """
+    ordered = sorted(entries, key=lambda e: e.number)
+    return [
+        Menu(
+            id=RESUME,
+            title=resume_title,
+            nav=False,
+            in_history=False,
+            options=[Option(N_("Continue"), _resume, key=CONTINUE_KEY)]
+            + [Option(e.label, _instead(e), key=str(e.number)) for e in ordered],
+        ),
+    ]

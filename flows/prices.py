@@ -1,13 +1,17 @@
 """Gold prices (menu 3), open to anyone:
 
-    [choose a market, unless the caller's county has one] -> the latest price, its date,
-    its move since the previous one (and a warning when older than PRICE_STALE_DAYS):
-        1 last 5 prices   2 value calculator (grams, purity -> KES)
-        3 price alerts (every new price | only moves over 5% | stop)   4 other market
+    [choose a market (priced ones first), unless the caller's county has one with a price;
+     a county without a price says so and offers the nearest market that has one]
+    -> the latest price, its date, its move since the previous one (and a warning when
+       older than PRICE_STALE_DAYS):
+        1 last 5 prices ("01/12: KES 9,850 (90%)": no line starts like a menu option)
+        2 value calculator (grams, purity 30-100% -> KES)
+        3 prices by SMS (every new price | only moves over 5% | stop)   4 other market
 
 Screens render from the price board held in memory (prices/board.py), never from the
 database; subscribing is an effect.
 """
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,7 +21,7 @@ from flows.main_menu import MenuEntry
 from prices import board
 from prices.units import BadQuantity, grams, kes, parse_grams, parse_purity, percent, short_date
 
-CHOOSE, SHOW, HISTORY = "price.choose", "price.show", "price.history"
+CHOOSE, SHOW, HISTORY, NO_PRICE = "price.choose", "price.show", "price.history", "price.no_price"
 GRAMS, PURITY, VALUE = "price.grams", "price.purity", "price.value"
 ALERTS, SUBSCRIBED, UNSUBSCRIBED = "price.alerts", "price.subscribed", "price.unsubscribed"
 
@@ -25,6 +29,8 @@ MSG_GRAMS_LETTERS = N_("Type the weight in numbers, e.g. 2.5")
 MSG_GRAMS_NOT_POSITIVE = N_("The weight must be more than 0.")
 MSG_GRAMS_TOO_LARGE = N_("Too large. Type the weight in grams, e.g. 2.5")
 MSG_BAD_PURITY = N_("Type a percent like 90, or karats like 22k.")
+MSG_PURITY_RANGE = N_("Purity must be from 30% to 100%.")
+MIN_PURITY = Decimal("0.30")  # below this it is not sold as gold: surely a typing mistake
 
 
 def entry(session: Session):
@@ -35,12 +41,30 @@ def entry(session: Session):
         known = {m["id"] for m in markets}
         remembered = session.caller.get("market_id")  # read on the first hop (prices/effects.py)
         mine = board.market_for_county(session.caller.get("county"), markets)
+        county = session.caller.get("county")
         if remembered in known:
             session.data["market_id"] = remembered
+        elif mine is not None and mine["prices"]:
+            session.data["market_id"] = mine["id"]
+        elif (near := board.nearest_priced(county, markets)) is not None:
+            session.data["near_market_id"] = near["id"]
+            return NO_PRICE
         elif mine is not None:
             session.data["market_id"] = mine["id"]
         else:
             return CHOOSE
+    return SHOW
+
+
+def no_price_title(session: Session):
+    near = next((m for m in board.markets_in_memory() if m["id"] == session.data.get("near_market_id")), None)
+    return session.t("No gold price for %(county)s yet. Nearest market: %(market)s",
+                     county=session.caller.get("county", ""), market=near["name"] if near else "-")
+
+
+def _see_nearest(session: Session):
+    session.data["market_id"] = session.data.get("near_market_id")
+    session.data["market_chosen"] = True
     return SHOW
 
 
@@ -65,7 +89,8 @@ def chosen(session: Session):
 
 
 def market_options(session: Session):
-    return [Option(m["name"], _chosen_from_list, value=m["id"], literal=True) for m in board.markets_in_memory()]
+    return [Option(m["name"], _chosen_from_list, value=m["id"], literal=True)
+            for m in board.priced_first(board.markets_in_memory())]
 
 
 def price_screen(session: Session):
@@ -82,7 +107,7 @@ def price_options(session: Session):
     if market and market["prices"]:
         options += [Option(N_("Last 5 prices"), HISTORY, key="1"), Option(N_("Value calculator"), GRAMS, key="2")]
     if market:
-        options.append(Option(N_("SMS alerts"), ALERTS, key="3"))
+        options.append(Option(N_("Prices by SMS"), ALERTS, key="3"))
     return options + [Option(N_("Other market"), CHOOSE, key="4")]
 
 
@@ -100,7 +125,9 @@ def history(session: Session):
         return session.t(MSG_GONE)
     lines = [session.t("%(market)s, KES per gram:", market=market["name"])]
     for price in market["prices"][:5]:
-        lines.append(f"{short_date(datetime.fromisoformat(price['observed']), locale)}: "
+        # "01/12: KES 9,850 (90%)", not "1 Dec: ...": a line starting with a number and a
+        # space reads like a menu option.
+        lines.append(f"{day_month(datetime.fromisoformat(price['observed']))}: "
                      f"{kes(price['kes'], locale)} ({percent(price['purity'], locale)})")
     return "\n".join(lines)
 
@@ -113,11 +140,23 @@ def valid_grams(raw, session):
                        "too_large": MSG_GRAMS_TOO_LARGE}[bad.kind]) from None
 
 
+def day_month(moment):
+    """01/12 (Nairobi's date), as Kenyans write it."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Africa/Nairobi")).strftime("%d/%m")
+
+
 def valid_purity(raw, session):
     try:
-        return str(parse_purity(raw))
+        purity = parse_purity(raw)
     except BadQuantity:
+        if re.fullmatch(r"\s*\d+([.,]\d+)?\s*%?\s*", raw):  # a number, out of range
+            raise Invalid(MSG_PURITY_RANGE) from None
         raise Invalid(MSG_BAD_PURITY) from None
+    if purity < MIN_PURITY:
+        raise Invalid(MSG_PURITY_RANGE)
+    return str(purity)
 
 
 def value_screen(session: Session):
@@ -135,7 +174,7 @@ def value_screen(session: Session):
 
 
 def alerts_title(session: Session):
-    return session.t("SMS alerts for %(market)s gold prices:", market=market_name(session))
+    return session.t("Prices by SMS for %(market)s:", market=market_name(session))
 
 
 def _subscribe(session: Session):
@@ -150,6 +189,10 @@ def _unsubscribe(session: Session):
 
 STATES = [
     Menu(CHOOSE, title=N_("Choose a market:"), options=market_options, save_as="market_id"),
+    Menu(NO_PRICE, title=no_price_title, options=[
+        Option(N_("See its price"), _see_nearest),
+        Option(N_("Other market"), CHOOSE),
+    ]),
     Menu(SHOW, title=price_screen, options=price_options, on_enter=_remember),
     Say(HISTORY, body=history),
     Ask(GRAMS, prompt=N_("Weight of your gold in grams (e.g. 2.5):"), validate=valid_grams, save_as="grams",

@@ -8,7 +8,7 @@ resumable: a dropped session can carry on from where it stopped.
 """
 from core.i18n import N_
 from flows.catalog import GENDER_LABELS, GENDERS, MINING_COUNTIES, ROLE_LABELS, ROLES, county_code
-from flows.engine import Ask, End, Invalid, Menu, Option, Session, effect
+from flows.engine import Ask, End, Invalid, Menu, Option, Session, effect, first_fitting, option_lines, text_room
 from flows.main_menu import MenuEntry
 
 NAME, COUNTY, COUNTY_OTHER, SITE = "reg.name", "reg.county", "reg.county_other", "reg.site"
@@ -59,13 +59,24 @@ def other_county(raw, session):
 
 
 def summary(session: Session):
+    """What will be stored, fitted with its options on one screen (long names are cut on
+    the screen only)."""
     t, d = session.t, session.data
-    return t(
-        "Confirm:\n%(name)s\n%(county)s - %(site)s\n%(role)s, %(gender)s\nSMS: %(sms)s",
-        name=d.get("name", ""), county=d.get("county", ""), site=d.get("site", ""),
-        role=t(ROLE_LABELS.get(d.get("role"), "Other")), gender=t(GENDER_LABELS.get(d.get("gender"), "Other")),
-        sms=t("Yes") if d.get("sms") else t("No"),
-    )
+
+    def render(limit):
+        return t(
+            "Confirm:\n%(name)s\n%(county)s - %(site)s\n%(role)s, %(gender)s\nSMS: %(sms)s",
+            name=_cut(d.get("name", ""), limit), county=d.get("county", ""), site=_cut(d.get("site", ""), limit),
+            role=t(ROLE_LABELS.get(d.get("role"), "Other")), gender=t(GENDER_LABELS.get(d.get("gender"), "Other")),
+            sms=t("Yes") if d.get("sms") else t("No"),
+        )
+
+    room = text_room(session, option_lines(session, CONFIRM_OPTIONS))
+    return first_fitting([render(limit) for limit in (NAME_MAX, 30, 22, 16, 10)], room)
+
+
+def _cut(text, limit):
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 def register(session: Session):
@@ -89,6 +100,11 @@ def _restart(session: Session):
     return NAME
 
 
+CONFIRM_OPTIONS = [
+    Option(N_("Confirm"), DONE),
+    Option(N_("Start again"), _restart),
+]
+
 STATES = [
     Ask(NAME, prompt=N_("Registration\nEnter your name:"), validate=free_text(NAME_MIN, NAME_MAX),
         save_as="name", next=COUNTY, resumable=True),
@@ -103,18 +119,16 @@ STATES = [
     Menu(GENDER, title=N_("You are:"), save_as="gender", resumable=True,
          options=[Option(label, CONSENT, value=code) for code, label in GENDERS]),
     Menu(CONSENT, save_as="sms", resumable=True,
-         title=N_("We keep your name, phone, county and site to send you safety alerts. "
-                  "Officers see them. Agree?"),
+         # Every field stored, and who sees it (CONTRACT.md section 4: only admins see numbers).
+         title=N_("We keep name, phone, county, site, work, gender. Officers see them; only admins see "
+                  "the phone. Agree?"),
          options=[
              Option(N_("Yes, with SMS"), CONFIRM, value=True),
              Option(N_("Yes, but no SMS"), CONFIRM, value=False),
              Option(N_("No"), DECLINED, value=None),
          ]),
     # Not kept in the back history: "Start again" clears the history and the answers.
-    Menu(CONFIRM, title=summary, resumable=True, in_history=False, options=[
-        Option(N_("Confirm"), DONE),
-        Option(N_("Start again"), _restart),
-    ]),
+    Menu(CONFIRM, title=summary, resumable=True, in_history=False, options=CONFIRM_OPTIONS),
     End(DONE, body=thanks, on_enter=register),
     End(DECLINED, body=N_("OK, we saved nothing. You can still report accidents and read tips. Asante.")),
 ]

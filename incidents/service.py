@@ -6,8 +6,10 @@ goes to the spool (`incidents.spool`) instead and the caller still gets their re
 the spool is drained into the database once it answers again.
 
 The reference is the idempotency key: filing a report whose reference is already stored
-for the same phone and channel does nothing (a retried hop, a resumed session, a spool
-drained twice). The same reference for a different reporter is a clash of two random
+for the same phone and channel files nothing new (a retried hop, a resumed session, a spool
+drained twice). A USSD report is filed early, as soon as an urgent one's place is known,
+and each later answer files it again with `filed` set: that updates the stored incident
+(`update_report`), and alerts the officers again only when the urgency rises. The same reference for a different reporter is a clash of two random
 references, never a duplicate: the second report is kept under a new reference.
 """
 import logging
@@ -20,8 +22,8 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, O
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core import jobs
-from incidents import notify, spool
-from incidents.categories import CATEGORY_CODES, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
+from incidents import limits, notify, spool
+from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
 from incidents.reference import new_reference
 from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
 from models.base import cached_statement, upsert_insert
@@ -117,6 +119,8 @@ def store_report(payload):
                 return db.session.get(Incident, new_id), True
             existing = _stored_as(fields)
             if existing is not None:
+                if payload.get("filed"):  # a later answer about a report filed early
+                    update_report(existing, fields)
                 return existing, False
             log.warning("incident reference %s clashed; filing under a new one", fields["reference"])
             fields["reference"] = new_reference()
@@ -160,15 +164,22 @@ def queue_notifications(incident):
     SMS) costs several statements and enqueues: too slow for the USSD hop that confirms the
     report, which only has to store it. The job runs within moments on the queue served first.
     """
-    try:
-        jobs.queue(jobs.ALERTS if incident.urgent else jobs.REPLIES).enqueue(
-            notify_filed, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
-            description=f"incident {incident.reference}: alerts and receipt")
-    except Exception as exc:
+    if not _queue_job(notify_filed, incident, "alerts and receipt"):
         # The report is safe: the cron process's alert sweep (notify.sweep_unalerted, every
         # minute) queues what this could not.
-        log.error("incident %s stored but its alerts were not queued yet (%s); the alert sweep will",
-                  incident.reference, type(exc).__name__)
+        log.error("incident %s stored; the alert sweep will queue its alerts", incident.reference)
+
+
+def _queue_job(func, incident, what):
+    """Queue `func(incident.id)` with retries (on the `alerts` queue, served first, when the
+    incident is urgent); False when Redis refused."""
+    try:
+        jobs.queue(jobs.ALERTS if incident.urgent else jobs.REPLIES).enqueue(func, incident.id, job_timeout=120, retry=Retry(max=3, interval=[5, 30, 120]),
+                                         description=f"incident {incident.reference}: {what}")
+        return True
+    except Exception as exc:
+        log.error("incident %s: %s not queued (%s)", incident.reference, what, type(exc).__name__)
+        return False
 
 
 def notify_filed(incident_id):
@@ -185,16 +196,112 @@ def notify_filed(incident_id):
     return incident.reference
 
 
+# What an update may change, and what makes it worth alerting the officers again.
+UPDATABLE = ("category", "dead", "injured", "trapped", "urgent", "county", "site", "occurred", "description",
+             "anonymous", "notify_reporter", "locale")
+
+
+def _raised(incident, dead, trapped, urgent):
+    """More dead or trapped people than the officers were told of, or newly urgent."""
+    return urgent and (not incident.urgent or dead > incident.dead or trapped > incident.trapped)
+
+
+def update_report(incident, fields):
+    """The reporter's later answers about a stored report (cleaned `fields`): stored, and the
+    officers alerted again when the urgency rose. Returns True when it did."""
+    raised = _raised(incident, fields["dead"], fields["trapped"], fields["urgent"])
+    changed = False
+    for name in UPDATABLE:
+        if getattr(incident, name) != fields[name]:
+            setattr(incident, name, fields[name])
+            changed = True
+    if not changed:
+        return False  # a repeated answer: nothing to store
+    incident.updated_at = utcnow()
+    db.session.commit()
+    if raised:
+        queue_alert_again(incident)
+    return raised
+
+
+def fold_into(incident, payload):
+    """A report over the phone's hourly cap joins its latest one instead of paging officers
+    again: its words become a follow-up, and more dead or trapped people than the latest
+    report names raise it (counts, urgency) and alert again. Returns True when it was raised."""
+    fields = _clean({**payload, "reference": incident.reference})
+    category_label = CATEGORY_LABELS.get(fields["category"], CATEGORY_LABELS["UNCLASSIFIED"])
+    words = "; ".join(p for p in (
+        f"Another report ({fields['channel'].upper()}): {category_label}",
+        f"dead {fields['dead']}, injured {fields['injured']}, trapped {fields['trapped']}",
+        ", ".join(x for x in (fields["site"], fields["county"]) if x), fields["description"]) if p)
+    last = db.session.execute(
+        db.select(IncidentFollowUp.text).filter_by(incident_id=incident.id).order_by(IncidentFollowUp.id.desc())
+        .limit(1)).scalar_one_or_none()
+    if last != words:  # the same answers again (the summary shown twice): stored once
+        add_follow_up(incident, words, channel=fields["channel"])
+    dead, injured, trapped = (max(getattr(incident, k), fields[k]) for k in ("dead", "injured", "trapped"))
+    urgent = incident.urgent or fields["urgent"] or is_urgent(incident.category, dead, injured, trapped)
+    raised = _raised(incident, dead, trapped, urgent)
+    if (dead, injured, trapped, urgent) != (incident.dead, incident.injured, incident.trapped, incident.urgent):
+        incident.dead, incident.injured, incident.trapped, incident.urgent = dead, injured, trapped, urgent
+        incident.updated_at = utcnow()
+        db.session.commit()
+    if raised:
+        queue_alert_again(incident)
+    return raised
+
+
+def queue_alert_again(incident):
+    if not _queue_job(alert_again, incident, "urgency rose, alert again"):
+        # No sweep would catch this one (the incident was alerted before): store the alerts now;
+        # the queued-message sweep sends them once Redis is back.
+        notify.alert_officers(incident)
+
+
+def alert_again(incident_id):
+    """The job behind queue_alert_again: the officers get the report as it stands now."""
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or not incident.urgent:
+        return None
+    notify.alert_officers(incident)
+    db.session.commit()
+    return incident.reference
+
+
+def _own_report(phone, reference):
+    try:
+        return db.session.execute(
+            db.select(Incident).filter_by(reference=reference, reporter_phone=phone)).scalar_one_or_none()
+    except DATABASE_DOWN:
+        db.session.rollback()
+        return None
+
+
 @effects.handler("file_incident")
-def file_incident(**payload):
-    """The USSD confirm hop: the report is stored (or spooled) before the END screen returns.
+def file_incident(filed=None, folded=False, **payload):
+    """The USSD filing hop (early filing, every later answer, Send): the report is stored,
+    updated or spooled before the screen returns. Tells the session the reference it is
+    filed under (`filed`), which later answers carry to update the same incident.
 
     References are random, so with many reports stored a new one can draw a taken reference:
-    the report is then filed under a fresh one, and the END screen shows that one."""
-    incident, _created = file_report(payload)
-    if incident is not None and incident.reference != payload["reference"]:
-        return {"reference": incident.reference}
-    return None
+    the report is then filed under a fresh one, and the END screen shows that one.
+    A phone over the hourly cap has its new report folded into its latest one."""
+    phone = payload.get("phone")
+    if folded and filed:
+        latest = _own_report(phone, filed)
+        if latest is not None:
+            fold_into(latest, payload)
+            return None
+    if not filed and limits.too_many_reports(phone):
+        latest = limits.latest_incident(phone)
+        if latest is not None and latest.reference != payload["reference"]:  # not this report retried
+            log.warning("more than %s reports in an hour from one phone: USSD report joined to %s",
+                        limits.MAX_NEW_REPORTS_PER_HOUR, latest.reference)
+            fold_into(latest, payload)
+            return {"reference": latest.reference, "filed": latest.reference, "folded": True}
+    incident, _created = file_report({**payload, "filed": filed})
+    reference = incident.reference if incident is not None else payload["reference"]
+    return {"reference": reference, "filed": reference}
 
 
 # --- follow-ups (SMS) ----------------------------------------------------------------

@@ -22,6 +22,9 @@ from flask import current_app
 
 from incidents import lexicon, notify, texts
 from incidents.categories import UNCLASSIFIED, is_urgent
+# The cap on new reports per phone is shared with USSD (incidents/limits.py).
+from incidents.limits import MAX_NEW_REPORTS_PER_HOUR, latest_incident as _latest_incident
+from incidents.limits import too_many_reports as _too_many_reports
 from incidents.reference import leading_reference, new_reference
 from incidents.service import DATABASE_DOWN, add_follow_up, file_report, last_reference
 from models import Incident, Miner, db, utcnow
@@ -32,10 +35,6 @@ log = logging.getLogger(__name__)
 
 SMS_REFERENCE_KEY = "incidents:sms:{at_id}"  # AT message id -> the reference it was given
 SMS_REFERENCE_TTL = 2 * 24 * 3600  # AT retries for 12 hours at most
-# More new reports than this from one phone in an hour are joined to its latest one instead:
-# officers are not paged again and again by one prankster (or one panicking caller).
-MAX_NEW_REPORTS_PER_HOUR = 5
-REPORT_RATE_KEY = "incidents:sms:rate:{phone}"
 
 # The words are data (incidents/lexicon/*.yaml); these read them for the SMS handlers and
 # the intake (sms.intake.decide asks `lexicon.detect` whether a message is an incident).
@@ -178,25 +177,6 @@ def _same_incident(incident, evidence):
     another incident. More dead or trapped people still join it (and raise it)."""
     category = evidence.category
     return category in (UNCLASSIFIED, incident.category) or incident.category == UNCLASSIFIED
-
-
-def _too_many_reports(phone):
-    key = REPORT_RATE_KEY.format(phone=phone)
-    pipe = _redis().pipeline()
-    pipe.set(key, 0, ex=3600, nx=True)  # the hour starts at the first report (works on Redis 6)
-    pipe.incr(key)
-    _, count = pipe.execute()
-    return count > MAX_NEW_REPORTS_PER_HOUR
-
-
-def _latest_incident(phone):
-    try:
-        return db.session.execute(
-            db.select(Incident).filter_by(reporter_phone=phone).order_by(Incident.id.desc()).limit(1)
-        ).scalar_one_or_none()
-    except DATABASE_DOWN:
-        db.session.rollback()
-        return None  # nothing to join it to: file it (a report is never dropped)
 
 
 def _follow_up(message, incident, text, evidence=None):

@@ -3,7 +3,11 @@
 Data typed by people (a site name) may hold characters outside GSM-7, which would turn
 the whole SMS into UCS-2 (70 characters a segment); they are transliterated, and the
 longest field is shortened until the message fits one segment.
+
+Every SMS starts "Madini Salama:" so that the reader knows who writes (the sender ID may be
+a bare shortcode).
 """
+import phonenumbers
 from anyascii import anyascii
 
 from core.i18n import N_, translate, translate_plural
@@ -11,8 +15,13 @@ from incidents.categories import CATEGORY_LABELS, OCCURRED_LABELS
 
 SEGMENT = 160
 
-ALERT = N_("URGENT %(ref)s: %(category)s. Dead %(dead)s, injured %(injured)s, trapped/missing %(trapped)s. "
-           "%(place)s. %(when)s.")
+PREFIX = "Madini Salama:"
+# The officers' alert carries the reporter's number to call back (%(callback)s), unless the
+# report is anonymous.
+ALERT = N_("Madini Salama: URGENT %(ref)s: %(category)s. Dead %(dead)s, injured %(injured)s, "
+           "trapped %(trapped)s. %(place)s. %(when)s.%(callback)s")
+ALERT_CALLBACK = N_(" Call %(phone)s.")
+ALERT_HIDDEN = N_(" Number hidden.")
 RECEIPT = N_("Madini Salama: report %(ref)s received (%(category)s). Officers will follow up. "
              "To add details, SMS %(ref)s and your words. Emergency: 999/112.")
 SMS_REPLY = N_("Madini Salama: report %(ref)s received (%(category)s)%(counts)s. %(officers)s To add details "
@@ -72,16 +81,34 @@ def category_label(locale, code):
     return translate(locale, CATEGORY_LABELS.get(code, CATEGORY_LABELS["UNCLASSIFIED"]))
 
 
+def callback_number(phone):
+    """'+254712345678' -> '0712 345678': how a Kenyan officer dials it (others: E.164)."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    if number.country_code == 254:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phone
+
+
 def alert_text(locale, incident):
     site = gsm_safe(incident.site, 40)
     county = gsm_safe(incident.county, 20)
     place = ", ".join(p for p in (site, county) if p) or "-"
     if getattr(incident, "registered_place", None):  # the text named another place than the reporter's
         place += " (" + translate(locale, REGISTERED_PLACE, place=gsm_safe(incident.registered_place, 40)) + ")"
+    if incident.anonymous:
+        callback = translate(locale, ALERT_HIDDEN)
+    elif incident.reporter_phone:
+        callback = translate(locale, ALERT_CALLBACK, phone=callback_number(incident.reporter_phone))
+    else:  # erased at the reporter's request
+        callback = ""
     return render(
-        locale, ALERT, shrink=("place", "category"), ref=incident.reference, category=category_label(locale, incident.category),
+        locale, ALERT, shrink=("place", "category"), ref=incident.reference,
+        category=category_label(locale, incident.category),
         dead=incident.dead, injured=incident.injured, trapped=incident.trapped, place=place,
-        when=translate(locale, OCCURRED_LABELS.get(incident.occurred, OCCURRED_LABELS["now"])),
+        when=translate(locale, OCCURRED_LABELS.get(incident.occurred, OCCURRED_LABELS["now"])), callback=callback,
     )
 
 

@@ -1,6 +1,8 @@
 """Deleting a caller's data on request (Kenya Data Protection Act 2019, right to erasure).
 
-The miner row and the language preference are removed. Other capabilities keep records
+The miner row is removed; the phone's language choice is kept (a number and "sw"/"en", so
+that the service still speaks to that phone in the language it chose: the caller asked to
+be forgotten as a miner, not to be answered in another language). Other capabilities keep records
 that must survive (an incident report, a sent message) but must forget who it was: they
 register an `on_erase(phone, miner_id)` hook here that anonymises their rows in the same
 transaction.
@@ -23,7 +25,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from models.base import db
-from models.miner import LanguagePreference, Miner, caller_changed
+from models.miner import Miner, _remember_language, caller_changed
 from models.ussd_session import UssdSessionOutcome
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ def key_patterns():
     imported here to keep import order free), and the keys USSD journeys read as caller
     details."""
     from incidents.service import LAST_INCIDENT_KEY
-    from incidents.sms import REPORT_RATE_KEY
+    from incidents.limits import REPORT_RATE_KEY
     from models.miner import CALLER_KEY
     from sms.commands import BUDGET_KEY, HELP_KEY, STOP_CONFIRMED_KEY
     from ussd import store
@@ -91,8 +93,8 @@ def erase(phone):
     for hook in _hooks:
         hook(phone, miner_id)
     db.session.execute(db.delete(UssdSessionOutcome).filter_by(phone=phone))
-    db.session.execute(db.delete(LanguagePreference).filter_by(phone=phone))
     if miner:
+        _remember_language(phone, miner.locale)  # usually there already (registering stores it)
         db.session.delete(miner)
     caller_changed(phone)  # after the commit: nothing stored, so the cached snapshot is deleted
     db.session.commit()

@@ -83,6 +83,25 @@ def market_for_county(county, board=None):
     return next((m for m in board if wanted and _plain(m["county"]) == wanted), None)
 
 
+def priced_first(board):
+    """Markets with a price before those without (each group in its own order)."""
+    return sorted(board, key=lambda m: not m["prices"])
+
+
+def nearest_priced(county, board):
+    """The market with a price nearest to `county` (by the counties' positions), or None."""
+    from flows.catalog import COUNTY_POSITIONS, county_code
+
+    here = COUNTY_POSITIONS.get(county_code(county or "") or "")
+    if here is None:
+        return None
+    candidates = [(COUNTY_POSITIONS[code], m) for m in board if m["prices"]
+                  for code in [county_code(m["county"] or "")] if code in COUNTY_POSITIONS]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda pair: (pair[0][0] - here[0]) ** 2 + (pair[0][1] - here[1]) ** 2)[1]
+
+
 def move(market):
     """Relative change of the newest price against the one before, per gram of pure gold."""
     prices = market["prices"]

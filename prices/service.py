@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 BIG_MOVE = Decimal("0.05")
 
-MSG_ALERT = N_("New gold price %(price)s Weigh on your own scale, sell to licensed dealers. PRICE STOP to end")
+MSG_ALERT = N_("Madini Salama: new gold price %(price)s Use your own scale; sell to licensed buyers. "
+               "PRICE STOP to end")
 
 
 class UnknownMarket(LookupError):

@@ -7,13 +7,13 @@ from prices import board
 from prices.service import unsubscribe
 from sms.keywords import Inbound, keyword
 
-MSG_PRICE_REPLY = N_("Gold price %(price)s Weigh on your own scale, sell to licensed dealers.")
-MSG_WHICH_MARKET = N_("Send PRICE and a market: %(markets)s")
-MSG_UNKNOWN_MARKET = N_("No market %(name)s. Send PRICE and a market: %(markets)s")
-MSG_NO_PRICES = N_("No gold prices have been published yet. Please try again later.")
-MSG_ALERTS_STOPPED = N_("Gold price alerts stopped. Other SMS continue (send STOP to end all).")
-MSG_NO_ALERTS = N_("You had no gold price alerts. Dial *384*12# and choose 3 to start them.")
-MSG_START_ALERTS = N_("To get gold price alerts, dial *384*12# and choose 3.")
+MSG_PRICE_REPLY = N_("Madini Salama: gold price %(price)s Use your own scale; sell to licensed buyers.")
+MSG_WHICH_MARKET = N_("Madini Salama: Send PRICE and a market: %(markets)s")
+MSG_UNKNOWN_MARKET = N_("Madini Salama: No market %(name)s. Send PRICE and a market: %(markets)s")
+MSG_NO_PRICES = N_("Madini Salama: No gold prices have been published yet. Please try again later.")
+MSG_ALERTS_STOPPED = N_("Madini Salama: Gold price alerts stopped. Other SMS continue (send STOP to end all).")
+MSG_NO_ALERTS = N_("Madini Salama: You had no gold price alerts. Dial *384*12# and choose 3 to start them.")
+MSG_START_ALERTS = N_("Madini Salama: To get gold price alerts, dial *384*12# and choose 3.")
 STOP_WORDS = {"STOP", "ACHA"}
 START_WORDS = {"START", "ANZA"}
 

@@ -77,14 +77,15 @@ def test_miners_filters_and_paging(client, runner):
     assert client.get("/api/v1/miners?page=x", headers=headers).status_code == 400
 
 
-def test_erasure_removes_the_miner_and_language(app):
+def test_erasure_removes_the_miner_and_keeps_the_language(app):
     from models import LanguagePreference
     from models.erasure import erase
 
     seed_miners()
+    locale = db.session.execute(db.select(Miner.locale).filter_by(phone="+254712000001")).scalar_one()
     assert erase("+254712000001") is True
     assert db.session.execute(db.select(Miner).filter_by(phone="+254712000001")).first() is None
-    assert db.session.get(LanguagePreference, "+254712000001") is None
+    assert db.session.get(LanguagePreference, "+254712000001").locale == locale
     assert erase("+254712000001") is False
 
 

@@ -20,11 +20,24 @@ def test_paginate_keeps_every_page_within_budget_and_loses_nothing():
     assert pages[-1].endswith("0 Back 00 Home") and "98 More" not in pages[-1]
 
 
-def test_paginate_keeps_a_short_option_list_together_after_long_text():
-    text = " ".join(["word"] * 60)
+def test_paginate_puts_a_short_option_list_on_every_page_of_a_long_text():
+    """A caller who hangs up on page 1 of a long screen has seen every choice (a summary
+    with "1 Send" on page 2 only was a report never sent)."""
+    text = " ".join(f"word{n}" for n in range(60))
     pages = paginate(text, ["1 Yes", "2 No"], "0 Back", "98 More")
-    assert "1 Yes\n2 No" in pages[-1]
-    assert all("1 Yes" not in p for p in pages[:-1])
+    assert len(pages) > 1 and all(len(p) <= SCREEN_BUDGET for p in pages)
+    assert all("1 Yes\n2 No\n98 More\n0 Back" in p for p in pages[:-1])
+    assert pages[-1].endswith("1 Yes\n2 No\n0 Back")
+    shown = " ".join(line for p in pages for line in p.split("\n")
+                     if line not in ("1 Yes", "2 No", "98 More", "0 Back"))
+    assert shown == text  # the text, in order, nothing lost
+
+
+def test_paginate_puts_options_after_the_text_when_they_leave_too_little_room():
+    options = [f"{n} A rather long option label" for n in range(1, 5)]
+    pages = paginate(" ".join(["word"] * 60), options, "0 Back", "98 More")
+    assert "\n".join(options) in pages[-1]
+    assert all(options[0] not in p for p in pages[:-1])
 
 
 def test_paginate_cuts_an_unbreakable_word_rather_than_looping():

@@ -26,7 +26,7 @@ from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, ru
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
 
 REFERENCE = re.compile(r"\bMS-[0-9A-Z-]+\b")
-USSD_ANSWERS = ["1", "2", "2", "3", "1", "Osiri", "1"]  # flood, Migori, Osiri ... up to the summary
+USSD_ANSWERS = ["1", "2", "1", "4", "3", "1", "1", "Osiri", "1"]  # flood, 3 injured, Migori, Osiri ... summary
 SMS_REPORTS = [
     "RIPOTI mafuriko shimoni Osiri watu wawili wamenaswa",
     "REPORT pit collapse at Macalder, one dead",

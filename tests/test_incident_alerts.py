@@ -53,11 +53,21 @@ def test_urgent_incident_alerts_every_officer_with_a_phone_in_its_county(client,
     assert all(m["queue"] == "alerts" for m in outbox)
     sw = next(m["text"] for m in outbox if m["phone"] == "+254722000001")
     en = next(m["text"] for m in outbox if m["phone"] == "+254722000002")
-    assert sw == (f"DHARURA {incident.reference}: Shimo limeporomoka. Vifo 0, majeruhi 0, "
-                  "wamekwama/wamepotea 2. Osiri, Migori. Sasa hivi.")
-    assert en == (f"URGENT {incident.reference}: Pit or tunnel collapse. Dead 0, injured 0, trapped/missing 2. "
-                  "Osiri, Migori. Now.")
+    # The reporter's number, as a Kenyan officer dials it, to call back.
+    assert sw == (f"Madini Salama: DHARURA {incident.reference}: Shimo limeporomoka. Waliofariki 0, majeruhi 0, "
+                  "wamekwama 2. Osiri, Migori. Sasa hivi. Piga 0712 000501.")
+    assert en == (f"Madini Salama: URGENT {incident.reference}: Pit or tunnel collapse. Dead 0, injured 0, "
+                  "trapped 2. Osiri, Migori. Now. Call 0712 000501.")
     assert incidents()[0].alerted_at is not None
+
+
+def test_anonymous_report_alerts_without_the_number(client, outbox, officers):
+    incident = report(trapped=2, anonymous=True, notify_reporter=False)
+    texts_sent = [m["text"] for m in outbox if m["purpose"] == "incident_alert"]
+    assert len(texts_sent) == 2 and all("0712" not in t and "712000501" not in t for t in texts_sent)
+    assert any(t.endswith("Namba imefichwa.") for t in texts_sent)
+    assert any(t.endswith("Number hidden.") for t in texts_sent)
+    assert incident.anonymous
 
 
 def test_urgent_incident_in_a_county_without_officers_alerts_the_admins(client, outbox, officers):
@@ -136,7 +146,8 @@ def test_same_status_with_a_note_is_audited_but_not_texted(client, outbox, offic
 def _worst_incident(category, locale="sw"):
     return Incident(reference="MS-WWWW", category=category, dead=500, injured=500, trapped=500,
                     county="Taita Taveta Kaunti ndefu sana", site="Mgodi wa Ñyakach — “kona” ☃ " + "W" * 60,
-                    occurred="earlier", locale=locale, channel="ussd")
+                    occurred="earlier", locale=locale, channel="ussd", reporter_phone="+254712345678",
+                    anonymous=False)
 
 
 @pytest.mark.parametrize("locale", ["sw", "en"])
@@ -154,13 +165,16 @@ def test_every_sms_is_one_gsm7_segment_with_the_longest_data(locale):
         assert len(text.encode("gsm03.38")) <= 160, text
     # Nothing is cut to fit: every message still ends with its template's own last words
     # and carries the full category label.
-    endings = {translate(locale, m).rsplit(")s", 1)[-1] for m in (texts.RECEIPT, texts.SMS_REPLY, texts.ALERT)}
+    endings = {translate(locale, m).rsplit(")s", 1)[-1] for m in (texts.RECEIPT, texts.SMS_REPLY,
+                                                                   texts.ALERT_CALLBACK)}
     for category in CATEGORY_LABELS:
         incident = _worst_incident(category, locale)
         label = translate(locale, CATEGORY_LABELS[category])
         for text in (texts.receipt_text(locale, incident), texts.sms_reply_text(locale, "MS-WWWW", category)):
             assert f"({label})" in text and any(text.endswith(end) for end in endings), text
-        assert f": {label}. " in texts.alert_text(locale, incident)
+        alert = texts.alert_text(locale, incident)
+        assert f": {label}. " in alert
+        assert alert.endswith(translate(locale, texts.ALERT_CALLBACK, phone="0712 345678")), alert
     # The site is kept (shortened), never dropped, and its odd characters are transliterated.
     alert = texts.alert_text(locale, _worst_incident("COLLAPSE", locale))
     assert "Mgodi wa Nyakach" in alert and "MS-WWWW" in alert
@@ -177,3 +191,6 @@ def test_sms_templates_are_translated_and_gsm7_in_the_catalogue(locale):
         text.encode("gsm03.38")  # raises on any character outside GSM-7
         if locale == "sw":
             assert text != msgid, f"no Swahili for {msgid!r}"
+    # Every SMS says who writes. (SMS_HELP, the keyword help, belongs to the SMS intake.)
+    for msgid in [m for m in templates if m is not texts.SMS_HELP]:
+        assert translate(locale, msgid).startswith(texts.PREFIX + " "), msgid

@@ -193,7 +193,8 @@ def test_alert_really_goes_on_the_alerts_queue(client, redis):
     assert job.origin == "alerts" and job.func_name == "sms.outbound.send_message"
     [message] = queued_messages(queue)
     assert message.phone == "+254722000001"
-    assert message.text.startswith(f"URGENT {ref}: Pit or tunnel collapse. Dead 1, injured 0, trapped/missing 0.")
+    assert message.text.startswith(f"Madini Salama: URGENT {ref}: Pit or tunnel collapse. Dead 1, injured 0, "
+                                   "trapped 0.")
     assert message.purpose == "incident_alert" and message.locale == "en"
     assert jobs.queue(jobs.BULK).count == 0
 

@@ -48,12 +48,13 @@ def test_golden_conversation_stores_what_the_caller_said(path, client, redis, ou
 
 
 def _report_collapse(phone):
-    """The done-when path for a registered miner: six answers after the main menu."""
+    """The done-when path for a registered miner: report, collapse, one trapped, nobody
+    injured, nobody dead, at my site now, send."""
     phone.dial()
-    answers = ["1", "1", "4", "1", "1", "1"]
+    answers = ["1", "1", "2", "1", "1", "1", "1"]
     for answer in answers:
         screen = phone.send(answer)
-    assert len(answers) == 6 and screen.startswith("END ")
+    assert screen.startswith("END ")
     return screen
 
 
@@ -76,8 +77,8 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
     queued = [(m.phone, m.text, m.purpose) for m in queued_messages(alerts_queue)]
     alerts = [q for q in queued if q[2] == "incident_alert"]
     assert [a[0] for a in alerts] == ["+254722000001"]  # Migori only: not Kakamega, not the admin
-    assert alerts[0][1].startswith(f"DHARURA {ref}: Shimo limeporomoka. Vifo 0, majeruhi 0, "
-                                   f"wamekwama/wamepotea 1. Osiri, Migori.")
+    assert alerts[0][1] == (f"Madini Salama: DHARURA {ref}: Shimo limeporomoka. Waliofariki 0, majeruhi 0, "
+                            f"wamekwama 1. Osiri, Migori. Sasa hivi. Piga 0712 345678.")
     assert ("+254712345678", "incident_receipt") in [(q[0], q[2]) for q in queued]
 
     listed = client.get("/api/v1/incidents", headers=token).get_json()
@@ -99,7 +100,8 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
 
 def _to_summary(phone):
     phone.dial()
-    for answer in ["1", "2", "2", "3", "1", "Osiri", "1"]:
+    # flood, nobody trapped, 3 injured, nobody dead, Migori, Osiri, now
+    for answer in ["1", "2", "1", "4", "3", "1", "1", "Osiri", "1"]:
         screen = phone.send(answer)
     assert "1 Tuma" in screen
     return screen
@@ -131,13 +133,15 @@ def test_database_down_then_up_loses_nothing_and_files_exactly_once(app, client,
         assert end.startswith("END Ripoti ") and "imepokelewa" in end
         ref = reference_in(end)
         assert phone.repeat() == end
-        assert redis.llen(spool.SPOOL_KEY) == 1
+        # filed early (urgent: 3 injured in a flood) on the "when" hop, then updated on the
+        # summary and on Send: three items, one report
+        assert redis.llen(spool.SPOOL_KEY) == 3
         assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 1  # the drain job waits
         result = spool.drain()  # the database is still down: nothing moves
-        assert result["database_down"] and result["left"] == 1
+        assert result["database_down"] and result["left"] == 3
     assert incidents() == []
     result = spool.drain_job()
-    assert result["filed"] == 1 and result["left"] == 0
+    assert (result["filed"], result["already_filed"], result["left"]) == (1, 2, 0)
     rows = incidents()
     assert len(rows) == 1 and rows[0].reference == ref and rows[0].injured == 3 and rows[0].urgent
     assert [m["phone"] for m in outbox if m["purpose"] == "incident_alert"] == ["+254722000001"]
@@ -152,9 +156,9 @@ def test_spooled_twice_while_down_is_filed_once(app, client, redis, outbox):
         end = phone.send("1")
         redis.set(SESSION_KEY.format(sid=phone.session_id, phone=phone.number), before_confirm)
         assert phone.repeat() == end  # the retried hop spools the same reference again
-        assert redis.llen(spool.SPOOL_KEY) == 2
+        assert redis.llen(spool.SPOOL_KEY) == 4  # early filing, summary, Send, Send again
     result = spool.drain()
-    assert (result["filed"], result["already_filed"], result["left"]) == (1, 1, 0)
+    assert (result["filed"], result["already_filed"], result["left"]) == (1, 3, 0)
     assert [i.reference for i in incidents()] == [reference_in(end)]
     assert len([m for m in outbox if m["purpose"] == "incident_receipt"]) == 1
 
@@ -163,12 +167,12 @@ def test_database_down_mid_session_keeps_the_miner_link(app, client, redis, outb
     add_miner("+254712000304", county="Kakamega", site="Rosterman")
     phone = Phone(client, "+254712000304")
     phone.dial()
-    for answer in ["1", "1", "4", "2", "1"]:
+    for answer in ["1", "1", "3", "1", "1", "1"]:  # collapse, two trapped, at my site now: filed early
         phone.send(answer)
+    assert len(incidents()) == 1
     with DatabaseOutage(app):
-        end = phone.send("1")
-    assert incidents() == []
-    assert spool.drain()["filed"] == 1
+        end = phone.send("1")  # Send: the update waits in the spool
+    assert spool.drain()["already_filed"] == 1
     incident = incidents()[0]
     assert incident.reference == reference_in(end) and incident.miner_id is not None
     assert (incident.county, incident.site, incident.trapped) == ("Kakamega", "Rosterman", 2)
@@ -202,11 +206,11 @@ def test_redis_and_database_both_down_spools_to_a_file(app, client, redis, outbo
 def test_dropped_report_resumes_where_it_stopped(client, redis, outbox):
     phone = Phone(client, "+254712000306")
     phone.dial()
-    for answer in ["1", "1", "3", "2"]:
+    for answer in ["1", "1", "1", "1", "3"]:  # collapse, nobody trapped or injured, two dead
         phone.send(answer)
     redis.delete(SESSION_KEY.format(sid=phone.session_id, phone=phone.number))
-    assert phone.dial().startswith("CON Hukumaliza mara iliyopita")
-    assert phone.send("1").startswith("CON Kaunti gani?")
+    assert phone.dial().startswith("CON Ripoti yako haijatumwa.\n9 Endelea\n1 Ripoti tukio")
+    assert phone.send("9").startswith("CON Kaunti gani?")
     for answer in ["4", "Lolgorian", "1"]:
         phone.send(answer)
     end = phone.send("1")
@@ -259,16 +263,17 @@ LONG_COUNTY = "X" * 30
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_every_incident_screen_fits_160_characters(locale):
     caller = {"registered": True, "county": "Taita Taveta", "site": LONG_SITE, "locale": locale}
-    data = {"category": "FALL", "hurt": "trapped", "dead": 0, "injured": 0, "trapped": 500,
+    data = {"category": "FALL", "dead": 0, "injured": 0, "trapped": 500,
             "county": LONG_COUNTY, "site": LONG_SITE, "occurred": "earlier", "reference": "MS-WWWW",
             "description": "W" * flow.DESCRIPTION_MAX, "anonymous": True}
     states = [s for s in FLOW.states if s.startswith("inc.")]
-    assert len(states) == 12
+    assert len(states) == 16
     for state in states:
-        for hurt in ("none", "injured", "dead", "trapped"):
+        for counts in ((0, 0, 0), (500, 0, 0), (0, 500, 0), (0, 0, 500), (500, 500, 500)):
             for category in ("CHILD", "COLLAPSE", "FALL", "NEARMISS"):
                 session = Session(phone="+254712345678", locale=locale, state=state, caller=dict(caller),
-                                  data={**data, "hurt": hurt, "category": category})
+                                  data={**data, **dict(zip(("trapped", "injured", "dead"), counts)),
+                                        "category": category})
                 for page in FLOW.pages(session):
                     assert len(page) <= SCREEN_BUDGET, (state, page)
                 session.error = "Type the number of people, e.g. 2."
@@ -294,7 +299,7 @@ def test_anonymous_report_during_an_outage_never_logs_the_number(app, client, re
     phone = Phone(client, "+254712000310")
     with DatabaseOutage(app):
         phone.dial()
-        for answer in ["1", "1", "4", "1", "1", "Osiri", "1", "2"]:
+        for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1", "2"]:
             phone.send(answer)
         end = phone.send("2")  # anonymous, no SMS
     assert spool.drain()["filed"] == 1
@@ -309,7 +314,7 @@ def test_registered_miner_can_report_from_another_place(client, redis, outbox):
     add_miner("+254712000312", county="Migori", site="Osiri", locale="en")
     phone = Phone(client, "+254712000312")
     phone.dial()
-    for answer in ["1", "2", "1"]:
+    for answer in ["1", "2", "1", "1", "1"]:  # flood, nobody trapped, injured or dead
         screen = phone.send(answer)
     assert screen.startswith("CON At Osiri (Migori)?\n1 Yes, now")
     assert phone.send("4").startswith("CON Which county?\n1 Migori")
@@ -331,3 +336,146 @@ def test_a_spooled_report_that_can_never_be_filed_is_moved_aside(client, redis, 
     assert (result["filed"], result["failed"], result["left"]) == (1, 1, 0)
     assert [i.reference for i in incidents()] == ["MS-GUD2"]
     assert json.loads(redis.lindex(spool.FAILED_KEY, 0))["reference"] == "MS-BAD2"
+
+
+# --- filing early, updating, the hourly cap ------------------------------------------
+
+def _alerts(outbox):
+    return [m for m in outbox if m["purpose"] == "incident_alert"]
+
+
+def _run_alert_again_jobs():
+    """Perform what queue_alert_again queued (as a worker would); returns how many ran."""
+    queue = jobs.queue(jobs.REPLIES)
+    ran = 0
+    for job in queue.get_jobs():
+        if job.func_name == "incidents.service.alert_again":
+            job.perform()
+            job.delete()
+            ran += 1
+    return ran
+
+
+def test_urgent_report_is_filed_and_alerted_before_send_and_later_answers_update_it(client, redis, outbox):
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = Phone(client, "+254712000320")
+    phone.dial()
+    for answer in ["1", "1", "3", "1", "1", "1", "Osiri"]:  # collapse, two trapped, Migori, Osiri
+        screen = phone.send(answer)
+    assert screen.startswith("CON Ilitokea lini?")
+    [incident] = incidents()  # filed as soon as the place was known, before "when" and Send
+    assert (incident.trapped, incident.urgent, incident.occurred) == (2, True, "now")
+    [alert] = _alerts(outbox)
+    assert alert["phone"] == "+254722000001" and "Piga 0712 000320." in alert["text"]
+
+    phone.send("2")  # earlier today: the summary updates the same report
+    phone.send("3")
+    phone.send("Watu wawili chini ya shimo la pili")
+    end = phone.send("1")
+    [incident] = incidents()
+    db.session.refresh(incident)
+    assert incident.reference == reference_in(end)
+    assert (incident.occurred, incident.description) == ("today", "Watu wawili chini ya shimo la pili")
+    assert len(_alerts(outbox)) == 1 and _run_alert_again_jobs() == 0  # nothing new for the officers
+
+
+def test_more_trapped_after_early_filing_alerts_again(client, redis, outbox):
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = Phone(client, "+254712000321")
+    phone.dial()
+    for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1"]:  # one trapped: filed, summary shown
+        phone.send(answer)
+    assert len(_alerts(outbox)) == 1
+    for _ in range(6):  # back to the trapped question: summary, when, site, county, dead, injured
+        screen = phone.send("0")
+    assert screen.startswith("CON Kuna waliokwama"), screen
+    for answer in ["4", "5", "1", "1", "1", "Osiri", "1"]:  # five trapped now
+        phone.send(answer)
+    [incident] = incidents()
+    db.session.refresh(incident)
+    assert incident.trapped == 5
+    assert _run_alert_again_jobs() == 1
+    alerts = _alerts(outbox)
+    assert len(alerts) == 2 and "wamekwama 5" in alerts[-1]["text"]
+
+
+def test_hide_my_number_after_early_filing_is_honoured_at_once(client, redis, outbox):
+    phone = Phone(client, "+254712000322")
+    phone.dial()
+    for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1"]:
+        phone.send(answer)
+    [incident] = incidents()
+    assert not incident.anonymous
+    assert phone.send("2").startswith("CON Maafisa hawataona namba yako")  # then the caller drops
+    db.session.refresh(incident)
+    assert incident.anonymous and not incident.notify_reporter
+
+
+def test_a_non_urgent_report_is_filed_only_on_send(client, redis, outbox):
+    phone = Phone(client, "+254712000323")
+    phone.dial()
+    for answer in ["1", "12", "1", "Osiri", "1"]:  # danger, nobody hurt
+        phone.send(answer)
+    assert incidents() == []
+    phone.send("1")
+    assert len(incidents()) == 1
+
+
+def _urgent_report(phone, trapped_choice="2", extra=()):
+    phone.dial()
+    for answer in ["1", "1", trapped_choice, *extra, "1", "1", "1", "Osiri", "1"]:
+        phone.send(answer)
+    return phone.send("1")
+
+
+def test_ussd_reports_over_the_hourly_cap_join_the_latest_and_never_page_officers_again(client, redis, outbox):
+    from incidents.limits import MAX_NEW_REPORTS_PER_HOUR
+    from models import IncidentFollowUp
+
+    add_officer("migori1", county="Migori", phone="+254722000001")
+    phone = Phone(client, "+254712000324")
+    for _ in range(MAX_NEW_REPORTS_PER_HOUR):
+        _urgent_report(phone)
+    assert len(incidents()) == MAX_NEW_REPORTS_PER_HOUR
+    assert len(_alerts(outbox)) == MAX_NEW_REPORTS_PER_HOUR
+
+    end = _urgent_report(phone)  # one more, same people: folded, no new alert
+    latest = incidents()[-1]
+    assert len(incidents()) == MAX_NEW_REPORTS_PER_HOUR and reference_in(end) == latest.reference
+    follow_ups = db.session.execute(db.select(IncidentFollowUp).filter_by(incident_id=latest.id)).scalars().all()
+    assert len(follow_ups) == 1 and "trapped 1" in follow_ups[0].text
+    assert len(_alerts(outbox)) == MAX_NEW_REPORTS_PER_HOUR and _run_alert_again_jobs() == 0
+
+    _urgent_report(phone, "4", extra=["7"])  # more people trapped: the latest report is raised
+    db.session.refresh(latest)
+    assert len(incidents()) == MAX_NEW_REPORTS_PER_HOUR and latest.trapped == 7
+    assert _run_alert_again_jobs() == 1
+    assert "wamekwama 7" in _alerts(outbox)[-1]["text"]
+
+
+def test_the_cap_is_shared_with_sms(client, redis, outbox):
+    """SMS and USSD count new reports of a phone together (one cap function)."""
+    from incidents import limits
+
+    phone = "+254712000325"
+    for _ in range(limits.MAX_NEW_REPORTS_PER_HOUR):
+        assert not limits.too_many_reports(phone)
+    assert limits.too_many_reports(phone)
+    assert redis.get(limits.REPORT_RATE_KEY.format(phone=phone)) is not None
+
+
+def test_resume_offer_takes_main_menu_numbers_and_00(client, redis, outbox):
+    phone = Phone(client, "+254712000326")
+    phone.dial()
+    for answer in ["1", "12", "1"]:  # a report, not urgent, dropped at the site question
+        phone.send(answer)
+    redis.delete(SESSION_KEY.format(sid=phone.session_id, phone=phone.number))
+    assert phone.dial().startswith("CON Ripoti yako haijatumwa.\n9 Endelea\n1 Ripoti tukio")
+    assert phone.send("3").startswith("CON Chagua soko:")  # gold prices, as from the main menu
+    assert redis.get(RESUME_KEY.format(phone=phone.number)) is None  # let go
+    phone.send("1")
+    for answer in ["1", "12", "1"]:
+        phone.send(answer)
+    redis.delete(SESSION_KEY.format(sid=phone.session_id, phone=phone.number))
+    phone.dial()
+    assert phone.send("00").startswith("CON Madini Salama. Karibu\n1 Ripoti tukio")

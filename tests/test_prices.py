@@ -135,8 +135,8 @@ def test_publish_alerts_subscribers_only_in_their_language_respecting_opt_outs(m
     assert alert(price) == 3
     by_phone = {phone: (text, options) for phone, text, options in sent}
     assert set(by_phone) == {"+254733000001", "+254733000002", "+254733000004"}
-    assert by_phone["+254733000001"][0].startswith("Bei mpya ya dhahabu Migori")
-    assert by_phone["+254733000002"][0].startswith("New gold price Migori")
+    assert by_phone["+254733000001"][0].startswith("Madini Salama: bei mpya Migori")
+    assert by_phone["+254733000002"][0].startswith("Madini Salama: new gold price Migori")
     for text, options in by_phone.values():
         assert encoding.fits_one_sms(text)
         assert options["queue"] == jobs.BULK and options["purpose"] == "price_alert"
@@ -188,7 +188,7 @@ def test_publish_really_enqueues_the_alert_job_on_the_bulk_queue(markets, redis)
     assert job is not None and job.func_name == "prices.service.send_price_alerts"
     assert job.perform() == 1  # the job itself, as a worker runs it
     [message] = queued_messages(bulk)
-    assert message.phone == "+254733000014" and message.text.startswith("New gold price Narok")
+    assert message.phone == "+254733000014" and message.text.startswith("Madini Salama: new gold price Narok")
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -238,22 +238,22 @@ def test_api_publish_and_latest_per_market_with_county_scoping(client, markets, 
 # --- SMS keyword -----------------------------------------------------------------------------
 
 def test_price_keyword(markets):
-    assert price_keyword(inbound("+254733000020", "PRICE", "en")).startswith("No gold prices have been published")
+    assert price_keyword(inbound("+254733000020", "PRICE", "en")).startswith("Madini Salama: No gold prices have been published")
     publish("Migori", "9500", "0.9", observed_at=utcnow() - timedelta(days=2))
     publish("Migori", "9850", "0.9")
     publish("Homa Bay", "9600", "0.85")
     miner("+254733000021", county="Migori", locale="sw")
     reply = price_keyword(inbound("+254733000021", "BEI", "sw"))
-    assert reply.startswith("Bei ya dhahabu Migori") and "KES 9,850/g" in reply and "Imepanda 3.7%" in reply
+    assert reply.startswith("Madini Salama: bei ya dhahabu Migori") and "KES 9,850/g" in reply and "Imepanda 3.7%" in reply
     reply = price_keyword(inbound("+254733000022", "price homa bay", "en"))
-    assert reply.startswith("Gold price Homa Bay") and "85% pure" in reply
-    assert price_keyword(inbound("+254733000022", "PRICE homabay", "en")).startswith("Gold price Homa Bay")
+    assert reply.startswith("Madini Salama: gold price Homa Bay") and "85% pure" in reply
+    assert price_keyword(inbound("+254733000022", "PRICE homabay", "en")).startswith("Madini Salama: gold price Homa Bay")
     unknown = price_keyword(inbound("+254733000022", "PRICE Nairobi", "en"))
-    assert unknown.startswith("No market Nairobi") and "Migori, Homa Bay" in unknown
+    assert unknown.startswith("Madini Salama: No market Nairobi") and "Migori, Homa Bay" in unknown
     emoji = price_keyword(inbound("+254733000022", "PRICE Nairobi\U0001F4B0 \u201cCBD\u201d", "en"))
-    assert emoji.startswith("No market Nairobi CBD.") and encoding.fits_one_sms(emoji)
+    assert emoji.startswith("Madini Salama: No market Nairobi CBD.") and encoding.fits_one_sms(emoji)
     unregistered = price_keyword(inbound("+254733000023", "BEI", "sw"))
-    assert unregistered == "Tuma BEI na soko: Migori, Homa Bay"
+    assert unregistered == "Madini Salama: Tuma BEI na soko: Migori, Homa Bay"
     for reply in (unknown, unregistered):
         assert encoding.fits_one_sms(reply)
 
@@ -362,8 +362,8 @@ def test_erasing_a_miner_removes_their_price_subscriptions(markets, redis):
 
 def test_a_market_chosen_from_the_list_is_where_the_caller_starts_next_time(markets, phone):
     publish("Narok", "9400", "0.9")
-    assert phone.dial("3").startswith("CON Chagua soko")
-    assert phone.send("4").startswith("CON Narok")
+    assert phone.dial("3").startswith("CON Chagua soko:\n1 Narok")  # priced markets first
+    assert phone.send("1").startswith("CON Narok")
     assert phone.dial("3").startswith("CON Narok")
     miner(phone.number, county="Migori")  # registered later: the explicit choice still wins
     assert phone.dial("3").startswith("CON Narok")
@@ -385,10 +385,10 @@ def test_price_stop_leaves_price_alerts_only(markets):
     prices.subscribe("+254733000040", markets["Migori"], "every", "sw")
     prices.subscribe("+254733000040", markets["Narok"], "move5", "sw")
     reply = price_keyword(inbound("+254733000040", "BEI acha", "sw"))
-    assert reply.startswith("Taarifa za bei ya dhahabu zimesimamishwa") and encoding.fits_one_sms(reply)
+    assert reply.startswith("Madini Salama: Taarifa za bei ya dhahabu zimesimamishwa") and encoding.fits_one_sms(reply)
     assert db.session.execute(db.select(PriceSubscription)).first() is None
     again = price_keyword(inbound("+254733000040", "PRICE STOP", "en"))
-    assert again.startswith("You had no gold price alerts") and encoding.fits_one_sms(again)
+    assert again.startswith("Madini Salama: You had no gold price alerts") and encoding.fits_one_sms(again)
 
 
 def test_publishing_needs_the_whole_market_name_but_sms_accepts_a_beginning(markets, runner):
@@ -396,4 +396,4 @@ def test_publishing_needs_the_whole_market_name_but_sms_accepts_a_beginning(mark
     assert result.exit_code != 0
     assert runner.invoke(args=["price", "publish", "--market", "taita taveta", "--kes-per-gram", "9000",
                                "--purity", "0.9"]).exit_code == 0
-    assert price_keyword(inbound("+254733000050", "PRICE taita", "en")).startswith("Gold price Taita Taveta")
+    assert price_keyword(inbound("+254733000050", "PRICE taita", "en")).startswith("Madini Salama: gold price Taita Taveta")

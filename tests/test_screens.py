@@ -21,6 +21,9 @@ WORST_DATA = {
     # tips and prices (the primed catalogue and board below)
     "tip_topic": "shafts", "tip_index": 0, "market_id": 1, "grams": "9999999.99", "purity": "0.9999",
     "alert_mode": "move5",
+    # an incident report: every kind of casualty, three-digit counts, the longest words
+    "category": "FALL", "trapped": 500, "injured": 500, "dead": 500, "occurred": "earlier",
+    "description": "W" * 120, "reference": "MS-WWWW", "anonymous": True, "near_market_id": 1,
 }
 
 
@@ -100,6 +103,69 @@ def test_every_screen_fits_and_is_gsm7(state_id, locale, registered):
             screen = FLOW.render(session).text
             assert len(screen) <= SCREEN_BUDGET, f"{state_id} with error ({locale}): {len(screen)}\n{screen}"
         session.error = None
+
+
+def _longest_category(locale):
+    from core.i18n import translate
+    from incidents.categories import CATEGORY_LABELS
+
+    return max(CATEGORY_LABELS, key=lambda code: len(translate(locale, CATEGORY_LABELS[code])))
+
+
+# Screens a caller confirms on: the whole screen fits one page (nothing to read on page 2).
+CONFIRM_STATES = ("inc.confirm", "reg.confirm", "reg.consent", "acct.delete")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("state_id", sorted(s for s, state in FLOW.states.items() if type(state).__name__ == "Menu"))
+@pytest.mark.parametrize("registered", [True, False], ids=["registered", "new-caller"])
+def test_every_choice_is_on_the_first_page(state_id, locale, registered):
+    """With the longest data, every screen offering a short list of choices shows all of them
+    on its first page, also with an error line (a caller who hangs up there has seen "1 Send");
+    only long lists (counties, markets) are spread over pages."""
+    data = dict(WORST_DATA, category=_longest_category(locale))
+    session = Session(phone="+254712345678", locale=locale, state=state_id, data=data,
+                      caller=dict(WORST_CALLER, locale=locale) if registered else {"locale": locale})
+    state = FLOW.states[state_id]
+    options = state.lines(session)
+    nav = [session.t("0 Back 00 Home")] if state.nav else []
+    if len("\n".join(options + nav)) > SCREEN_BUDGET:
+        pytest.skip("a long list: spread over pages by design")
+    first = FLOW.pages(session)[0].split("\n")
+    assert all(line in first for line in options), f"{state_id} ({locale}): choices not all on page 1\n{first}"
+    if state_id in CONFIRM_STATES:
+        assert len(FLOW.pages(session)) == 1, f"{state_id} ({locale}) needs 98 to read"
+    for msgid, params in ERRORS:
+        session.error, session.error_params = msgid, params
+        shown = FLOW.render(session).text.split("\n")
+        assert all(line in shown for line in options), f"{state_id} ({locale}) with an error: {shown}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("snapshot", [
+    {"state": "inc.confirm", "data": {"filed": "MS-WWWW"}}, {"state": "inc.site", "data": {}},
+    {"state": "reg.site", "data": {}},
+], ids=["report-filed-early", "report-not-sent", "registration"])
+def test_resume_offer_is_one_page_even_with_a_sixth_menu_entry(locale, snapshot):
+    """What is waiting, "9 Continue" and every main-menu number on one screen, with room for
+    one more main-menu entry (menu 6, More services)."""
+    session = Session(phone="+254712345678", locale=locale, state="resume", data={"resume": snapshot},
+                      caller={"locale": locale})
+    [page] = FLOW.pages(session)
+    assert page.split("\n")[1] == "9 " + session.t("Continue")
+    assert len(page) + len("\n6 ") + len(session.t("More services")) <= SCREEN_BUDGET, page
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_incident_end_screen_fits_for_every_category(locale, anonymous):
+    from incidents.categories import CATEGORY_LABELS
+
+    for category in CATEGORY_LABELS:
+        session = Session(phone="+254712345678", locale=locale, state="inc.done",
+                          data=dict(WORST_DATA, category=category, anonymous=anonymous), caller={"locale": locale})
+        pages = FLOW.pages(session)
+        assert len(pages) == 1 and len(pages[0]) <= SCREEN_BUDGET and is_gsm7(pages[0]), (category, pages)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

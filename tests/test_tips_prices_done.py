@@ -46,5 +46,5 @@ def test_miner_reads_tips_gets_one_by_sms_subscribes_and_is_alerted(runner, phon
         job.perform()
     [alert] = queued_messages(bulk)
     assert alert.phone == phone.number
-    assert alert.text.startswith("Bei mpya ya dhahabu Migori") and "KES 9,850/g" in alert.text
+    assert alert.text.startswith("Madini Salama: bei mpya Migori") and "KES 9,850/g" in alert.text
     assert "Imepanda 3.7%" in alert.text and alert.purpose == "price_alert"
