@@ -57,7 +57,7 @@ def anonymous_report(client, number):
     phone.dial()
     for answer in ["1", "1", "4", "1", "1"]:
         screen = phone.send(answer)
-    assert "2 Tuma, ficha namba yangu" in screen, screen
+    assert "2 Tuma, ficha nambari yangu" in screen, screen
     phone.send("2")
     end = phone.send("1")  # yes, SMS updates
     assert end.startswith("END "), end

@@ -65,7 +65,7 @@ def test_anonymous_report_alerts_without_the_number(client, outbox, officers):
     incident = report(trapped=2, anonymous=True, notify_reporter=False)
     texts_sent = [m["text"] for m in outbox if m["purpose"] == "incident_alert"]
     assert len(texts_sent) == 2 and all("0712" not in t and "712000501" not in t for t in texts_sent)
-    assert any(t.endswith("Namba imefichwa.") for t in texts_sent)
+    assert any(t.endswith("Nambari imefichwa.") for t in texts_sent)
     assert any(t.endswith("Number hidden.") for t in texts_sent)
     assert incident.anonymous
 

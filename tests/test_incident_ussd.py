@@ -345,10 +345,10 @@ def _alerts(outbox):
 
 
 def _run_alert_again_jobs():
-    """Perform what queue_alert_again queued (as a worker would); returns how many ran."""
-    queue = jobs.queue(jobs.REPLIES)
+    """Perform what queue_alert_again queued on the alerts queue (as a worker would); returns
+    how many ran."""
     ran = 0
-    for job in queue.get_jobs():
+    for job in jobs.queue(jobs.ALERTS).get_jobs():
         if job.func_name == "incidents.service.alert_again":
             job.perform()
             job.delete()
@@ -406,7 +406,7 @@ def test_hide_my_number_after_early_filing_is_honoured_at_once(client, redis, ou
         phone.send(answer)
     [incident] = incidents()
     assert not incident.anonymous
-    assert phone.send("2").startswith("CON Maafisa hawataona namba yako")  # then the caller drops
+    assert phone.send("2").startswith("CON Maafisa hawataona nambari yako")  # then the caller drops
     db.session.refresh(incident)
     assert incident.anonymous and not incident.notify_reporter
 
