@@ -55,7 +55,8 @@ def anonymous_report(client, number):
     updates, then texts more words; returns the incident."""
     phone = Phone(client, number)
     phone.dial()
-    for answer in ["1", "1", "4", "1", "1"]:
+    # report, collapse, nobody trapped, injured or dead, at the registered site, now
+    for answer in ["1", "1", "1", "1", "1", "1"]:
         screen = phone.send(answer)
     assert "2 Tuma, ficha nambari yangu" in screen, screen
     phone.send("2")
@@ -288,7 +289,7 @@ def test_erasure_leaves_nothing_readable(app, client, redis, notify_now):
     incident = anonymous_report(client, number)
     Phone(client, number).dial()  # an open USSD session, with the caller's details in it
     forget_keys("test:speed-cache:{phone}")  # what another capability registers, e.g. a snapshot cache
-    for key in ("prices:market:{phone}", "sms:fallback-help:{phone}", "incidents:sms:rate:{phone}",
+    for key in ("prices:market:{phone}", "sms:fallback-help:{phone}", "incidents:rate:{phone}",
                 "ussd:resume:{phone}", "test:speed-cache:{phone}"):
         redis.set(key.format(phone=number), name)
     admin, headers = _admin_token()
@@ -350,7 +351,8 @@ def test_healthz_writes_and_a_locked_database_spools_a_report_at_once(app, clien
         assert health.status_code == 503 and health.get_json()["database"] == "down"
         phone = Phone(client, "+254712000888")
         phone.dial()
-        for answer in ["1", "1", "4", "1", "1", "Osiri", "1"]:
+        # report, collapse, nobody trapped, injured or dead (not urgent: filed on "send"), Migori, Osiri, now
+        for answer in ["1", "1", "1", "1", "1", "1", "Osiri", "1"]:
             phone.send(answer)
         started = time.monotonic()
         end = phone.send("1")  # send: the insert meets the lock
