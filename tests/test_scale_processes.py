@@ -36,7 +36,7 @@ DEADLINE = 150  # seconds for all the work to be done once it is submitted
 MINERS = 900  # the fake's phone list (/?format=json) shows at most 1000 numbers
 USSD_CALLERS = 24
 SMS_REPORTERS = 24
-USSD_ANSWERS = ["1", "2", "2", "3", "1", "Osiri", "1"]  # report: flood ... up to the summary
+USSD_ANSWERS = ["1", "2", "1", "4", "3", "1", "1", "Osiri", "1"]  # report: flood, 3 injured ... the summary
 REFERENCE = re.compile(r"\bMS-[0-9A-Z-]+\b")
 TEXTS_A = {"sw": "Tahadhari Migori: mvua kubwa leo.", "en": "Migori alert: heavy rain today."}
 TEXTS_B = {"sw": "Mkutano wa usalama Jumamosi saa nne.", "en": "Safety meeting on Saturday at 10."}
