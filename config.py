@@ -90,6 +90,10 @@ def load():
         # Seconds to wait for AT's answer to a send request; 0 = the gateway's own (15 s).
         "AT_READ_TIMEOUT_SECONDS": _float("AT_READ_TIMEOUT_SECONDS", 0.0),
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
+        # The admins are told (once) when AT's account balance falls below this (checked hourly).
+        "AT_BALANCE_WARN_KES": _float("AT_BALANCE_WARN_KES", 500.0),
+        # Prometheus: /metrics answers loopback, or a request carrying this token (?token= or Bearer).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),
         # First retry after this many seconds, then doubling (10, 20, 40, 80, 160 s).
         "SMS_RETRY_BASE_SECONDS": _int("SMS_RETRY_BASE_SECONDS", 10),

@@ -155,3 +155,33 @@ def send(text, numbers, *, enqueue=False):
             # AT said nothing about this number: it was not accepted, so try again.
             results.append(Result(number, RETRY, None, "no result for this number"))
     return results
+
+
+def fetch_balance(app=None):
+    """The account balance AT reports, as (currency, amount), through the SDK's application-data
+    call (`GET /version1/user?username=...`, answered `{"UserData": {"balance": "KES 1234.5000"}}`).
+
+    Raises RequestFailed when AT could not be asked or its answer is not a balance.
+    """
+    from africastalking.Application import ApplicationService
+
+    app = app or current_app._get_current_object()
+    config = app.config
+    application = ApplicationService(config["AT_USERNAME"], config["AT_API_KEY"])
+    application._baseUrl = config["AT_API_URL"]  # as for SMS: the SDK has no base-URL option
+    try:
+        response = application.fetch_application_data(timeout=TIMEOUT)
+    except requests.exceptions.RequestException as exc:
+        raise RequestFailed(f"could not ask AT for the balance ({type(exc).__name__})", retryable=True) from None
+    except AfricasTalkingException as exc:
+        raise RequestFailed(f"AT refused the balance request: {str(exc)[:200]}", retryable=False) from None
+    if isinstance(response, str):
+        try:
+            response = json.loads(response)
+        except ValueError:
+            raise RequestFailed("AT's balance answer is not JSON", retryable=True) from None
+    try:
+        currency, amount = str(response["UserData"]["balance"]).split()
+        return currency, float(amount)
+    except (KeyError, TypeError, ValueError):
+        raise RequestFailed("AT's answer has no balance", retryable=True) from None

@@ -254,10 +254,15 @@ def notify_admins_balance(detail=None):
     redis = current_app.extensions["redis"]
     if not redis.set(ADMIN_ALERT_KEY.format(kind="balance"), "1", nx=True, ex=3600):
         return 0
+    return text_admins(BALANCE_ALERT)
+
+
+def text_admins(msgid, **params):
+    """Text every active admin with a phone `msgid` in their language; returns how many."""
     admins = db.session.execute(
         db.select(Officer).where(Officer.role == "admin", Officer.phone.is_not(None),
                                  Officer.disabled_at.is_(None))).scalars().all()
     for officer in admins:
-        queue_sms(officer.phone, translate(officer.locale, BALANCE_ALERT), locale=officer.locale,
+        queue_sms(officer.phone, translate(officer.locale, msgid, **params), locale=officer.locale,
                   purpose=ADMIN_ALERT_PURPOSE)
     return len(admins)

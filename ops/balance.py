@@ -1,0 +1,83 @@
+"""Africa's Talking account balance: asked through the SDK (sms.gateway.fetch_balance), kept
+in Redis for the dashboard and the broadcast preview, checked hourly by the cron process.
+
+When it falls below AT_BALANCE_WARN_KES the admins are texted once; they are told again only
+after it was topped up above the limit and fell again.
+"""
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+
+from core.i18n import N_
+from sms import gateway
+
+log = logging.getLogger(__name__)
+
+KEY = "ops:at-balance"
+LOW_ALERTED_KEY = "ops:at-balance-low-alerted"
+LOW_BALANCE_ALERT = N_("Madini Salama: AT balance is KES %(balance)s, below %(limit)s. Top up soon, or urgent "
+                       "alerts will stop.")
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    amount: float
+    checked_at: float  # unix time
+
+    @property
+    def age(self):
+        return max(0.0, time.time() - self.checked_at)
+
+
+def refresh(app=None):
+    """Ask AT now; store and return the balance (raises gateway.RequestFailed)."""
+    app = app or current_app._get_current_object()
+    currency, amount = gateway.fetch_balance(app)
+    balance = Balance(currency, amount, time.time())
+    app.extensions["redis"].set(KEY, json.dumps(balance.__dict__))
+    return balance
+
+
+def cached(app=None):
+    """The last balance asked for (None when never asked or Redis is away)."""
+    app = app or current_app._get_current_object()
+    try:
+        raw = app.extensions["redis"].get(KEY)
+        return Balance(**json.loads(raw)) if raw else None
+    except Exception:
+        return None
+
+
+def current(max_age=300, app=None):
+    """The balance no older than max_age seconds, asking AT when needed; None when unknown."""
+    balance = cached(app)
+    if balance is not None and balance.age <= max_age:
+        return balance
+    try:
+        return refresh(app)
+    except Exception as exc:
+        log.warning("could not read the AT balance: %s", getattr(exc, "reason", type(exc).__name__))
+        return balance
+
+
+def check_balance_job():
+    """Hourly (cron): refresh the balance and text the admins once when it is low."""
+    from sms.outbound import text_admins
+
+    app = current_app._get_current_object()
+    balance = refresh(app)
+    limit = app.config["AT_BALANCE_WARN_KES"]
+    redis = app.extensions["redis"]
+    if balance.amount >= limit:
+        redis.delete(LOW_ALERTED_KEY)
+        return {"balance": balance.amount, "alerted": 0}
+    log.error("Africa's Talking balance is %s %.2f, below AT_BALANCE_WARN_KES %.2f",
+              balance.currency, balance.amount, limit)
+    if not redis.set(LOW_ALERTED_KEY, "1", nx=True):
+        return {"balance": balance.amount, "alerted": 0}
+    alerted = text_admins(LOW_BALANCE_ALERT, balance=f"{balance.amount:.0f}", limit=f"{limit:.0f}")
+    return {"balance": balance.amount, "alerted": alerted}
