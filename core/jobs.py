@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 from rq import Queue, SimpleWorker, Worker
 
 REPLIES, BULK, DEFAULT = "replies", "bulk", "default"
+QUEUES = (REPLIES, BULK, DEFAULT)  # every queue the Procfile's worker line serves, in its order
 
 
 @lru_cache(maxsize=1)
