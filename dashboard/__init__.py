@@ -18,7 +18,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
 
 def init_app(app):
     from dashboard import auth, labels, queues, simulator, views  # noqa: F401  (routes register on import)
-    from dashboard import broadcasts, content, incidents  # noqa: F401  (after views: they add overview panels)
+    from dashboard import broadcasts, content, health, incidents  # noqa: F401  (after views: they add overview panels)
 
     auth.init_app(app)
     app.register_blueprint(bp)

@@ -5,6 +5,7 @@ only items the database does not have yet are added, so an officer's edit or ret
 a shipped item is never undone. `missing()` is what `flask doctor` reports.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 
@@ -39,13 +40,21 @@ def _tips_load_missing():
     return catalogue.load_file(missing_only=True)["added"]
 
 
-def _tips_count_missing():
-    from models import Tip, db
+@lru_cache(maxsize=4)
+def _shipped_tip_ids(path, mtime):
     from tips import catalogue
 
-    _topics, tips = catalogue.read_file()
+    _topics, tips = catalogue.read_file(path)
+    return frozenset(tip["id"] for tip in tips)
+
+
+def _tips_count_missing():
+    from models import Tip, db
+    from tips.catalogue import CONTENT_FILE
+
+    shipped = _shipped_tip_ids(str(CONTENT_FILE), CONTENT_FILE.stat().st_mtime)
     have = set(db.session.execute(db.select(Tip.id)).scalars())
-    return sum(1 for tip in tips if tip["id"] not in have)
+    return len(shipped - have)
 
 
 register("tips", load_missing=_tips_load_missing, count_missing=_tips_count_missing)
