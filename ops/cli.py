@@ -8,6 +8,7 @@ import copy
 
 import click
 from flask.cli import with_appcontext
+from flask_migrate import upgrade as upgrade_database
 from flask_migrate.cli import db as migrate_db
 from flask_migrate.cli import upgrade as migrate_upgrade
 
@@ -39,11 +40,11 @@ db_cli.commands = {**migrate_db.commands, "upgrade": upgrade}
 
 
 @click.command("release")
-@click.pass_context
 @with_appcontext
-def release(ctx):
+def release():
     """Upgrade the database to the head revision and load missing shipped content (idempotent)."""
-    ctx.invoke(upgrade, directory=None, sql=False, tag=None, x_arg=(), revision="head")
+    upgrade_database()
+    _load_content()
 
 
 @click.command("doctor")

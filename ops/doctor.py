@@ -76,15 +76,18 @@ def check_config(config):
 
 def migration_state(app=None):
     """(the database's revisions, the code's head revisions)."""
-    from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
 
     from models import db
 
     app = app or current_app._get_current_object()
     script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    # Alembic's own table, read directly (its MigrationContext logs two lines each time).
     with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+        current = set()
+        if inspect(connection).has_table("alembic_version"):
+            current = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
     return current, set(script.get_heads())
 
 
