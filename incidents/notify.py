@@ -52,7 +52,8 @@ def incident_filed(incident: Incident):
     if incident.urgent:
         for officer in alert_recipients(incident.county):
             outbound.queue_sms(officer.phone, texts.alert_text(officer.locale or "sw", incident),
-                               locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES)
+                               locale=officer.locale or "sw", purpose="incident_alert", queue=jobs.REPLIES,
+                               alert_since=incident.reported_at)
         log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
     if incident.channel == "ussd" and incident.reporter_phone and (not incident.anonymous or incident.notify_reporter):
         locale = reporter_locale(incident)

@@ -18,6 +18,7 @@ Every per-recipient `statusCode` AT can answer is mapped to what we do about it:
 """
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import requests
@@ -25,6 +26,7 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 from flask import current_app
 
+from core import metrics
 from core.phones import mask_in_text
 from sms import ratelimit
 
@@ -107,8 +109,20 @@ def classify(recipient):
 def send(text, numbers, *, enqueue=False):
     """Send one text to E.164 numbers in one request; a Result per number, in order.
 
-    Raises RequestFailed when the request as a whole failed.
+    Raises RequestFailed when the request as a whole failed. Every answer is counted in
+    core.metrics by AT's statusCode ("request_failed" for a request that failed whole).
     """
+    try:
+        results = _send(text, numbers, enqueue=enqueue)
+    except RequestFailed:
+        metrics.at_response("request_failed")
+        raise
+    for code, count in Counter(result.status_code for result in results).items():
+        metrics.at_response(code if code is not None else "none", count)
+    return results
+
+
+def _send(text, numbers, *, enqueue=False):
     config = current_app.config
     try:
         ratelimit.acquire()

@@ -34,7 +34,7 @@ def outbox(monkeypatch):
     """Every queue_sms call, captured instead of enqueued."""
     sent = []
 
-    def capture(phone, text, *, locale, purpose, queue="replies", miner_id=None):
+    def capture(phone, text, *, locale, purpose, queue="replies", miner_id=None, alert_since=None):
         sent.append({"phone": phone, "text": text, "locale": locale, "purpose": purpose, "queue": queue,
                      "miner_id": miner_id})
 
