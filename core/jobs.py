@@ -9,6 +9,8 @@ from functools import lru_cache
 from flask import current_app, has_app_context
 from rq import Queue, SimpleWorker, Worker
 
+from core import metrics
+
 REPLIES, BULK, DEFAULT = "replies", "bulk", "default"
 QUEUES = (REPLIES, BULK, DEFAULT)  # every queue the Procfile's worker line serves, in its order
 
@@ -21,18 +23,25 @@ def worker_app():
     return create_app()
 
 
-class AppWorker(Worker):
-    """An RQ worker whose jobs run inside the Flask app context (database, config)."""
+class _InApp:
+    """Runs each job inside the Flask app context (database, config) and counts it (core.metrics)."""
 
     def perform_job(self, job, queue, *args, **kwargs):
         # RQ 3 passes the execution as a third argument.
         if has_app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
-        with worker_app().app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+            done = super().perform_job(job, queue, *args, **kwargs)
+        else:
+            with worker_app().app_context():
+                done = super().perform_job(job, queue, *args, **kwargs)
+        metrics.job_done(queue.name, "finished" if done else "failed")
+        return done
 
 
-class AppSimpleWorker(SimpleWorker):
+class AppWorker(_InApp, Worker):
+    """An RQ worker whose jobs run inside the Flask app context (database, config)."""
+
+
+class AppSimpleWorker(_InApp, SimpleWorker):
     """AppWorker without a fork per job: the app, its database pool and the AT client are
     made once per process. The Procfile's worker uses it: sending SMS is thousands of short
     jobs, and a fork plus a fresh app and database connection for each one cost more than
@@ -41,12 +50,6 @@ class AppSimpleWorker(SimpleWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         worker_app()  # made now, not on the first job: the first reply should not wait for it
-
-    def perform_job(self, job, queue, *args, **kwargs):
-        if has_app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
-        with worker_app().app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
 
 
 def queue(name, connection=None):

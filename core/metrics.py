@@ -33,6 +33,7 @@ SMS_STATUS = Counter("madini_sms_status_total", "Outbound SMS reaching a status 
 AT_RESPONSES = Counter("madini_at_responses_total",
                        "Africa's Talking answers per recipient, by statusCode (or the request's failure)", ["code"])
 INCIDENTS = Counter("madini_incidents_total", "Incidents filed", ["category", "urgency"])
+JOBS = Counter("madini_jobs_total", "Background jobs run, by queue and result", ["queue", "result"])
 ALERT_SECONDS = Histogram("madini_urgent_alert_seconds",
                           "Seconds from an urgent report to its officer alert being accepted by AT",
                           buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 900, 3600))
@@ -58,6 +59,10 @@ def at_response(code, count=1):
 
 def incident_filed(category, urgent):
     INCIDENTS.labels(category or "unknown", "urgent" if urgent else "normal").inc()
+
+
+def job_done(queue, result):
+    JOBS.labels(queue, result).inc()
 
 
 def alert_accepted(seconds):

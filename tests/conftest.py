@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from core import pgschema
-from core import redis as redis_setup
+# Metrics (core/metrics.py) of this run's processes only, and not in the instance folder.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="madini-metrics-")
+
+from core import pgschema  # noqa: E402
+from core import redis as redis_setup  # noqa: E402
 
 @pytest.fixture(scope="session")
 def tmp_root():
