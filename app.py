@@ -61,4 +61,6 @@ def create_app(overrides=None):
     from cli import register_commands
 
     register_commands(app)
+    # Outermost, so that every request (any faster path in front of Flask included) has an id.
+    app.wsgi_app = logs.RequestIdMiddleware(app.wsgi_app)
     return app

@@ -9,6 +9,7 @@ import hmac
 from flask import abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from core import logs
 from core.phones import InvalidPhone, normalise
 
 MAX_FIELD = 65_536  # a 10 KB `text` is still a well-formed hop: the flow refuses it politely
@@ -55,6 +56,8 @@ def form_fields(required, optional=()):
 
 def phone_field(value, name="phoneNumber"):
     try:
-        return normalise(value)
+        phone = normalise(value)
     except InvalidPhone:
         raise BadCallback(f"{name} is not a phone number") from None
+    logs.bind_phone(phone)  # this request's log lines carry the number, masked
+    return phone

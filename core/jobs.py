@@ -9,7 +9,7 @@ from functools import lru_cache
 from flask import current_app, has_app_context
 from rq import Queue, SimpleWorker, Worker
 
-from core import metrics
+from core import logs, metrics
 
 REPLIES, BULK, DEFAULT = "replies", "bulk", "default"
 QUEUES = (REPLIES, BULK, DEFAULT)  # every queue the Procfile's worker line serves, in its order
@@ -23,10 +23,22 @@ def worker_app():
     return create_app()
 
 
+class AppQueue(Queue):
+    """A queue whose jobs carry the request id they were queued under (core.logs)."""
+
+    def create_job(self, *args, **kwargs):
+        request_id = logs.current_request_id()
+        if request_id:
+            kwargs["meta"] = {**(kwargs.get("meta") or {}), "request_id": request_id}
+        return super().create_job(*args, **kwargs)
+
+
 class _InApp:
-    """Runs each job inside the Flask app context (database, config) and counts it (core.metrics)."""
+    """Runs each job inside the Flask app context (database, config) under the request id it
+    was queued with, and counts it (core.metrics)."""
 
     def perform_job(self, job, queue, *args, **kwargs):
+        logs.bind_request_id((job.meta or {}).get("request_id") or f"job-{job.id[:12]}")
         # RQ 3 passes the execution as a third argument.
         if has_app_context():
             done = super().perform_job(job, queue, *args, **kwargs)
@@ -54,4 +66,4 @@ class AppSimpleWorker(_InApp, SimpleWorker):
 
 def queue(name, connection=None):
     """The RQ queue `name` on the app's Redis."""
-    return Queue(name, connection=connection or current_app.extensions["redis"])
+    return AppQueue(name, connection=connection or current_app.extensions["redis"])
