@@ -9,6 +9,7 @@ from X-Request-ID or new; jobs queued during it carry it, see core/jobs.py) and 
 masked number when a callback named one. LOG_FORMAT=json writes one JSON object per line
 (time, level, logger, message, request_id, phone) for log collectors; the default is text.
 """
+import collections
 import contextvars
 import json
 import logging
@@ -56,6 +57,32 @@ class RequestIdMiddleware:
         return self.wsgi_app(environ, start)
 
 
+class QuietRoutineJobs(logging.Filter):
+    """RQ logs three INFO lines for every job it runs. For routine jobs that run every minute
+    and mostly find nothing to do (the inbound SMS drain), those lines go to DEBUG only;
+    their warnings and errors are kept."""
+
+    JOB_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+    WORKER = re.compile(r"^Worker \S+: ")
+
+    def __init__(self, functions):
+        super().__init__()
+        self.functions, self.quiet_ids = tuple(functions), collections.deque(maxlen=64)
+
+    def filter(self, record):
+        if record.levelno != logging.INFO or logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+            return True
+        message = record.getMessage()
+        ids = self.JOB_ID.findall(self.WORKER.sub("", message, count=1))  # not the worker's own name
+        if any(function in message for function in self.functions):
+            self.quiet_ids.extend(ids)
+            return False
+        return not any(job_id in self.quiet_ids for job_id in ids)
+
+
+ROUTINE_JOBS = ("sms.inbound.drain_pending",)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log collectors (LOG_FORMAT=json)."""
 
@@ -100,6 +127,9 @@ def install(level=logging.INFO):
 
         masking_factory.masks_phones = True
         logging.setLogRecordFactory(masking_factory)
+    rq_worker = logging.getLogger("rq.worker")
+    if not any(isinstance(f, QuietRoutineJobs) for f in rq_worker.filters):
+        rq_worker.addFilter(QuietRoutineJobs(ROUTINE_JOBS))
     root = logging.getLogger()
     if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
         if not root.handlers:

@@ -50,3 +50,19 @@ def test_json_format_is_chosen_by_the_setting(monkeypatch):
         root.removeHandler(handler)
         for h, formatter in saved:
             h.setFormatter(formatter)
+
+
+def test_the_idle_inbound_drain_does_not_fill_the_worker_log(app, redis, caplog):
+    from rq import SimpleWorker
+
+    from sms.inbound import drain_pending
+
+    logs.install()
+    queue = jobs.queue(jobs.REPLIES, redis)
+    quiet = queue.enqueue(drain_pending)
+    loud = queue.enqueue(print, "something real")
+    with caplog.at_level(logging.INFO, logger="rq.worker"):
+        SimpleWorker([queue], connection=redis).work(burst=True)
+    lines = [r.getMessage() for r in caplog.records if r.name == "rq.worker"]
+    assert not any(quiet.id in line for line in lines)
+    assert any(loud.id in line for line in lines)
