@@ -223,3 +223,9 @@ def test_admins_see_the_checks_on_the_overview(app):
     officer = new_client(app)
     sign_in(officer, "otieno")
     assert 'id="service-checks"' not in officer.get("/dashboard/").get_data(as_text=True)
+
+
+def test_low_balance_sms_is_one_gsm7_part_in_both_languages():
+    from tests.sms_checks import assert_sms_templates
+
+    assert_sms_templates([(at_balance.LOW_BALANCE_ALERT, {"balance": "1234567", "limit": "1234567"})])
