@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timezone
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, text
@@ -236,7 +237,12 @@ def check_counties():
 def check_balance(live=True):
     from ops import balance as at_balance
 
-    limit = current_app.config["AT_BALANCE_WARN_KES"]
+    config = current_app.config
+    limit = config["AT_BALANCE_WARN_KES"]
+    local = urlsplit(config.get("AT_API_URL") or "").hostname in ("127.0.0.1", "localhost", "::1")
+    if config.get("AT_API_KEY") in (None, "", FAKE_AT_KEY) and not local:
+        return Check("balance", WARN, "not checked: no Africa's Talking key, and AT_API_URL is not a local fake "
+                     "gateway", "set AT_USERNAME and AT_API_KEY (bin/run points the service at its fake gateway)")
     if live:
         try:
             found = at_balance.refresh()
