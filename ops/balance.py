@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -16,6 +17,7 @@ from sms import gateway
 
 log = logging.getLogger(__name__)
 
+FAKE_AT_KEY = "fake-key"  # config's default AT_API_KEY: no real account
 KEY = "ops:at-balance"
 LOW_ALERTED_KEY = "ops:at-balance-low-alerted"
 LOW_BALANCE_ALERT = N_("Madini Salama: AT balance is KES %(balance)s, below %(limit)s. Top up soon, or urgent "
@@ -31,6 +33,13 @@ class Balance:
     @property
     def age(self):
         return max(0.0, time.time() - self.checked_at)
+
+
+def askable(config):
+    """False when there is nobody to ask: the fake key, and AT_API_URL is not a local fake
+    gateway (e.g. a terminal beside bin/run, whose processes alone point at the fake)."""
+    local = urlsplit(config.get("AT_API_URL") or "").hostname in ("127.0.0.1", "localhost", "::1")
+    return local or config.get("AT_API_KEY") not in (None, "", FAKE_AT_KEY)
 
 
 def refresh(app=None):
@@ -56,6 +65,8 @@ def current(max_age=300, app=None):
     """The balance no older than max_age seconds, asking AT when needed; None when unknown."""
     balance = cached(app)
     if balance is not None and balance.age <= max_age:
+        return balance
+    if not askable((app or current_app).config):
         return balance
     try:
         return refresh(app)

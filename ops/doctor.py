@@ -7,18 +7,17 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timezone
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import func, text
 
 from core import jobs
+from ops.balance import FAKE_AT_KEY
 
 log = logging.getLogger(__name__)
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 DEFAULT_SECRET_KEY = "dev-only-change-me"
-FAKE_AT_KEY = "fake-key"
 WORKER_STALE_SECONDS = 600  # RQ workers heartbeat about every 7 minutes at most
 CRON_STALE_SECONDS = 300  # the cron process heartbeats every minute
 QUEUE_AGE_WARN, QUEUE_AGE_FAIL = 60, 600  # seconds the oldest waiting job has waited
@@ -239,8 +238,7 @@ def check_balance(live=True):
 
     config = current_app.config
     limit = config["AT_BALANCE_WARN_KES"]
-    local = urlsplit(config.get("AT_API_URL") or "").hostname in ("127.0.0.1", "localhost", "::1")
-    if config.get("AT_API_KEY") in (None, "", FAKE_AT_KEY) and not local:
+    if not at_balance.askable(config):
         return Check("balance", WARN, "not checked: no Africa's Talking key, and AT_API_URL is not a local fake "
                      "gateway", "set AT_USERNAME and AT_API_KEY (bin/run points the service at its fake gateway)")
     if live:
