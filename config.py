@@ -92,6 +92,10 @@ def load():
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
         # The admins are told (once) when AT's account balance falls below this (checked hourly).
         "AT_BALANCE_WARN_KES": _float("AT_BALANCE_WARN_KES", 500.0),
+        # Operators' alerts by email too (the low balance): smtp://user:pass@host:587 or smtps://...:465
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "ALERT_EMAILS": os.environ.get("ALERT_EMAILS") or None,  # comma-separated addresses
+        "ALERT_EMAIL_FROM": os.environ.get("ALERT_EMAIL_FROM") or None,
         # Prometheus: /metrics answers loopback, or a request carrying this token (?token= or Bearer).
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),

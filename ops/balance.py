@@ -1,14 +1,17 @@
 """Africa's Talking account balance: asked through the SDK (sms.gateway.fetch_balance), kept
 in Redis for the dashboard and the broadcast preview, checked hourly by the cron process.
 
-When it falls below AT_BALANCE_WARN_KES the admins are texted once; they are told again only
-after it was topped up above the limit and fell again.
+When it falls below AT_BALANCE_WARN_KES the admins with a phone are texted, and ALERT_EMAILS
+emailed when SMTP_URL is set, once; they are told again only after it was topped up above the
+limit and fell again.
 """
 import json
 import logging
+import smtplib
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
@@ -91,4 +94,36 @@ def check_balance_job():
     if not redis.set(LOW_ALERTED_KEY, "1", nx=True):
         return {"balance": balance.amount, "alerted": 0}
     alerted = text_admins(LOW_BALANCE_ALERT, balance=f"{balance.amount:.0f}", limit=f"{limit:.0f}")
+    alerted += email_alert(f"Madini Salama: Africa's Talking balance {balance.currency} {balance.amount:.2f}",
+                           f"The Africa's Talking balance is {balance.currency} {balance.amount:.2f}, below "
+                           f"AT_BALANCE_WARN_KES {limit:.2f}. Top up the account soon: when it runs out, no SMS "
+                           "goes out, urgent incident alerts to officers included.")
     return {"balance": balance.amount, "alerted": alerted}
+
+
+def email_alert(subject, body, app=None):
+    """Email ALERT_EMAILS through SMTP_URL when both are set; returns how many were written to.
+    SMTP_URL: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465."""
+    config = (app or current_app).config
+    recipients = [a.strip() for a in (config.get("ALERT_EMAILS") or "").split(",") if a.strip()]
+    url = config.get("SMTP_URL")
+    if not recipients or not url:
+        return 0
+    parts = urlsplit(url)
+    message = EmailMessage()
+    message["Subject"], message["To"] = subject, ", ".join(recipients)
+    message["From"] = config.get("ALERT_EMAIL_FROM") or f"madini-salama@{parts.hostname}"
+    message.set_content(body)
+    secure = parts.scheme == "smtps"
+    server_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
+    try:
+        with server_class(parts.hostname, parts.port or (465 if secure else 587), timeout=20) as server:
+            if not secure:
+                server.starttls()
+            if parts.username:
+                server.login(unquote(parts.username), unquote(parts.password or ""))
+            server.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("could not email the balance alert: %s", type(exc).__name__)
+        return 0
+    return len(recipients)

@@ -234,3 +234,37 @@ def test_low_balance_sms_is_one_gsm7_part_in_both_languages():
     from tests.sms_checks import assert_sms_templates
 
     assert_sms_templates([(at_balance.LOW_BALANCE_ALERT, {"balance": "1234567", "limit": "1234567"})])
+
+
+class FakeSMTP:
+    sent = []
+
+    def __init__(self, host, port, timeout):
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        self.tls = True
+
+    def login(self, user, password):
+        self.user = (user, password)
+
+    def send_message(self, message):
+        FakeSMTP.sent.append((self.host, self.port, self.user, message))
+
+
+def test_low_balance_is_emailed_when_smtp_is_configured(fake_at, monkeypatch):
+    monkeypatch.setattr(at_balance.smtplib, "SMTP", FakeSMTP)
+    FakeSMTP.sent.clear()
+    monkeypatch.setitem(current_app.config, "SMTP_URL", "smtp://ops%40example.org:p%40ss@mail.example.org:587")
+    monkeypatch.setitem(current_app.config, "ALERT_EMAILS", "ops@example.org, duty@example.org")
+    fake_at.set_faults(balance=42.0)
+    assert at_balance.check_balance_job() == {"balance": 42.0, "alerted": 2}  # no admin phone: email only
+    [(host, port, user, message)] = FakeSMTP.sent
+    assert (host, port, user) == ("mail.example.org", 587, ("ops@example.org", "p@ss"))
+    assert message["To"] == "ops@example.org, duty@example.org" and "42.00" in message["Subject"]
