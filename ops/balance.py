@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 FAKE_AT_KEY = "fake-key"  # config's default AT_API_KEY: no real account
 KEY = "ops:at-balance"
+FAILED_KEY = "ops:at-balance-failed"
+RETRY_AFTER_FAILURE_SECONDS = 60
 LOW_ALERTED_KEY = "ops:at-balance-low-alerted"
 LOW_BALANCE_ALERT = N_("Madini Salama: AT balance is KES %(balance)s, below %(limit)s. Top up soon, or urgent "
                        "alerts will stop.")
@@ -69,12 +71,23 @@ def current(max_age=300, app=None):
     balance = cached(app)
     if balance is not None and balance.age <= max_age:
         return balance
-    if not askable((app or current_app).config):
+    app = app or current_app._get_current_object()
+    if not askable(app.config):
+        return balance
+    redis = app.extensions["redis"]
+    try:
+        if redis.exists(FAILED_KEY):  # asked a moment ago and failed: previews do not wait again
+            return balance
+    except Exception:
         return balance
     try:
         return refresh(app)
     except Exception as exc:
         log.warning("could not read the AT balance: %s", getattr(exc, "reason", type(exc).__name__))
+        try:
+            redis.set(FAILED_KEY, "1", ex=RETRY_AFTER_FAILURE_SECONDS)
+        except Exception:
+            pass
         return balance
 
 
