@@ -1,4 +1,4 @@
-"""Settings, read from the environment (CONTRACT.md section 4).
+"""Settings, read from the environment (docs/contract.md section 4).
 
 Every setting has a default that works on a fresh machine: a SQLite file in
 `instance/`, an embedded Redis, the fake Africa's Talking gateway.
