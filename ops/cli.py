@@ -25,7 +25,8 @@ def _load_content():
     return added
 
 
-@click.command("upgrade", params=migrate_upgrade.params, help=migrate_upgrade.help)
+@click.command("upgrade", params=migrate_upgrade.params,
+               help="Upgrade to a later version; at the head revision, add the shipped content the database lacks.")
 @click.pass_context
 @with_appcontext
 def upgrade(ctx, **options):
