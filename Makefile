@@ -26,7 +26,7 @@ fuzz:  ## >= 10,000 generated requests through every callback and API route
 	bin/fuzz
 
 profile:  ## where a USSD hop spends its time (pyinstrument)
-	SKIP_MIGRATE=1 bin/setup && .venv/bin/python -m bench.profile_hop
+	SETUP_DEV=1 SKIP_MIGRATE=1 bin/setup && .venv/bin/python -m bench.profile_hop
 
 i18n:  ## extract new strings, merge them into the catalogues, compile
 	bin/i18n update && bin/i18n compile

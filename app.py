@@ -77,4 +77,6 @@ def create_app(overrides=None):
     # The gateway's hot callbacks skip Flask's request machinery (same handlers as the views).
     app.wsgi_app = LeanCallbacks(app, app.wsgi_app, {"/ussd": (handle_hop, *HOP_FIELDS),
                                                      "/sms/inbound": (handle_inbound_callback, *INBOUND_FIELDS)})
+    # Outermost, so that every request (any faster path in front of Flask included) has an id.
+    app.wsgi_app = logs.RequestIdMiddleware(app.wsgi_app)
     return app

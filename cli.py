@@ -58,6 +58,7 @@ def register_commands(app: Flask):
     from incidents.cli import incidents_cli
     from prices.cli import price_cli
     from tips.cli import tips_cli
+    from ops.cli import register as register_ops
     from ussd.sim import ussd_sim
 
     app.cli.add_command(officer_cli)
@@ -67,3 +68,4 @@ def register_commands(app: Flask):
     app.cli.add_command(incidents_cli)
     app.cli.add_command(tips_cli)
     app.cli.add_command(price_cli)
+    register_ops(app)  # doctor, release, and `db upgrade` that loads shipped content

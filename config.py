@@ -1,4 +1,4 @@
-"""Settings, read from the environment (CONTRACT.md section 4).
+"""Settings, read from the environment (docs/contract.md section 4).
 
 Every setting has a default that works on a fresh machine: a SQLite file in
 `instance/`, an embedded Redis, the fake Africa's Talking gateway.
@@ -148,6 +148,14 @@ def load():
         # Seconds to wait for AT's answer to a send request; 0 = the gateway's own (15 s).
         "AT_READ_TIMEOUT_SECONDS": _float("AT_READ_TIMEOUT_SECONDS", 0.0),
         "SMS_COST_PER_SEGMENT_KES": _float("SMS_COST_PER_SEGMENT_KES", 0.80),
+        # The admins are told (once) when AT's account balance falls below this (checked hourly).
+        "AT_BALANCE_WARN_KES": _float("AT_BALANCE_WARN_KES", 500.0),
+        # Operators' alerts by email too (the low balance): smtp://user:pass@host:587 or smtps://...:465
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "ALERT_EMAILS": os.environ.get("ALERT_EMAILS") or None,  # comma-separated addresses
+        "ALERT_EMAIL_FROM": os.environ.get("ALERT_EMAIL_FROM") or None,
+        # Prometheus: /metrics answers loopback, or a request carrying this token (?token= or Bearer).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "SMS_MAX_ATTEMPTS": _int("SMS_MAX_ATTEMPTS", 6),
         # First retry after this many seconds, then doubling (10, 20, 40, 80, 160 s).
         "SMS_RETRY_BASE_SECONDS": _int("SMS_RETRY_BASE_SECONDS", 10),

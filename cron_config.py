@@ -12,6 +12,7 @@ from rq import cron
 from core.jobs import ALERTS, DEFAULT, REPLIES
 from incidents import spool as incident_spool
 from incidents.notify import sweep_unalerted
+from ops.balance import check_balance_job
 from sms.inbound import drain_pending, sweep as sweep_inbound
 from sms.outbound import sweep_stuck
 from tips.drip import weekly_drip_job
@@ -31,3 +32,6 @@ cron.register(sweep_unalerted, queue_name=ALERTS, cron="* * * * *", name="incide
 # Messages stored `queued` whose send job never reached a queue (a status change during a
 # Redis outage) or was lost with Redis's data.
 cron.register(sweep_stuck, queue_name=REPLIES, cron="* * * * *", name="sms-queued-sweep", job_timeout=300)
+# Africa's Talking balance: kept for the dashboard and broadcast previews; the admins are
+# texted once when it falls below AT_BALANCE_WARN_KES.
+cron.register(check_balance_job, queue_name=DEFAULT, cron="7 * * * *", name="at-balance-check", job_timeout=60)

@@ -1,8 +1,11 @@
-"""GET /healthz: no auth; 200 when the database takes a write and Redis answers, 503 otherwise."""
+"""GET /healthz: no auth; 200 when the database takes a write and Redis answers, 503 otherwise.
+GET /metrics: Prometheus text format (core/metrics.py), from loopback or with METRICS_TOKEN."""
+import hmac
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from core import metrics as core_metrics
 from models import Heartbeat, db
 from models.base import cached_statement, upsert_insert
 
@@ -63,3 +66,29 @@ def healthz():
         checks["redis"] = "down"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify({"status": "ok" if healthy else "degraded", **checks}), 200 if healthy else 503
+
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def _may_scrape():
+    """A request from this machine (not relayed by a proxy), or one carrying METRICS_TOKEN."""
+    token = current_app.config.get("METRICS_TOKEN")
+    if token:
+        given = request.args.get("token") or ""
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            given = auth[len("Bearer "):]
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return True
+    # A reverse proxy on this machine makes every visitor look local: what it relays needs the token.
+    return request.remote_addr in LOOPBACK and "X-Forwarded-For" not in request.headers
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format: every web and worker process's counters, and the queues."""
+    if not _may_scrape():
+        return Response("metrics: from this machine, or with METRICS_TOKEN\n", status=403, mimetype="text/plain")
+    body, content_type = core_metrics.render(current_app.extensions["redis"])
+    return Response(body, content_type=content_type)

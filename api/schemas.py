@@ -93,6 +93,8 @@ register_schema("BroadcastPreview", {
                            "changed": {"type": "boolean"}, "warnings": {"type": "array", "items": {"type": "string"}},
                            "recipients": {"type": "integer"}, "cost_kes": {"type": "number"}}}},
         "cost_kes": {"type": "number"}, "cost_per_segment_kes": {"type": "number"},
+        "balance_kes": {"type": "number", "nullable": True, "description": "Africa's Talking balance; null when unknown"},
+        "balance_short": {"type": "boolean", "description": "the estimated cost is more than the balance"},
     },
 })
 register_schema("Broadcast", {

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from flask import abort, current_app, has_app_context, request
 from werkzeug.exceptions import Forbidden, HTTPException
 
+from core import logs
 from core.phones import InvalidPhone, normalise
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,11 @@ def form_fields(required, optional=()):
 
 def phone_field(value, name="phoneNumber"):
     try:
-        return normalise(value)
+        phone = normalise(value)
     except InvalidPhone:
         raise BadCallback(f"{name} is not a phone number") from None
+    logs.bind_phone(phone)  # this request's log lines carry the number, masked
+    return phone
 
 
 # --- the lean path ------------------------------------------------------------------

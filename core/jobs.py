@@ -11,8 +11,11 @@ from functools import lru_cache
 from flask import current_app, has_app_context
 from rq import Queue, SimpleWorker, Worker
 
+from core import logs, metrics
+
 ALERTS, REPLIES, BULK, DEFAULT = "alerts", "replies", "bulk", "default"
-ORDER = (ALERTS, REPLIES, BULK, DEFAULT)  # how a worker takes them: the first non-empty one first
+QUEUES = (ALERTS, REPLIES, BULK, DEFAULT)  # every queue the Procfile's worker line serves, in its order:
+ORDER = QUEUES  # a worker takes the first non-empty one first
 
 
 @lru_cache(maxsize=1)
@@ -23,18 +26,37 @@ def worker_app():
     return create_app()
 
 
-class AppWorker(Worker):
-    """An RQ worker whose jobs run inside the Flask app context (database, config)."""
+class AppQueue(Queue):
+    """A queue whose jobs carry the request id they were queued under (core.logs)."""
+
+    def create_job(self, *args, **kwargs):
+        request_id = logs.current_request_id()
+        if request_id:
+            kwargs["meta"] = {**(kwargs.get("meta") or {}), "request_id": request_id}
+        return super().create_job(*args, **kwargs)
+
+
+class _InApp:
+    """Runs each job inside the Flask app context (database, config) under the request id it
+    was queued with, and counts it (core.metrics)."""
 
     def perform_job(self, job, queue, *args, **kwargs):
+        logs.bind_request_id((job.meta or {}).get("request_id") or f"job-{job.id[:12]}")
         # RQ 3 passes the execution as a third argument.
         if has_app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
-        with worker_app().app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+            done = super().perform_job(job, queue, *args, **kwargs)
+        else:
+            with worker_app().app_context():
+                done = super().perform_job(job, queue, *args, **kwargs)
+        metrics.job_done(queue.name, "finished" if done else "failed")
+        return done
 
 
-class AppSimpleWorker(SimpleWorker):
+class AppWorker(_InApp, Worker):
+    """An RQ worker whose jobs run inside the Flask app context (database, config)."""
+
+
+class AppSimpleWorker(_InApp, SimpleWorker):
     """AppWorker without a fork per job: the app, its database pool and the AT client are
     made once per process. The Procfile's worker uses it: sending SMS is thousands of short
     jobs, and a fork plus a fresh app and database connection for each one cost more than
@@ -44,13 +66,7 @@ class AppSimpleWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         worker_app()  # made now, not on the first job: the first reply should not wait for it
 
-    def perform_job(self, job, queue, *args, **kwargs):
-        if has_app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
-        with worker_app().app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
-
 
 def queue(name, connection=None):
     """The RQ queue `name` on the app's Redis."""
-    return Queue(name, connection=connection or current_app.extensions["redis"])
+    return AppQueue(name, connection=connection or current_app.extensions["redis"])

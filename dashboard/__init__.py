@@ -9,7 +9,7 @@ Other capabilities add pages by putting routes on `dashboard.bp` in their own mo
 (`dashboard/<thing>.py`, imported at the bottom of `dashboard/views.py`), protecting each
 with `@officer_required("<action>")`, and listing them with `nav.add(...)`.
 """
-from flask import Blueprint
+from flask import Blueprint, redirect, url_for
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
                template_folder="templates", static_folder="static",
@@ -18,10 +18,12 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
 
 def init_app(app):
     from dashboard import auth, labels, queues, simulator, views  # noqa: F401  (routes register on import)
-    from dashboard import broadcasts, content, incidents  # noqa: F401  (after views: they add overview panels)
+    from dashboard import broadcasts, content, health, incidents  # noqa: F401  (after views: they add overview panels)
 
     auth.init_app(app)
     app.register_blueprint(bp)
+    # The service's root leads to the officers' pages (sign-in first when needed).
+    app.add_url_rule("/", "root", lambda: redirect(url_for("dashboard.overview")))
     if simulator.available(app):  # never in production: it dials and texts as any phone
         app.register_blueprint(simulator.bp)
     queues.init_app(app)

@@ -130,13 +130,15 @@ def _signed_in_everywhere():
 
 
 def select_locale():
-    """The officer's own language; before sign-in, the one chosen, else the browser's."""
+    """The officer's own language; before sign-in, the one chosen on the page, else the
+    service's (DEFAULT_LOCALE, Swahili): the sign-in page speaks as the pages after it, not
+    as the browser's settings (an office computer set to English)."""
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
-    return request.accept_languages.best_match(LOCALES) or current_app.config["DEFAULT_LOCALE"]
+    return current_app.config["DEFAULT_LOCALE"]
 
 
 @bp.route("/login", methods=["GET", "POST"])

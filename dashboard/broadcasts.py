@@ -9,6 +9,8 @@ JavaScript needed) until the broadcast is finished or cancelled.
 A county officer broadcasts only to their county (the audience's county is theirs, whatever
 the form says) and sees their own broadcasts, as in the API.
 """
+from datetime import datetime
+
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -53,10 +55,18 @@ class BroadcastForm(FlaskForm):
     registered_before = DateField(_l("Registered before"), validators=[Optional()])
     urgent = BooleanField(_l("Urgent safety alert: send at any hour"))
     send_at = DateTimeLocalField(_l("Send at (Nairobi time; empty: now)"), validators=[Optional()],
-                                 format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+                                 format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
 
     def __init__(self, officer, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Plain text boxes showing the format by example: a browser's date picker shows its own
+        # locale's order (mm/dd/yyyy on an English system) on a Swahili page.
+        today = datetime.now(NAIROBI)
+        for date_field in (self.registered_after, self.registered_before):
+            date_field.render_kw = {"type": "text", "inputmode": "numeric", "pattern": r"\d{4}-\d{2}-\d{2}",
+                                    "placeholder": today.strftime("%Y-%m-%d"), "autocomplete": "off"}
+        self.send_at.render_kw = {"type": "text", "pattern": r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?",
+                                  "placeholder": today.strftime("%Y-%m-%d 08:00"), "autocomplete": "off"}
         own = officer.county if officer.role != "admin" else None
         self.county.choices = ([SelectChoice(own, own)] if own else
                                _choices([(c, c) for c in MINING_COUNTIES], _l("All counties")))

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import requests
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -143,10 +144,29 @@ def fetch_inbox(phone):
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
+        at = str(item.get("at") or "")
         messages.append({"text": str(item.get("text") or ""), "from": str(item.get("from") or ""),
-                         "at": str(item.get("at") or ""), "id": str(item.get("messageId") or "")})
+                         "at": at, "shown": _local_time(at), "id": str(item.get("messageId") or "")})
     messages.sort(key=lambda m: m["at"], reverse=True)
     return messages
+
+
+def _local_time(iso):
+    """fakeat's UTC ISO time as the officer reads it: Nairobi time, '1 Dec 14:05'."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return format_datetime(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc), "d MMM HH:mm")
+
+
+def end_session(phone, session_id, text, status):
+    """What AT posts to the events callback when a session ends (the overview's USSD panel)."""
+    _call_app("/ussd/events", {
+        "sessionId": session_id, "phoneNumber": phone, "serviceCode": current_app.config["USSD_SERVICE_CODE"],
+        "networkCode": SIMULATED_NETWORK, "status": status, "input": text.rsplit("*", 1)[-1],
+        "hopsCount": str(len(text.split("*")) + 1 if text else 1),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")})
 
 
 def _wants_json():
@@ -182,6 +202,8 @@ def ussd():
     text = request.form.get("text") or ""
     state = {"phone": phone or request.form.get("phone", ""), "error": error}
     if error is None and action == "hangup":
+        if session_id:  # hung up mid-session: AT reports it as Incomplete
+            end_session(phone, session_id, text, "Incomplete")
         state.update(screen=None, ended=True, session_id="", text="")
     elif error is None:
         if action == "dial" or not session_id:
@@ -197,6 +219,8 @@ def ussd():
             body, state["error"] = dial_ussd(phone, session_id, text)
             if body is not None:
                 ended = body.startswith("END ")
+                if ended:
+                    end_session(phone, session_id, text, "Success")
                 state.update(screen=body[4:], ended=ended, session_id="" if ended else session_id,
                              text="" if ended else text)
     if _wants_json():

@@ -35,6 +35,8 @@ def main(argv=None):
                         help="NUMBER=CODE, e.g. +254700000001=406 (repeatable)")
     parser.add_argument("--balance-after", type=int, default=None, help="405 for all once N messages were sent")
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--balance", type=float, default=100000.0,
+                        help="account balance in KES reported by GET /version1/user (each accepted part costs 0.80)")
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
 
@@ -45,7 +47,7 @@ def main(argv=None):
         "dlr": not args.no_dlr, "dlr_delay": args.dlr_delay, "dlr_status": args.dlr_status,
         "http_500": args.fail_500, "timeouts": args.timeouts, "timeout_seconds": args.timeout_seconds,
         "number_status": dict(args.number_status), "balance_after": args.balance_after,
-        "latency_ms": args.latency_ms,
+        "latency_ms": args.latency_ms, "balance": args.balance,
     })
     server = make_server(args.host, args.port, create_app(gateway), threaded=True)
     port = server.socket.getsockname()[1]

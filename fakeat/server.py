@@ -27,6 +27,9 @@ COST_PER_PART = 0.80
 DEFAULT_FAULTS = {
     "http_500": 0, "timeouts": 0, "timeout_seconds": 20.0, "number_status": {}, "balance_after": None,
     "latency_ms": 0, "dlr": True, "dlr_delay": 1.0, "dlr_status": "Success",
+    # The account balance in KES that GET /version1/user reports; each accepted part costs
+    # COST_PER_PART. Set it low to see the service warn (flask doctor, broadcast preview).
+    "balance": 100000.0,
 }
 
 
@@ -119,6 +122,7 @@ class FakeGateway:
                     message_id = f"ATXid_{next(self._ids):x}{uuid.uuid4().hex[:12]}"
                     cost = parts * COST_PER_PART
                     total += cost
+                    self.faults["balance"] = round(float(self.faults["balance"]) - cost, 4)
                     sent += 1
                     self.accepted += 1
                     self.inbox[number].append((message_id, text_id, now, sender))
@@ -134,6 +138,15 @@ class FakeGateway:
                 "Message": f"Sent to {sent}/{len(numbers)} Total Cost: KES {total:.4f}",
                 "Recipients": recipients}}
             return 201, body, delay
+
+    def handle_user(self, username, api_key):
+        """AT's application data (`GET /version1/user?username=`): the account balance."""
+        with self.lock:
+            if not api_key:
+                return 401, "The supplied authentication is invalid"
+            if not username:
+                return 400, "Invalid request: username is required"
+            return 200, {"UserData": {"balance": f"KES {float(self.faults['balance']):.4f}"}}
 
     # --- delivery reports ---------------------------------------------------------------
     def _schedule_dlr(self, due, message_id, number, status):
@@ -237,6 +250,16 @@ def create_app(gateway=None):
         if status < 300:
             response.headers["Content-Type"] = "application/json"  # exactly, as AT does
         return response
+
+    @app.get("/version1/user")
+    def application_data():
+        status, body = gateway.handle_user(request.args.get("username"), request.headers.get("apiKey"))
+        if isinstance(body, dict):
+            response = jsonify(body)
+            response.status_code = status
+            response.headers["Content-Type"] = "application/json"  # exactly, as AT does
+            return response
+        return Response(body, status=status, content_type="text/plain")
 
     @app.get("/admin/faults")
     def get_faults():

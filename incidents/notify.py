@@ -62,7 +62,7 @@ def alert_officers(incident):
     staged = _stage_alerts(incident)
     db.session.commit()
     for message_id, queue, purpose in staged:
-        outbound.enqueue_send(message_id, queue, purpose)
+        outbound.enqueue_send(message_id, queue, purpose, alert_since=incident.reported_at)
     log.info("incident %s: urgent alerts queued again for county %s", incident.reference, incident.county or "-")
 
 
@@ -103,7 +103,9 @@ def incident_filed(incident: Incident):
     db.session.commit()
     db.session.refresh(incident)
     for message_id, queue, purpose in staged:
-        outbound.enqueue_send(message_id, queue, purpose)
+        # The officers' alert reports how long after the report AT took it (core.metrics).
+        since = incident.reported_at if purpose == "incident_alert" else None
+        outbound.enqueue_send(message_id, queue, purpose, alert_since=since)
     if incident.urgent:
         log.info("incident %s: urgent alerts queued for county %s", incident.reference, incident.county or "-")
     return len(staged)

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from core import jobs
+from core import jobs, metrics
 from incidents import limits, notify, spool
 from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
 from incidents.reference import new_reference
@@ -116,6 +116,7 @@ def store_report(payload):
                 _insert_report(), {**fields, "reporter_lookup": fields["reporter_phone"]}).scalar()
             if new_id is not None:
                 db.session.commit()
+                metrics.incident_filed(fields["category"], fields["urgent"])
                 return db.session.get(Incident, new_id), True
             existing = _stored_as(fields)
             if existing is not None:

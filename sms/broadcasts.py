@@ -183,8 +183,15 @@ def preview(texts, audience, *, default_locale=None, cost_per_segment=None):
                              "cost_kes": round(recipients * shown["segments"] * cost_per_segment, 2)}
         total += recipients
         cost += languages[locale]["cost_kes"]
+    # The account balance (asked at most every 5 minutes): a broadcast that costs more stops
+    # halfway with AT's InsufficientBalance, so the officer sees it before confirming.
+    from ops.balance import current as current_balance
+
+    balance = current_balance()
     return {"recipients": total, "excluded": excluded, "languages": languages, "cost_kes": round(cost, 2),
-            "cost_per_segment_kes": cost_per_segment}
+            "cost_per_segment_kes": cost_per_segment,
+            "balance_kes": round(balance.amount, 2) if balance is not None else None,
+            "balance_short": balance is not None and balance.amount < cost}
 
 
 # --- sending hours ----------------------------------------------------------------------

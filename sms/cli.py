@@ -49,6 +49,9 @@ def show_preview(shown):
     click.echo(f"  total: {shown['recipients']} recipient(s), ~KES {shown['cost_kes']:.2f} "
                f"(at KES {shown['cost_per_segment_kes']:.2f} per part); {shown['excluded']} excluded "
                f"(no SMS consent, opted out or unreachable)")
+    if shown.get("balance_short"):
+        click.secho(f"  ! the Africa's Talking balance is KES {shown['balance_kes']:.2f}, less than this costs: "
+                    "top up first, or it stops halfway", fg="red")
 
 
 def show_status(broadcast):

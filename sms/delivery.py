@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from flask import current_app
 
+from core import metrics
+
 from models import Message, Miner, db, utcnow
 from models import miner as miners
 from models.message import DELIVERED, FAILED, RANK, SENDING, SENT, SUBMITTED
@@ -45,6 +47,8 @@ def record_delivery(at_id, status, phone=None, failure_reason=None):
         message.sent_at = message.sent_at or now
         message.status = SENT
     changed = RANK[new_status] > RANK[message.status]
+    if changed and new_status in (DELIVERED, FAILED):
+        metrics.sms_status(message.purpose, new_status)
     if changed:
         message.status = new_status
         if new_status == DELIVERED:

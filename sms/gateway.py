@@ -18,6 +18,7 @@ Every per-recipient `statusCode` AT can answer is mapped to what we do about it:
 """
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import requests
@@ -25,6 +26,7 @@ from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 from flask import current_app
 
+from core import metrics
 from core.phones import mask_in_text
 from sms import ratelimit
 
@@ -108,8 +110,20 @@ def send(text, numbers, *, enqueue=False, priority=False):
     """Send one text to E.164 numbers in one request; a Result per number, in order.
     `priority` (officers' alerts) may use the share of the rate cap kept free for them.
 
-    Raises RequestFailed when the request as a whole failed.
+    Raises RequestFailed when the request as a whole failed. Every answer is counted in
+    core.metrics by AT's statusCode ("request_failed" for a request that failed whole).
     """
+    try:
+        results = _send(text, numbers, enqueue=enqueue)
+    except RequestFailed:
+        metrics.at_response("request_failed")
+        raise
+    for code, count in Counter(result.status_code for result in results).items():
+        metrics.at_response(code if code is not None else "none", count)
+    return results
+
+
+def _send(text, numbers, *, enqueue=False):
     config = current_app.config
     try:
         ratelimit.acquire(priority=priority)
@@ -156,3 +170,33 @@ def send(text, numbers, *, enqueue=False, priority=False):
             # AT said nothing about this number: it was not accepted, so try again.
             results.append(Result(number, RETRY, None, "no result for this number"))
     return results
+
+
+def fetch_balance(app=None):
+    """The account balance AT reports, as (currency, amount), through the SDK's application-data
+    call (`GET /version1/user?username=...`, answered `{"UserData": {"balance": "KES 1234.5000"}}`).
+
+    Raises RequestFailed when AT could not be asked or its answer is not a balance.
+    """
+    from africastalking.Application import ApplicationService
+
+    app = app or current_app._get_current_object()
+    config = app.config
+    application = ApplicationService(config["AT_USERNAME"], config["AT_API_KEY"])
+    application._baseUrl = config["AT_API_URL"]  # as for SMS: the SDK has no base-URL option
+    try:
+        response = application.fetch_application_data(timeout=TIMEOUT)
+    except requests.exceptions.RequestException as exc:
+        raise RequestFailed(f"could not ask AT for the balance ({type(exc).__name__})", retryable=True) from None
+    except AfricasTalkingException as exc:
+        raise RequestFailed(f"AT refused the balance request: {str(exc)[:200]}", retryable=False) from None
+    if isinstance(response, str):
+        try:
+            response = json.loads(response)
+        except ValueError:
+            raise RequestFailed("AT's balance answer is not JSON", retryable=True) from None
+    try:
+        currency, amount = str(response["UserData"]["balance"]).split()
+        return currency, float(amount)
+    except (KeyError, TypeError, ValueError):
+        raise RequestFailed("AT's answer has no balance", retryable=True) from None

@@ -11,6 +11,8 @@ minute, queues the job of every message left `queued` with no job to send it. `t
 request, every recipient's outcome recorded.
 """
 import logging
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,7 +22,7 @@ from rq import Retry, get_current_job
 from sqlalchemy import bindparam, case, func
 from sqlalchemy import text as sql
 
-from core import jobs
+from core import jobs, metrics
 from core.i18n import N_, translate
 from models import Message, Miner, Officer, db, utcnow
 from models.miner import caller_changed
@@ -52,16 +54,17 @@ def retry_policy(app=None):
     return Retry(max=config["SMS_MAX_ATTEMPTS"] - 1, interval=backoff_intervals(app))
 
 
-def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None, incident_id=None):
+def queue_sms(phone, text, *, locale, purpose, queue=jobs.REPLIES, miner_id=None, incident_id=None,
+              alert_since=None):
     """Send `text` to `phone` (E.164) by SMS from a job; returns the RQ job (None when Redis
     could not take it: the row is stored and `sweep_stuck` queues it).
 
     The message row is committed first (so the job always finds it); this commits the
-    caller's session too.
+    caller's session too. alert_since: see `enqueue_send`.
     """
     message = stage_sms(phone, text, locale=locale, purpose=purpose, miner_id=miner_id, incident_id=incident_id)
     db.session.commit()
-    return enqueue_send(message.id, queue, purpose)
+    return enqueue_send(message.id, queue, purpose, alert_since=alert_since)
 
 
 def stage_sms(phone, text, *, locale, purpose, miner_id=None, incident_id=None):
@@ -79,12 +82,15 @@ def stage_sms(phone, text, *, locale, purpose, miner_id=None, incident_id=None):
     return message
 
 
-def enqueue_send(message_id, queue=jobs.REPLIES, purpose="sms"):
+def enqueue_send(message_id, queue=jobs.REPLIES, purpose="sms", alert_since=None):
     """Queue the send job of a committed message row; None when Redis is down (logged: the
-    row waits for `sweep_stuck`). A message sent by two jobs still goes out once (`claim`)."""
+    row waits for `sweep_stuck`). A message sent by two jobs still goes out once (`claim`).
+    alert_since (an urgent report's time): when AT accepts the SMS, the seconds since then
+    go to core.metrics (report-to-alert latency)."""
     try:
         return jobs.queue(queue).enqueue(
-            send_message, message_id, retry=retry_policy(), job_timeout=120,
+            send_message, message_id, alert_since=alert_since.timestamp() if alert_since else None,
+            retry=retry_policy(), job_timeout=120,
             description=f"sms {purpose} #{message_id}",
         )
     except RedisError as exc:
@@ -135,7 +141,7 @@ def sweep_stuck(older_than_seconds=STUCK_AFTER_SECONDS, limit=SWEEP_LIMIT):
     return queued
 
 
-def send_message(message_id):
+def send_message(message_id, alert_since=None):
     """The job behind queue_sms: claim the row, send it, record what AT said."""
     max_attempts = current_app.config["SMS_MAX_ATTEMPTS"]
     # A row left `sending` by a worker that died long ago may be claimed again.
@@ -150,6 +156,8 @@ def send_message(message_id):
     outcome = transmit(claimed, row.text, priority=job is not None and job.origin == jobs.ALERTS)
     if outcome.fatal:
         notify_admins_balance()
+    if outcome.accepted and alert_since is not None:
+        metrics.alert_accepted(time.time() - alert_since)
     if outcome.to_retry:
         if row.attempts >= max_attempts:
             give_up(outcome.to_retry, outcome.reason)
@@ -165,6 +173,7 @@ class Claimed:
     miner_id: int | None
     text: str
     attempts: int
+    purpose: str = ""
 
 
 def claim(ids_select, reclaim_after=None):
@@ -180,7 +189,7 @@ def claim(ids_select, reclaim_after=None):
         db.update(Message)
         .where(Message.id.in_(ids_select), claimable)
         .values(status=SENDING, claimed_at=now, attempts=Message.attempts + 1, updated_at=now)
-        .returning(Message.id, Message.phone, Message.miner_id, Message.text, Message.attempts)
+        .returning(Message.id, Message.phone, Message.miner_id, Message.text, Message.attempts, Message.purpose)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
@@ -226,6 +235,8 @@ def transmit(claimed, text, *, keep_ambiguous=False, priority=False):
             outcome.failed = len(claimed)
             _update(claimed, status=FAILED, failure_reason=exc.reason)
         db.session.commit()
+        if not (exc.retryable or exc.ambiguous):
+            _count_status(claimed, FAILED)
         log.warning("AT request for %d message(s) failed: %s", len(claimed), exc.reason)
         return outcome
 
@@ -261,6 +272,10 @@ def transmit(claimed, text, *, keep_ambiguous=False, priority=False):
         _mark_miners(opted_out, sms_opt_out_at=now)
     db.session.commit()
     outcome.accepted = len(sent)
+    sent_ids = {values["id"] for values in sent}
+    _count_status([row for row in claimed if row.id in sent_ids], SENT)
+    _count_status([row for row, values in zip(claimed, results) if values.outcome not in
+                   (gateway.ACCEPTED, gateway.RETRY, gateway.FATAL)], FAILED)
     if outcome.failed or outcome.to_retry:
         log.info("AT accepted %d of %d; %d failed for good, %d to retry (%s)",
                  len(sent), len(claimed), outcome.failed, len(outcome.to_retry), outcome.reason)
@@ -297,6 +312,13 @@ def _record_sent(sent, now):
         "costs": [row["cost"] for row in sent], "codes": [row["at_status_code"] for row in sent], "now": now})
 
 
+def _count_status(rows, status):
+    """core.metrics: messages reaching `status`, by purpose."""
+    by_purpose = Counter(row.purpose for row in rows)
+    for purpose, n in by_purpose.items():
+        metrics.sms_status(purpose, status, n)
+
+
 def _update(rows, **values):
     now = utcnow()
     db.session.execute(db.update(Message), [{"id": row.id, "updated_at": now, **values} for row in rows])
@@ -316,6 +338,7 @@ def _mark_miners(rows, **values):
 def give_up(rows, reason):
     _update(rows, status=FAILED, failure_reason=f"gave up after retries: {reason}"[:200])
     db.session.commit()
+    _count_status(rows, FAILED)
     log.warning("gave up on %d message(s): %s", len(rows), reason)
 
 
@@ -326,10 +349,15 @@ def notify_admins_balance(detail=None):
     redis = current_app.extensions["redis"]
     if not redis.set(ADMIN_ALERT_KEY.format(kind="balance"), "1", nx=True, ex=3600):
         return 0
+    return text_admins(BALANCE_ALERT)
+
+
+def text_admins(msgid, **params):
+    """Text every active admin with a phone `msgid` in their language; returns how many."""
     admins = db.session.execute(
         db.select(Officer).where(Officer.role == "admin", Officer.phone.is_not(None),
                                  Officer.disabled_at.is_(None))).scalars().all()
     for officer in admins:
-        queue_sms(officer.phone, translate(officer.locale, BALANCE_ALERT), locale=officer.locale,
+        queue_sms(officer.phone, translate(officer.locale, msgid, **params), locale=officer.locale,
                   purpose=ADMIN_ALERT_PURPOSE)
     return len(admins)

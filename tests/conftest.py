@@ -7,6 +7,7 @@ the machine has it), as in the Flask tutorial: `app`, `client`, `runner`.
   TEST_DATABASE_URL (default: the machine's postgresql://postgres@127.0.0.1:5432/test)
   answers, inside a schema of its own that is dropped afterwards.
 """
+import atexit
 import os
 import shutil
 import tempfile
@@ -15,8 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from core import pgschema
-from core import redis as redis_setup
+# Metrics (core/metrics.py) of this run's processes only, and not in the instance folder.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="madini-metrics-")
+atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
+
+from core import pgschema  # noqa: E402
+from core import redis as redis_setup  # noqa: E402
 
 @pytest.fixture(scope="session")
 def tmp_root():

@@ -36,7 +36,7 @@ def outbox(monkeypatch):
 
     sent = []
 
-    def capture(message_id, queue="replies", purpose="sms"):
+    def capture(message_id, queue="replies", purpose="sms", alert_since=None):
         message = db.session.get(Message, message_id)
         sent.append({"phone": message.phone, "text": message.text, "locale": message.locale,
                      "purpose": message.purpose, "queue": queue, "miner_id": message.miner_id,

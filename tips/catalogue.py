@@ -85,8 +85,10 @@ def _source_problems(tip_id, sources, known, markers):
     return problems
 
 
-def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False):
-    """Upsert the file's topics and tips; returns counts of what changed.
+def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False, missing_only=False):
+    """Upsert the file's topics and tips; returns counts of what changed. With missing_only
+    (what `db upgrade` runs) only topics and tips the database lacks are added: what is
+    there, an officer's edit or retirement included, is left as it is.
 
     A tip an officer edited (edit_tip) keeps the officer's text, topic and sources
     (`kept_edited` counts them) unless `replace_edited`, which puts the shipped text back.
@@ -94,7 +96,10 @@ def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False):
     topics, tips = read_file(path)
     counts = {"added": 0, "updated": 0, "unchanged": 0, "kept_edited": 0, "retired": 0, "still_retired": 0}
     for position, data in enumerate(topics):
-        topic = db.session.get(TipTopic, data["code"]) or TipTopic(code=data["code"])
+        topic = db.session.get(TipTopic, data["code"])
+        if topic is not None and missing_only:
+            continue
+        topic = topic or TipTopic(code=data["code"])
         db.session.add(topic)
         words = data.get("words") or {}
         topic.position, topic.label_sw, topic.label_en = position, data["sw"], data["en"]
@@ -112,6 +117,9 @@ def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False):
             db.session.add(Tip(id=data["id"], topic_code=new[0], position=position, text_sw=new[2],
                                text_en=new[3], sources=sources, origin="file"))
             counts["added"] += 1
+            continue
+        if missing_only:
+            counts["unchanged"] += 1
             continue
         if (tip.topic_code, tip.position, tip.text_sw, tip.text_en, tip.sources) == new:
             counts["unchanged"] += 1

@@ -4,9 +4,11 @@ The database is touched on the first hop of a session (who is calling?) and when
 journey's effects must be stored (a registration, a report); every other hop is Redis only.
 """
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable
 
+from core import metrics
 from core.i18n import N_, translate
 from flows.engine import MSG_FAILED, Flow, Reply, Session
 from flows.main_menu import RESUME
@@ -15,6 +17,11 @@ from ussd.store import CLEAR, KEEP, SessionStore
 log = logging.getLogger(__name__)
 
 MSG_EXPIRED = N_("Your session timed out. Please dial *384*12# again.")
+
+def _journey(state):
+    """The journey a flow state belongs to ('inc.when' -> 'inc'): a metric label of few values."""
+    return (state or "main").split(".", 1)[0]
+
 
 @dataclass(frozen=True)
 class CallerDetail:
@@ -72,20 +79,30 @@ class HopService:
     decode_caller: Callable[[bytes], dict] | None = None
 
     def handle(self, sid, phone, text):
-        """The wire answer ('CON ...'/'END ...') for one hop."""
+        """The wire answer ('CON ...'/'END ...') for one hop (counted in core.metrics)."""
+        started, journey, outcome = time.perf_counter(), "unknown", "error"
+        try:
+            wire, journey, outcome = self._hop(sid, phone, text)
+            return wire
+        finally:
+            metrics.ussd_hop(journey, outcome, time.perf_counter() - started)
+
+    def _hop(self, sid, phone, text):
+        """(wire answer, journey, outcome) for one hop."""
         self.refresh_data()
         with self.store.open(sid, phone, self._detail_keys(phone)) as hop:
             record = hop.record
             if record is not None and text == record["last_text"]:
-                return record["last_screen"]  # a repeated hop: same screen, nothing done twice
+                # a repeated hop: same screen, nothing done twice
+                return record["last_screen"], _journey(record["session"].get("state")), "repeat"
             if record is None:
                 if text and hop.seen:
-                    return self._expired(phone)
+                    return self._expired(phone), "unknown", "expired"
                 session, reply = self._first_hop(hop, phone, text)
             else:
                 session = Session.from_dict(record["session"])
                 if record.get("ended"):
-                    return record["last_screen"]
+                    return record["last_screen"], _journey(session.state), "repeat"
                 reply = self.flow.advance(session, new_input(record["last_text"], text))
             reply, carried_out = self._carry_out(session, reply)
             hop.close(
@@ -94,7 +111,7 @@ class HopService:
                 # when storing failed, the snapshot stays so the caller can resume
                 resume=self._resume_update(session, reply) if carried_out else KEEP,
             )
-            return reply.wire
+            return reply.wire, _journey(session.state), "end" if reply.end else "continue"
 
     def _caller(self, hop, phone, details):
         """The caller snapshot: cached (read with the session), else from the database, and

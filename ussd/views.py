@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app
 
+from core import metrics
 from core.callbacks import BadCallback, check_token, form_fields, phone_field
 from core.i18n import translate
 from flows.engine import MSG_FAILED
@@ -85,4 +86,5 @@ def ussd_events():
             ended_at=_parse_date(fields["date"]),
         ))
         db.session.commit()
+        metrics.session_ended(fields["status"])
     return "OK", 200, PLAIN

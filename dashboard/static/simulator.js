@@ -95,7 +95,7 @@
           item.className = "message";
           var meta = document.createElement("span");
           meta.className = "meta";
-          meta.textContent = message.at + (message.from ? " · " + message.from : "");
+          meta.textContent = (message.shown || message.at) + (message.from ? " · " + message.from : "");
           var text = document.createElement("span");
           text.className = "text";
           text.textContent = message.text;

@@ -1,0 +1,1 @@
+"""Running the service: shipped content at upgrade, `flask doctor`, the gateway balance."""
