@@ -127,7 +127,10 @@ def load():
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},  # create_app completes it (engine_options)
         # SQLite: how long a write waits for another's lock before failing. Short, so that a
         # locked database sends a USSD report to the spool within a second instead of after 5 s.
-        "SQLITE_BUSY_TIMEOUT_SECONDS": _float("SQLITE_BUSY_TIMEOUT_SECONDS", 0.4),
+        # How long SQLite waits for another writer's lock: jobs and pages wait as long as
+        # SQLite usually does; the USSD hop that files a report waits less, then spools it.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": _float("SQLITE_BUSY_TIMEOUT_SECONDS", 5.0),
+        "SQLITE_HOP_LOCK_WAIT_SECONDS": _float("SQLITE_HOP_LOCK_WAIT_SECONDS", 0.4),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "CALLBACK_TOKEN": os.environ.get("CALLBACK_TOKEN") or None,
         "AT_USERNAME": at_username,

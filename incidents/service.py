@@ -97,7 +97,19 @@ def _stored_as(fields):
     return existing if existing is not None and _same_submission(existing, fields) else None
 
 
-def store_report(payload):
+def _short_lock_wait(seconds):
+    """SQLite: wait at most `seconds` for another writer's lock from now on in this transaction
+    (the USSD hop that files a report spools it rather than keep the caller waiting); the
+    connection gets its usual wait back when it returns to the pool (models/base.py).
+    PostgreSQL: nothing to do (row locks, no file lock)."""
+    if not seconds or db.session.get_bind().dialect.name != "sqlite":
+        return
+    connection = db.session.connection()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    connection.connection._connection_record.info["lock_wait_changed"] = True
+
+
+def store_report(payload, lock_wait=None):
     """Insert the report unless it is already stored: (incident, created).
 
     A reference another reporter already holds (two random draws met) is replaced by a
@@ -111,6 +123,7 @@ def store_report(payload):
     """
     fields = _clean(payload)
     try:
+        _short_lock_wait(lock_wait)
         for _ in range(5):
             new_id = db.session.connection().execute(
                 _insert_report(), {**fields, "reporter_lookup": fields["reporter_phone"]}).scalar()
@@ -131,7 +144,7 @@ def store_report(payload):
         raise
 
 
-def file_report(payload):
+def file_report(payload, lock_wait=None):
     """Store a report, or spool it when the database is down. Returns (incident or None, created).
 
     Alerts and receipts are queued for a newly stored incident; a spooled one gets them
@@ -141,7 +154,7 @@ def file_report(payload):
     payload.setdefault("reported_at", utcnow().isoformat())
     remember_last(payload.get("phone"), payload["reference"])
     try:
-        incident, created = store_report(payload)
+        incident, created = store_report(payload, lock_wait)
         if incident.reference != payload["reference"]:  # renewed after a clash
             remember_last(payload.get("phone"), incident.reference)
     except DATABASE_DOWN as exc:
@@ -300,7 +313,9 @@ def file_incident(filed=None, folded=False, **payload):
                         limits.MAX_NEW_REPORTS_PER_HOUR, latest.reference)
             fold_into(latest, payload)
             return {"reference": latest.reference, "filed": latest.reference, "folded": True}
-    incident, _created = file_report({**payload, "filed": filed})
+    # A caller is waiting on this hop: a locked SQLite file spools the report within a second.
+    incident, _created = file_report({**payload, "filed": filed},
+                                     lock_wait=current_app.config["SQLITE_HOP_LOCK_WAIT_SECONDS"])
     reference = incident.reference if incident is not None else payload["reference"]
     return {"reference": reference, "filed": reference}
 

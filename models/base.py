@@ -80,3 +80,13 @@ def _sqlite_settings(dbapi_connection, connection_record):
         # Erased data (models/erasure.py) is overwritten with zeros, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+        connection_record.info["busy_timeout_ms"] = int(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
+
+
+@event.listens_for(Engine, "checkin")
+def _sqlite_usual_lock_wait(dbapi_connection, connection_record):
+    """A connection goes back to the pool with its usual lock wait (the USSD hop that files a
+    report shortens it for its insert: incidents.service.store_report)."""
+    usual = connection_record.info.get("busy_timeout_ms") if connection_record is not None else None
+    if usual is not None and connection_record.info.pop("lock_wait_changed", False):
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {usual}")

@@ -114,7 +114,7 @@ def send(text, numbers, *, enqueue=False, priority=False):
     core.metrics by AT's statusCode ("request_failed" for a request that failed whole).
     """
     try:
-        results = _send(text, numbers, enqueue=enqueue)
+        results = _send(text, numbers, enqueue=enqueue, priority=priority)
     except RequestFailed:
         metrics.at_response("request_failed")
         raise
@@ -123,7 +123,7 @@ def send(text, numbers, *, enqueue=False, priority=False):
     return results
 
 
-def _send(text, numbers, *, enqueue=False):
+def _send(text, numbers, *, enqueue=False, priority=False):
     config = current_app.config
     try:
         ratelimit.acquire(priority=priority)

@@ -16,7 +16,7 @@ from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, sm
 
 OFFICER = "+254722000001"
 FLOODER = "+254711900001"
-URGENT_USSD = ["1", "2", "2", "3", "1", "Osiri", "1", "1"]  # flood, Migori, trapped ... confirm
+URGENT_USSD = ["1", "2", "3", "1", "1", "1", "Osiri", "1", "1"]  # flood, 2 trapped, none hurt or dead, Migori, Osiri, now, send
 FLOOD = 300
 ALERT_WITHIN_SECONDS = 2.0
 

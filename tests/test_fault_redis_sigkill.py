@@ -37,7 +37,7 @@ REFERENCE = re.compile(r"\bMS-[0-9A-Z-]+\b")
 OFFICER = "+254722000001"
 REPORTS = [("+254713100001", "RIPOTI mafuriko shimoni Osiri watu wawili wamenaswa"),
            ("+254713100002", "REPORT pit collapse at Macalder, one dead")]
-URGENT_USSD = ["1", "2", "2", "3", "1", "Osiri", "1", "1"]  # flood, Migori, trapped ... confirm
+URGENT_USSD = ["1", "2", "3", "1", "1", "1", "Osiri", "1", "1"]  # flood, 2 trapped, none hurt or dead, Migori, Osiri, now, send
 
 
 class EmbeddedRedis:
