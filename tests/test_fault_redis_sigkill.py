@@ -266,14 +266,21 @@ def _queued_jobs(app):
 # --- 5. the cron process runs every sweep -------------------------------------------------------
 
 def test_step5_the_cron_process_runs_each_sweep_every_minute_once():
+    import importlib
     from collections import Counter
 
     from rq import cron
 
-    import cron_config  # noqa: F401 (registers)
+    import cron_config
     from incidents import spool
 
-    jobs = cron._job_data_registry  # what `rq cron cron_config` schedules
+    saved = list(cron._job_data_registry)
+    cron._job_data_registry.clear()
+    try:
+        importlib.reload(cron_config)  # what `rq cron cron_config` registers, from a clean slate
+        jobs = list(cron._job_data_registry)
+    finally:
+        cron._job_data_registry[:] = saved
     registered = Counter(job["func"] for job in jobs)
     every_minute = {job["func"] for job in jobs if job["cron"] == "* * * * *"}
     for sweep in (inbound.sweep, notify.sweep_unalerted, outbound.sweep_stuck, spool.drain):
