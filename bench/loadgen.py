@@ -106,6 +106,11 @@ async def run_load(base_url, *, sessions=200, duration=10.0, warmup=2.0, max_hop
         return loop.time() >= window_close or next(hop_counter) > max_hops
 
     async def caller(index, http):
+        if rate:
+            # Paced callers start spread over the warm-up, not all at once: otherwise they walk
+            # in lockstep and every first hop (a database read) and every last hop (a commit)
+            # of 200 sessions arrives in one burst, which AT's independent callers never do.
+            await asyncio.sleep(warmup * index / sessions)
         for walk_number in itertools.count():
             walk = walks[(index + walk_number) % len(walks)]
             # A valid Kenyan mobile number per walk, so each first hop looks up a new caller.
