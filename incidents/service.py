@@ -135,6 +135,9 @@ def store_report(payload, lock_wait=None):
             if existing is not None:
                 if payload.get("filed"):  # a later answer about a report filed early
                     update_report(existing, fields)
+                # End the transaction the insert began: on SQLite it holds the write lock,
+                # which the alert job on another connection is waiting for.
+                db.session.commit()
                 return existing, False
             log.warning("incident reference %s clashed; filing under a new one", fields["reference"])
             fields["reference"] = new_reference()
