@@ -163,9 +163,9 @@ def test_sms_report_is_filed_once_when_storing_fails_after_the_reference_was_cla
     real_store = service.store_report
     outage = DatabaseOutage(app)
 
-    def store_while_down(payload, **kwargs):
+    def store_while_down(payload, *args, **kwargs):
         with outage:
-            return real_store(payload, **kwargs)
+            return real_store(payload, *args, **kwargs)
 
     message = inbound("RIPOTI mafuriko Osiri watu watatu wamenaswa", phone="+254712000406", at_id="ATlate")
     monkeypatch.setattr(service, "store_report", store_while_down)
