@@ -69,7 +69,10 @@ def _as_date(value, key):
         raise BroadcastError(f"audience.{key} must be a date like 2026-01-31") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=NAIROBI)
-    return parsed.astimezone(timezone.utc).isoformat()
+    try:
+        return parsed.astimezone(timezone.utc).isoformat()
+    except OverflowError:  # year 1 or 9999 near midnight: out of range once moved to UTC
+        raise BroadcastError(f"audience.{key} must be a date like 2026-01-31") from None
 
 
 def clean_audience(raw):

@@ -173,7 +173,8 @@ def test_deleting_my_data_by_ussd_leaves_no_cached_snapshot(app, client, redis):
     prime(app)
     assert dial(client, ["4", "5", "1"]).startswith("END ")
     assert redis.get(key()) is None
-    assert stored() is None
+    # Only the phone's language choice is kept (docs/personal-data.md): nothing about the miner.
+    assert stored() == {"registered": False, "locale": "sw"}
 
 
 def test_erasure_leaves_no_cached_snapshot_for_a_miner_or_a_language_only(app, redis):

@@ -87,7 +87,7 @@ def test_price_stop_stops_price_alerts_only_and_the_footer_names_it(client, fake
     prices.ensure_default_markets()
     prices.subscribe(PHONE, prices.market_named("Migori").id, "every", "sw")
     [reply] = converse(client, sms_app, fake_at, "BEI ACHA")
-    assert reply.startswith("Taarifa za bei ya dhahabu zimesimamishwa")
+    assert reply.startswith("Madini Salama: Taarifa za bei ya dhahabu zimesimamishwa")
     db.session.expire_all()
     assert db.session.execute(db.select(PriceSubscription)).first() is None
     assert db.session.execute(db.select(Miner)).scalar_one().sms_opt_out_at is None
