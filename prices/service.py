@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 BIG_MOVE = Decimal("0.05")
 
-MSG_ALERT = N_("Madini Salama: new gold price %(price)s Use your own scale; sell to licensed buyers. "
-               "PRICE STOP to end")
+MSG_ALERT = N_("Madini Salama: gold price %(price)s Use your own scale, sell to licensed buyers. PRICE STOP ends")
 
 
 class UnknownMarket(LookupError):

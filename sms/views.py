@@ -27,8 +27,9 @@ def handle_inbound_callback(fields):
     fields = {k: v for k, v in fields.items() if v is not None}
     try:
         inbound.accept(fields)
-    except OSError as exc:
-        # Neither the database nor the local disk took it: no 200, so AT sends it again.
+    except Exception as exc:
+        # Neither the database nor the local disk took it (OSError), or something failed that
+        # should not have: no 200, so AT sends it again and nothing is lost. Never a 500.
         log.error("could not keep inbound SMS %s (%s): AT will retry", fields["id"], type(exc).__name__)
         return "Try again later", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"}
     return OK

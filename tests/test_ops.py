@@ -39,7 +39,7 @@ def fresh_app(tmp_path, redis_url):
 def test_a_fresh_database_after_only_db_upgrade_serves_tips(fresh_app):
     result = fresh_app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "tips 62 added" in result.output
+    assert "tips 76 added" in result.output
     with fresh_app.app_context():
         fresh_app.extensions["redis"].flushdb()  # nothing left from other tests' sessions
         phone = Phone(fresh_app.test_client(), number=f"+2547{uuid.uuid4().int % 10**8:08d}")
@@ -79,7 +79,7 @@ def test_release_is_idempotent_and_keeps_officers_edits(fresh_app):
 
 def test_doctor_fails_on_missing_content_and_the_cli_exits_non_zero(app, runner):
     check = doctor.check_content()
-    assert check.status == doctor.FAIL and "62 tips" in check.detail and "release" in check.fix
+    assert check.status == doctor.FAIL and "76 tips" in check.detail and "release" in check.fix
     result = runner.invoke(args=["doctor", "--offline"])
     assert result.exit_code == 1
     assert "FAIL content" in result.output and "OK   redis" in result.output
@@ -110,7 +110,8 @@ def test_workers_check_names_the_queue_nobody_serves(app, redis):
     try:
         check = doctor.check_workers()
         assert check.status == doctor.FAIL and "default" in check.detail and "replies" not in check.detail
-        both = Worker([jobs.queue(jobs.DEFAULT, redis)], connection=redis, name=f"w-{uuid.uuid4().hex[:6]}")
+        both = Worker([jobs.queue(jobs.DEFAULT, redis), jobs.queue(jobs.ALERTS, redis)], connection=redis,
+                      name=f"w-{uuid.uuid4().hex[:6]}")
         both.register_birth()
         both.heartbeat()
         assert doctor.check_workers().status == doctor.OK

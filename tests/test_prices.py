@@ -136,7 +136,7 @@ def test_publish_alerts_subscribers_only_in_their_language_respecting_opt_outs(m
     by_phone = {phone: (text, options) for phone, text, options in sent}
     assert set(by_phone) == {"+254733000001", "+254733000002", "+254733000004"}
     assert by_phone["+254733000001"][0].startswith("Madini Salama: bei mpya Migori")
-    assert by_phone["+254733000002"][0].startswith("Madini Salama: new gold price Migori")
+    assert by_phone["+254733000002"][0].startswith("Madini Salama: gold price Migori")
     for text, options in by_phone.values():
         assert encoding.fits_one_sms(text)
         assert options["queue"] == jobs.BULK and options["purpose"] == "price_alert"
@@ -188,7 +188,7 @@ def test_publish_really_enqueues_the_alert_job_on_the_bulk_queue(markets, redis)
     assert job is not None and job.func_name == "prices.service.send_price_alerts"
     assert job.perform() == 1  # the job itself, as a worker runs it
     [message] = queued_messages(bulk)
-    assert message.phone == "+254733000014" and message.text.startswith("Madini Salama: new gold price Narok")
+    assert message.phone == "+254733000014" and message.text.startswith("Madini Salama: gold price Narok")
 
 
 # --- API --------------------------------------------------------------------------------------

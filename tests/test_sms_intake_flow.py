@@ -92,7 +92,7 @@ def test_price_stop_stops_price_alerts_only_and_the_footer_names_it(client, fake
     assert db.session.execute(db.select(PriceSubscription)).first() is None
     assert db.session.execute(db.select(Miner)).scalar_one().sms_opt_out_at is None
     assert translate("sw", prices.MSG_ALERT, price="X").endswith("BEI ACHA kusitisha")
-    assert translate("en", prices.MSG_ALERT, price="X").endswith("PRICE STOP to end")
+    assert translate("en", prices.MSG_ALERT, price="X").endswith("PRICE STOP ends")
 
 
 def test_tip_stop_ends_the_weekly_tip_only(client, fake_at, sms_app):
