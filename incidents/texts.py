@@ -26,8 +26,10 @@ RECEIPT = N_("Madini Salama: report %(ref)s received (%(category)s). Officers wi
              "To add details, SMS %(ref)s and your words. Emergency: 999/112.")
 SMS_REPLY = N_("Madini Salama: report %(ref)s received (%(category)s)%(counts)s. %(officers)s To add details "
                "SMS %(ref)s and your words. Emergency 999")
-SMS_REPLY_SHORT = N_("Report %(ref)s received (%(category)s)%(counts)s. %(officers)s To add details SMS %(ref)s "
-                     "and your words.")
+# Without the emergency number, and with shorter words on how to add details, so that it keeps
+# the "Madini Salama:" every SMS starts with (issue 14).
+SMS_REPLY_SHORT = N_("Madini Salama: report %(ref)s received (%(category)s)%(counts)s. %(officers)s More: SMS "
+                     "%(ref)s + words.")
 # The parts of an SMS reply that say what was understood (issue 12).
 OFFICERS_TOLD = N_("Officers in %(county)s have been told.")
 OFFICERS_TOLD_NO_COUNTY = N_("Officers have been told.")

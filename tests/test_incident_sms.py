@@ -68,8 +68,8 @@ def test_ripoti_files_an_incident_and_replies_in_swahili(client, outbox):
     add_officer("migori1", county="Migori", phone="+254722000001")
     reply = send(inbound("RIPOTI shimo limeporomoka Masara Migori, watu wawili wamenaswa"))
     ref = reference_in(reply)
-    assert reply == (f"Ripoti {ref} imepokelewa (Shimo limeporomoka), 2 wamekwama. Maafisa wa Migori "
-                     f"wamearifiwa. Kuongeza habari tuma {ref} na maneno yako.")
+    assert reply == (f"Madini Salama: ripoti {ref} imepokelewa (Shimo limeporomoka), 2 wamekwama. Maafisa wa "
+                     f"Migori wamearifiwa. Zaidi: tuma {ref} na maneno.")
     [incident] = incidents()
     assert (incident.reference, incident.channel, incident.category) == (ref, "sms", "COLLAPSE")
     assert (incident.trapped, incident.urgent, incident.county, incident.locale) == (2, True, "Migori", "sw")
