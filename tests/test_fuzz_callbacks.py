@@ -17,6 +17,10 @@ from flows.engine import MSG_FAILED, SCREEN_BUDGET
 from models import ApiToken, Officer, db
 from tests.fuzzing import GSM_TEXT, USSD_INPUT, WORDS, fuzz_settings
 
+# Hundreds of generated requests per test: on a loaded machine they can take longer than the
+# suite's 120 s per test. The property is what is checked, not the time.
+pytestmark = pytest.mark.timeout(900)
+
 APOLOGIES = {translate(locale, MSG_FAILED) for locale in LOCALES}
 REQUESTS = {"count": 0}
 
