@@ -7,10 +7,13 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 
 import config
-from core import logs, snapshot
+from core import capability, logs, snapshot
 from core.callbacks import LeanCallbacks
 from core import redis as redis_setup
 from models import db, miner
+
+# Every capability, one folder each (core/capability.py). A new one is one line here.
+CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts")
 
 
 def create_app(overrides=None):
@@ -31,18 +34,15 @@ def create_app(overrides=None):
     Babel(app)
     app.extensions["redis"] = redis_setup.connect(redis_setup.resolve_url(app.config))
 
-    # Capabilities register their SMS keywords, USSD effects and erasure hooks when imported.
-    import incidents.service  # noqa: F401
-    import incidents.sms  # noqa: F401
-    import prices.sms  # noqa: F401
-    import tips.sms  # noqa: F401
-    from flows import FLOW
+    registry = capability.Registry.load(CAPABILITIES)
+    registry.validate()  # a journey naming an unknown state or effect fails here, at boot
+    registry.install(app)  # everything the capabilities declare is wired here, and only here
     from ussd import effects
     from ussd.service import HopService
     from ussd.store import SessionStore
 
     app.extensions["ussd"] = HopService(
-        flow=FLOW,
+        flow=registry.flow,
         store=SessionStore(app.extensions["redis"], app.config["USSD_SESSION_TTL"],
                            app.config["USSD_RESUME_MINUTES"] * 60),
         load_caller=lambda phone: miner.load_caller(phone, app.config["DEFAULT_LOCALE"]),
@@ -50,9 +50,11 @@ def create_app(overrides=None):
         caller_ttl=miner.CALLER_CACHE_SECONDS,
         encoded_caller=miner.encoded_caller,
         decode_caller=lambda raw: miner.decode_caller(raw, app.config["DEFAULT_LOCALE"]),
-        run_effects=effects.run,
+        run_effects=lambda items: effects.run(items, registry.effects),
+        caller_details=tuple(registry.caller_details),
         default_locale=app.config["DEFAULT_LOCALE"],
-        refresh_data=lambda: snapshot.refresh_all(app.extensions["redis"], app.config["SNAPSHOT_REFRESH_SECONDS"]),
+        refresh_data=lambda: snapshot.refresh_all(app.extensions["redis"], app.config["SNAPSHOT_REFRESH_SECONDS"],
+                                                  registry.snapshots),
     )
 
     from api import bp as api_bp

@@ -54,18 +54,11 @@ def token_issue(username):
 
 
 def register_commands(app: Flask):
-    from sms.cli import broadcast_cli
-    from incidents.cli import incidents_cli
-    from prices.cli import price_cli
-    from tips.cli import tips_cli
     from ops.cli import register as register_ops
     from ussd.sim import ussd_sim
 
     app.cli.add_command(officer_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(ussd_sim)
-    app.cli.add_command(broadcast_cli)
-    app.cli.add_command(incidents_cli)
-    app.cli.add_command(tips_cli)
-    app.cli.add_command(price_cli)
+    # Each capability's own commands are added by the registry (core/capability.py).
     register_ops(app)  # doctor, release, and `db upgrade` that loads shipped content

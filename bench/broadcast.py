@@ -140,7 +140,7 @@ def main(argv=None):
 
         workers = [subprocess.Popen(
             [str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url,
-             "--worker-class", "core.jobs.AppSimpleWorker", "--quiet", "alerts", "replies", "bulk", "default"],
+             "--worker-class", "worker.AppSimpleWorker", "--quiet", "alerts", "replies", "bulk", "default"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(workdir / f"worker{i}.log", "w"))
             for i in range(args.workers)]
         procs += workers

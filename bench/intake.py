@@ -6,6 +6,7 @@ No servers, no database: the intake is pure. tests/test_intake_corpus.py gates o
 evaluation (no miss among distress and opt-out messages, >= 95% overall).
 """
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -30,19 +31,18 @@ def load_corpus(path=CORPUS):
     return items
 
 
-def _capabilities():
-    """The keywords and the incident detector, registered as the app registers them."""
-    import incidents.sms  # noqa: F401
-    import prices.sms  # noqa: F401
-    import sms.commands  # noqa: F401
-    import tips.sms  # noqa: F401
+@lru_cache(maxsize=1)
+def _router():
+    """The keywords and the incident detector, as the app's capability registry declares them."""
+    from app import CAPABILITIES
+    from core.capability import Registry
+
+    return Registry.load(CAPABILITIES).keyword_router
 
 
 def read(text):
     """What the intake makes of a text, in the corpus's labels."""
-    from sms import keywords
-
-    decision = keywords.decide(text)
+    decision = _router().decide(text)
     got = {"intent": decision.intent, "category": "-", "dead": 0, "injured": 0, "trapped": 0, "urgent": None,
            "county": None}
     if decision.intent == "report":
@@ -90,7 +90,6 @@ def is_critical(item):
 
 
 def evaluate(items=None):
-    _capabilities()
     items = load_corpus() if items is None else items
     results = []
     for item in items:

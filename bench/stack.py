@@ -143,7 +143,7 @@ class Stack:
         started = []
         for i in range(count):
             argv = [os.path.join(BIN, "rq"), "worker", "--url", self.redis_url, "--worker-class",
-                    "core.jobs.AppSimpleWorker", "--name", f"stack-{uuid.uuid4().hex[:8]}-{i}", *queues]
+                    "worker.AppSimpleWorker", "--name", f"stack-{uuid.uuid4().hex[:8]}-{i}", *queues]
             if with_scheduler:
                 argv.insert(2, "--with-scheduler")
             started.append(self._spawn(f"worker{len(self.processes)}", argv))

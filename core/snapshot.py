@@ -24,7 +24,6 @@ import uuid
 from flask import current_app
 
 log = logging.getLogger(__name__)
-REGISTRY = []
 
 
 class Snapshot:
@@ -34,7 +33,6 @@ class Snapshot:
         self.empty = empty  # what screens see before anything was loaded
         self._current = None  # (redis connection id, version token, data)
         self._lock = threading.Lock()
-        REGISTRY.append(self)
 
     @property
     def version_key(self):
@@ -92,13 +90,15 @@ class Snapshot:
 _last_refresh = {"at": 0.0, "redis": None}
 
 
-def refresh_all(redis, max_age=0.0):
-    """Bring every snapshot up to date with one MGET (skipped if done < max_age s ago)."""
+def refresh_all(redis, max_age=0.0, snapshots=()):
+    """Bring `snapshots` (the capabilities', core.capability.Registry.snapshots) up to date with
+    one MGET (skipped if done < max_age s ago)."""
     now = time.monotonic()
     if max_age and _last_refresh["redis"] == id(redis) and now - _last_refresh["at"] < max_age:
         return
-    versions = redis.mget([s.version_key for s in REGISTRY]) if REGISTRY else []
-    for snapshot, version in zip(REGISTRY, versions):
+    snapshots = list(snapshots)
+    versions = redis.mget([s.version_key for s in snapshots]) if snapshots else []
+    for snapshot, version in zip(snapshots, versions):
         try:
             snapshot._refresh(redis, version)
         except Exception as exc:

@@ -28,7 +28,6 @@ from models import Broadcast, audit, db
 from sms import broadcasts, encoding
 from sms.broadcasts import MAX_SEGMENTS, NAIROBI, BroadcastError
 
-nav.add("dashboard.broadcasts_list", _l("Broadcasts"), action="read", order=30)
 
 # Six GSM-7 parts; a longer text is refused by sms.broadcasts.clean_texts anyway.
 TEXT_MAX = encoding.GSM7_PART * MAX_SEGMENTS

@@ -31,8 +31,6 @@ from prices.units import BadQuantity, parse_kes, parse_purity
 from tips import catalogue as tips_catalogue
 from tips.catalogue import ContentError
 
-nav.add("dashboard.prices_page", _l("Prices"), action="read", order=50)
-nav.add("dashboard.tips", _l("Tips"), action="read", order=60)
 
 HISTORY_CHART = 20
 

@@ -37,7 +37,6 @@ from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN
 from incidents.service import StatusError, change_status
 from models import Incident, Message, ReporterReveal, audit, db, utcnow
 
-nav.add("dashboard.incidents", _l("Incidents"), action="read", order=20)
 
 PAGE_SIZE = 25
 URGENT_SHOWN = 5

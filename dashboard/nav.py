@@ -1,7 +1,8 @@
 """The navigation bar, by role: each page says which action it needs (see Officer.may).
 
-A capability adds its page with `nav.add("dashboard.incidents", lazy_gettext("Incidents"),
-action="incidents", order=20)`; entries whose endpoint is not registered are left out.
+The dashboard's own pages add theirs with `nav.add(...)`; a capability declares its entries
+(`Capability.nav`, core.capability.NavEntry) and the registry hands them over. Entries whose
+endpoint is not registered are left out.
 """
 from dataclasses import dataclass
 
@@ -28,7 +29,11 @@ def for_officer(officer):
     if officer is None or not getattr(officer, "is_authenticated", False):
         return []
     registered = current_app.view_functions
-    return [entry for entry in sorted(_entries.values(), key=lambda e: (e.order, e.endpoint))
+    registry = current_app.extensions.get("capabilities")
+    entries = dict(_entries)
+    for entry in (registry.nav if registry is not None else ()):
+        entries[entry.endpoint] = Entry(entry.endpoint, entry.label, entry.action, entry.order)
+    return [entry for entry in sorted(entries.values(), key=lambda e: (e.order, e.endpoint))
             if entry.endpoint in registered and _allowed(entry, officer)]
 
 

@@ -96,7 +96,8 @@ def overview():
     chart = bar_chart([format_date(start, "d MMM") for start, _n in weeks], [n for _start, n in weeks],
                       title=_("Registrations per week, last %(weeks)d weeks", weeks=WEEKS_SHOWN))
     officer = current_officer_object()
-    panels = [(order, loader(officer, county)) for order, loader in sorted(_overview_panels, key=lambda p: p[0])]
+    loaders = _overview_panels + [(p.order, p.loader) for p in current_app.extensions["capabilities"].panels]
+    panels = [(order, loader(officer, county)) for order, loader in sorted(loaders, key=lambda p: p[0])]
     return render_template("dashboard/overview.html", by_county=by_county, total=total,
                            receiving_sms=receiving_sms, weeks=weeks, chart=chart, county=county,
                            this_week=weeks[-1][1] if weeks else 0,

@@ -1,19 +1,50 @@
-"""Every USSD journey, one per module, assembled into one flow.
+"""The USSD engine, the menus and the widgets journeys share; `build_flow` assembles journeys.
 
-A journey module declares `STATES` and, when it has a main-menu number, `MENU_ENTRY`.
-To add a journey: write its module and list it in JOURNEYS.
+A journey module (`<capability>/journey.py`) declares `STATES` and, when it has a menu
+number, `MENU_ENTRY`. The capability registry (core/capability.py) builds the one Flow of the
+app from its capabilities' journeys: `registry.flow`.
 """
-from flows import account, incident, language, prices, registration, tips
+from flows import account, incident, language, prices, registration
 from flows.engine import Flow, Reply, Session
-from flows.main_menu import main_menu, resume_states
+from flows.main_menu import MENUS, MORE, main_menu, more_entry, more_menu, resume_states
 
-JOURNEYS = (incident, tips, prices, registration, account, language)
+# Journeys not yet moved into their capability's folder (they join every flow).
+CORE_JOURNEYS = (incident, prices, registration, account, language)
 
-MENU_ENTRIES = [j.MENU_ENTRY for j in JOURNEYS if hasattr(j, "MENU_ENTRY")]
-FLOW = Flow(
-    [main_menu(MENU_ENTRIES)],
-    resume_states(MENU_ENTRIES),
-    *(j.STATES for j in JOURNEYS),
-)
 
-__all__ = ["FLOW", "Reply", "Session"]
+def menu_entries(journeys):
+    """{menu: [MenuEntry]} of the journeys; the main menu gets 6 when "more" has any entry."""
+    entries = {menu: [] for menu in MENUS}
+    for journey in journeys:
+        entry = getattr(journey, "MENU_ENTRY", None)
+        if entry is None:
+            continue
+        if entry.menu not in entries:
+            raise ValueError(f"{journey.__name__}: MENU_ENTRY names menu {entry.menu!r} (main or more)")
+        entries[entry.menu].append(entry)
+    if entries[MORE]:
+        entries["main"].append(more_entry())
+    for menu, listed in entries.items():
+        numbers = [e.number for e in listed]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"two journeys take the same number on the {menu} menu: {sorted(numbers)}")
+    return entries
+
+
+def build_flow(journeys, sources=None):
+    """One Flow of the core journeys and `journeys`, with their menus; `sources` maps snapshot
+    names to functions returning their data (what `session.snapshot(name)` reads)."""
+    journeys = list(CORE_JOURNEYS) + [j for j in journeys if j not in CORE_JOURNEYS]
+    journeys.sort(key=lambda j: getattr(getattr(j, "MENU_ENTRY", None), "number", 99))
+    entries = menu_entries(journeys)
+    extra = [[more_menu(entries[MORE])]] if entries[MORE] else []
+    return Flow(
+        [main_menu(entries["main"])],
+        resume_states(entries["main"]),
+        *extra,
+        *(j.STATES for j in journeys),
+        sources=sources,
+    )
+
+
+__all__ = ["Flow", "Reply", "Session", "build_flow"]

@@ -68,6 +68,18 @@ class Session:
     # on_enter, e.g. a language change that goes on to the main menu. Not stored: the hop
     # that makes them carries them out.
     pending: list = field(default_factory=list)
+    # The snapshots screens read (name -> function returning the data held in memory), set by
+    # the Flow before each step: `snapshot(name)` does no I/O. Not stored.
+    sources: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def snapshot(self, name):
+        """The data of the snapshot called `name` (core/snapshot.py), as this process holds it:
+        the hop service refreshed it before the step."""
+        try:
+            source = self.sources[name]
+        except KeyError:
+            raise KeyError(f"no snapshot named {name!r} reaches this flow") from None
+        return source()
 
     def emit(self, item):
         """Ask the hop to carry out `item` (an `effect(...)`) along with the next screen."""
@@ -342,7 +354,8 @@ def _options_on_every_page(text, options, more_footer, last_footer, budget):
 class Flow:
     """All states of all journeys, by id."""
 
-    def __init__(self, *state_lists):
+    def __init__(self, *state_lists, sources=None):
+        self.sources = dict(sources or {})  # snapshot name -> () -> data (Session.snapshot)
         self.states = {}
         for states in state_lists:
             for state in states:
@@ -363,6 +376,7 @@ class Flow:
     # Rendering
 
     def pages(self, session):
+        session.sources = self.sources
         state = self.state(session)
         if state.id in self.static:
             cache_key = (state.id, session.locale, None)
@@ -389,6 +403,7 @@ class Flow:
         return pages
 
     def render(self, session):
+        session.sources = self.sources
         state = self.state(session)
         pages = self.pages(session)
         session.page = max(0, min(session.page, len(pages) - 1))
@@ -409,6 +424,7 @@ class Flow:
         return self._safely(session, lambda: self._advance(session, raw))
 
     def _safely(self, session, step):
+        session.sources = self.sources
         try:
             return step()
         except Exception:  # a journey bug must not become a gateway error

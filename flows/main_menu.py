@@ -1,9 +1,11 @@
 """The main menu and the "continue where you stopped" offer.
 
 Menu numbers are fixed by the contract (posters and radio spots print them):
-1 report, 2 tips, 3 prices, 4 register/account, 5 language. A journey joins the menu by
-declaring a `MenuEntry` in its own module; numbers whose journey has not landed are not
-shown, and the others keep their numbers.
+1 report, 2 tips, 3 prices, 4 register/account, 5 language, 6 more services. A journey joins
+the menu by declaring a `MenuEntry` in its own module; numbers whose journey has not landed are
+not shown, and the others keep their numbers. Entries with `menu="more"` go on the "More
+services" sub-menu (CONTRACT.md section 1: 1 training, 2 buyers, 3 permits, 4 finance), which
+main menu 6 opens; while no journey declares one, neither 6 nor the sub-menu exists.
 """
 from dataclasses import dataclass
 
@@ -16,6 +18,27 @@ class MenuEntry:
     number: int
     label: str  # msgid
     next: Next
+    menu: str = "main"  # "main", or "more" for the "More services" sub-menu (main menu 6)
+
+
+MENUS = ("main", "more")
+MORE = "more"  # the sub-menu's state id
+MORE_NUMBER = 6
+MSG_MORE_SERVICES = N_("More services")
+
+
+def more_entry():
+    """Main menu 6, which opens the sub-menu."""
+    return MenuEntry(MORE_NUMBER, MSG_MORE_SERVICES, MORE)
+
+
+def more_menu(entries):
+    """The "More services" sub-menu: the entries declared with menu="more", by number."""
+    return Menu(
+        id=MORE,
+        title=MSG_MORE_SERVICES,
+        options=[Option(e.label, e.next, key=str(e.number)) for e in sorted(entries, key=lambda e: e.number)],
+    )
 
 
 def greeting(session: Session):

@@ -9,6 +9,35 @@ alerts to county officers, status updates back to the reporter.
 - `sms`: `REPORT`/`RIPOTI` and follow-up threading.
 - `cli`: `flask --app app incidents ...`.
 
-`app.create_app` imports `incidents.service` and `incidents.sms`, which registers the
-effect handler, the keywords and the erasure hook.
+The capability declares itself below (effect, keyword, intake detector, erasure hook, cron
+jobs, commands); app.py lists it by name (core/capability.py).
 """
+from flask_babel import lazy_gettext as _l
+
+from core.capability import Capability, CronEntry, Inbound, Keyword, NavEntry
+from core.jobs import ALERTS, DEFAULT
+from incidents import lexicon, spool
+from incidents.cli import incidents_cli
+from incidents.limits import REPORT_RATE_KEY
+from incidents.notify import sweep_unalerted
+from incidents.service import LAST_INCIDENT_KEY, file_incident, forget_reporter
+from incidents.sms import follow_up, report
+
+CAPABILITY = Capability(
+    name="incidents",
+    effects={"file_incident": file_incident},
+    keywords=(Keyword("REPORT", "RIPOTI", report),),
+    # The words are data (incidents/lexicon/*.yaml): sms.intake asks `lexicon.detect` whether a
+    # message is an incident; messages with no keyword may be follow-ups of a report.
+    inbound=Inbound(detect=lexicon.detect, language=lexicon.language_of, fallback=follow_up),
+    erasure=(forget_reporter,),
+    forget_keys=(LAST_INCIDENT_KEY, REPORT_RATE_KEY),
+    commands=(incidents_cli,),
+    nav=(NavEntry("dashboard.incidents", _l("Incidents"), action="read", order=20),),
+    cron=(
+        # Incident reports spooled to local files while the database and Redis were both down.
+        CronEntry(spool.drain, cron="* * * * *", name="incidents-spool-drain", queue=DEFAULT, timeout=300),
+        # Urgent incidents whose officers' alerts were never queued (alerted_at still empty).
+        CronEntry(sweep_unalerted, cron="* * * * *", name="incidents-alert-sweep", queue=ALERTS, timeout=120),
+    ),
+)

@@ -27,9 +27,7 @@ from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCC
 from incidents.reference import new_reference
 from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
 from models.base import cached_statement, upsert_insert
-from models.erasure import on_erase
 from models.message import ERASED_TEXT
-from ussd import effects
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +292,6 @@ def _own_report(phone, reference):
         return None
 
 
-@effects.handler("file_incident")
 def file_incident(filed=None, folded=False, **payload):
     """The USSD filing hop (early filing, every later answer, Send): the report is stored,
     updated or spooled before the screen returns. Tells the session the reference it is
@@ -416,7 +413,6 @@ def reveal_reporter(incident, officer, reason):
 
 # --- erasure -------------------------------------------------------------------------
 
-@on_erase
 def forget_reporter(phone, miner_id):
     """A miner deleted their data: their reports stay, without their number or miner link,
     and without the words they added later (a follow-up may name people, give numbers)."""

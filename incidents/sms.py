@@ -28,18 +28,15 @@ from incidents.limits import too_many_reports as _too_many_reports
 from incidents.reference import leading_reference, new_reference
 from incidents.service import DATABASE_DOWN, add_follow_up, file_report, last_reference
 from models import Incident, Miner, db, utcnow
-from sms import keywords
-from sms.keywords import Inbound, fallback, keyword
+from sms.keywords import Inbound
 
 log = logging.getLogger(__name__)
 
 SMS_REFERENCE_KEY = "incidents:sms:{at_id}"  # AT message id -> the reference it was given
 SMS_REFERENCE_TTL = 2 * 24 * 3600  # AT retries for 12 hours at most
 
-# The words are data (incidents/lexicon/*.yaml); these read them for the SMS handlers and
-# the intake (sms.intake.decide asks `lexicon.detect` whether a message is an incident).
-keywords.detector(lexicon.detect)
-keywords.language_guesser(lexicon.language_of)
+# The words are data (incidents/lexicon/*.yaml); the capability gives `lexicon.detect` and
+# `lexicon.language_of` to the intake (sms.intake.decide asks whether a message is an incident).
 
 
 def guess_category(text):
@@ -90,7 +87,6 @@ def _own_incident(phone, reference):
     ).scalar_one_or_none()
 
 
-@keyword("REPORT", "RIPOTI")
 def report(message: Inbound):
     """A report: REPORT/RIPOTI <text>, or any message the intake found incident words in."""
     text = " ".join((message.args or "").split())
@@ -219,7 +215,6 @@ def _raise(incident, evidence):
     return True
 
 
-@fallback
 def follow_up(message: Inbound):
     """No keyword: more words about the sender's report, or None to let others answer."""
     text = " ".join((message.text or "").split())

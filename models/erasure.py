@@ -4,13 +4,13 @@ The miner row is removed; the phone's language choice is kept (a number and "sw"
 that the service still speaks to that phone in the language it chose: the caller asked to
 be forgotten as a miner, not to be answered in another language). Other capabilities keep records
 that must survive (an incident report, a sent message) but must forget who it was: they
-register an `on_erase(phone, miner_id)` hook here that anonymises their rows in the same
-transaction.
+declare an erasure hook `hook(phone, miner_id)` (`Capability.erasure`) that anonymises their
+rows in the same transaction.
 
 What Redis keeps about a phone (USSD sessions and their resume offer, the caller snapshot a
 session carries, remembered choices, rate-limit and follow-up keys) goes too: every key
-shape with `{phone}` in it is registered with `forget_keys(...)` (a capability that adds a
-per-phone key registers it there; `*` matches a session id). Keys are deleted right after
+shape with `{phone}` in it is listed: the transport's below, and each capability's
+(`Capability.forget_keys` and its caller details; `*` matches a session id). Keys are deleted right after
 the database commit, and once more when a USSD session that was open then has expired (the
 hop that asked for the erasure writes its own session back after this runs).
 
@@ -25,46 +25,27 @@ from flask import current_app
 from sqlalchemy import text
 
 from models.base import db
+from models.message import anonymise_messages
 from models.miner import Miner, _remember_language, caller_changed
 from models.ussd_session import UssdSessionOutcome
 
 log = logging.getLogger(__name__)
 
-_hooks = []
-_key_patterns = []
-
-
-def on_erase(hook):
-    """Decorator: `hook(phone, miner_id)` anonymises a capability's rows for that phone."""
-    _hooks.append(hook)
-    return hook
-
-
-def forget_keys(*patterns):
-    """Register Redis key shapes holding data about a phone: "ussd:resume:{phone}", or with a
-    `*` glob for the parts that vary ("ussd:s:*:{phone}")."""
-    for pattern in patterns:
-        if "{phone}" not in pattern:
-            raise ValueError(f"a per-phone key shape needs {{phone}}: {pattern}")
-        if pattern not in _key_patterns:
-            _key_patterns.append(pattern)
+def _registry():
+    return current_app.extensions["capabilities"]
 
 
 def key_patterns():
-    """Every registered key shape, the ones every installation has (read from their modules,
-    imported here to keep import order free), and the keys USSD journeys read as caller
-    details."""
-    from incidents.service import LAST_INCIDENT_KEY
-    from incidents.limits import REPORT_RATE_KEY
+    """Every per-phone key shape: the ones every installation has (the USSD sessions, the
+    caller cache, the SMS reply budget) and the capabilities' (core.capability.Registry)."""
     from models.miner import CALLER_KEY
     from sms.commands import BUDGET_KEY, HELP_KEY, STOP_CONFIRMED_KEY
     from ussd import store
-    from ussd.service import CALLER_DETAILS
 
     built_in = [key.replace("{sid}", "*") for key in (store.SESSION_KEY, store.SEEN_KEY, store.LOCK_KEY,
                                                        store.RESUME_KEY)]
-    built_in += [LAST_INCIDENT_KEY, REPORT_RATE_KEY, HELP_KEY, BUDGET_KEY, STOP_CONFIRMED_KEY, CALLER_KEY]
-    return list(dict.fromkeys(built_in + _key_patterns + [detail.key for detail in CALLER_DETAILS]))
+    built_in += [HELP_KEY, BUDGET_KEY, STOP_CONFIRMED_KEY, CALLER_KEY]
+    return list(dict.fromkeys(built_in + list(_registry().forget_keys)))
 
 
 def _glob_escape(text):
@@ -90,7 +71,8 @@ def erase(phone):
     """Remove or anonymise everything stored about `phone`; True if a miner was deleted."""
     miner = db.session.execute(db.select(Miner).filter_by(phone=phone)).scalar_one_or_none()
     miner_id = miner.id if miner else None
-    for hook in _hooks:
+    anonymise_messages(phone, miner_id)
+    for hook in _registry().erasure:
         hook(phone, miner_id)
     db.session.execute(db.delete(UssdSessionOutcome).filter_by(phone=phone))
     if miner:

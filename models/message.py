@@ -133,28 +133,22 @@ def not_about_anonymous(model):
     return model.incident_id.is_(None) | model.incident_id.not_in(anonymous)
 
 
-def _register_erasure():
-    from models.erasure import on_erase
-
-    @on_erase
-    def anonymise_messages(phone, miner_id):
-        """A deleted miner's messages stay counted (costs, broadcast totals) but forget who it
-        was and what was said to or by them (a broadcast's text is not about them: kept)."""
-        who = Message.phone == phone
-        if miner_id is not None:
-            who = who | (Message.miner_id == miner_id)
-        db.session.execute(
-            db.update(Message).where(who, Message.broadcast_id.is_(None))
-            .values(phone=None, miner_id=None, text=ERASED_TEXT).execution_options(synchronize_session=False))
-        db.session.execute(
-            db.update(Message).where(who, Message.broadcast_id.is_not(None))
-            .values(phone=None, miner_id=None).execution_options(synchronize_session=False))
-        inbound = InboundMessage.phone == phone
-        if miner_id is not None:
-            inbound = inbound | (InboundMessage.miner_id == miner_id)
-        db.session.execute(
-            db.update(InboundMessage).where(inbound)
-            .values(phone=None, miner_id=None, text=ERASED_TEXT).execution_options(synchronize_session=False))
-
-
-_register_erasure()
+def anonymise_messages(phone, miner_id):
+    """Erasure (models/erasure.py): a deleted miner's messages stay counted (costs, broadcast
+    totals) but forget who it was and what was said to or by them (a broadcast's text is not
+    about them: kept)."""
+    who = Message.phone == phone
+    if miner_id is not None:
+        who = who | (Message.miner_id == miner_id)
+    db.session.execute(
+        db.update(Message).where(who, Message.broadcast_id.is_(None))
+        .values(phone=None, miner_id=None, text=ERASED_TEXT).execution_options(synchronize_session=False))
+    db.session.execute(
+        db.update(Message).where(who, Message.broadcast_id.is_not(None))
+        .values(phone=None, miner_id=None).execution_options(synchronize_session=False))
+    inbound = InboundMessage.phone == phone
+    if miner_id is not None:
+        inbound = inbound | (InboundMessage.miner_id == miner_id)
+    db.session.execute(
+        db.update(InboundMessage).where(inbound)
+        .values(phone=None, miner_id=None, text=ERASED_TEXT).execution_options(synchronize_session=False))

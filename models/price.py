@@ -10,7 +10,6 @@ from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
-from models.erasure import on_erase
 
 ALERT_MODES = ("every", "move5")  # every new price | only when it moved more than 5%
 
@@ -74,12 +73,3 @@ class PriceAlert(db.Model):
     price_id: Mapped[int] = mapped_column(ForeignKey("prices.id", ondelete="CASCADE"), nullable=False)
     phone: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     queued_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-
-@on_erase
-def _forget_price_subscriptions(phone, miner_id):
-    from prices.board import forget_market
-
-    db.session.execute(db.delete(PriceSubscription).filter_by(phone=phone))
-    db.session.execute(db.delete(PriceAlert).filter_by(phone=phone))
-    forget_market(phone)  # the market this phone last looked at (Redis)

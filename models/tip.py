@@ -9,7 +9,6 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
-from models.erasure import on_erase
 
 TIP_MAX = 160  # one single-segment GSM-7 SMS
 # The longest tip that shows whole on ONE USSD screen with the tip menu around it (flows/tips.py):
@@ -87,11 +86,3 @@ class TipDelivery(db.Model):
     cycle: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     drip_week: Mapped[str | None] = mapped_column(String(8), nullable=True)
     sent_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-
-@on_erase
-def _forget_tip_deliveries(phone, miner_id):
-    """Which tips a phone received is about that person: removed with them."""
-    db.session.execute(db.delete(TipDelivery).filter_by(phone=phone))
-    if miner_id is not None:
-        db.session.execute(db.delete(TipDelivery).filter_by(miner_id=miner_id))

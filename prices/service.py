@@ -179,3 +179,10 @@ def send_price_alerts(price_id):
                   miner_id=miner.id if miner else None)
         queued += 1
     return queued
+
+
+def forget_subscriptions(phone, miner_id):
+    """Erasure hook: a phone's price alerts and the market it looked at last are about that person."""
+    db.session.execute(db.delete(PriceSubscription).filter_by(phone=phone))
+    db.session.execute(db.delete(PriceAlert).filter_by(phone=phone))
+    board.forget_market(phone)  # the market this phone last looked at (Redis)

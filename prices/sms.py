@@ -5,7 +5,7 @@ from core.i18n import N_, translate
 from models import Miner, db
 from prices import board
 from prices.service import unsubscribe
-from sms.keywords import Inbound, keyword
+from sms.keywords import Inbound
 
 MSG_PRICE_REPLY = N_("Madini Salama: gold price %(price)s Use your own scale; sell to licensed buyers.")
 MSG_WHICH_MARKET = N_("Madini Salama: Send PRICE and a market: %(markets)s")
@@ -28,7 +28,6 @@ def fit_list(template_text_for, names):
     return template_text_for("")
 
 
-@keyword("PRICE", "BEI")
 def price_keyword(message: Inbound):
     locale, markets = message.locale, board.markets()
     if message.args.strip().upper() in STOP_WORDS:  # PRICE STOP / BEI ACHA: leave price alerts only

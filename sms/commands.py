@@ -17,7 +17,7 @@ from flows.engine import Invalid
 from flows.registration import NAME_MAX, NAME_MIN, free_text
 from models import Miner, db
 from models import miner as miners
-from sms.keywords import Inbound, keyword, normalise_word
+from sms.keywords import Inbound, normalise_word
 
 STOPPED = N_("Madini Salama: all SMS stopped, safety alerts too. To get them again send START to "
              "%(shortcode)s.")
@@ -56,7 +56,6 @@ def _redis():
     return current_app.extensions["redis"]
 
 
-@keyword("STOP", "ACHA", aliases={"SIMAMISHA": "sw", "UNSUBSCRIBE": "en"}, whole_only=True)
 def stop(message: Inbound):
     """The whole message STOP: no more SMS of any kind; confirmed once, never again while stopped."""
     was_stopped = db.session.execute(
@@ -68,7 +67,6 @@ def stop(message: Inbound):
     return translate(message.locale, STOPPED, shortcode=current_app.config["AT_SHORTCODE"])
 
 
-@keyword("START", "ANZA", whole_only=True)
 def start(message: Inbound):
     _redis().delete(STOP_CONFIRMED_KEY.format(phone=message.phone))
     if not miners.set_sms(message.phone, True):
@@ -76,13 +74,10 @@ def start(message: Inbound):
     return translate(message.locale, STARTED)
 
 
-@keyword("HELP", "MSAADA", aliases={"DHARURA": "sw", "TUSAIDIENI": "sw", "SAIDIA": "sw", "SOS": "en",
-                                    "EMERGENCY": "en"}, distress=True)
 def help_(message: Inbound):
     return help_reply(message, HELP)
 
 
-@keyword("LANG", "LUGHA")
 def language(message: Inbound):
     choice = LANGUAGE_WORDS.get(normalise_word(message.args.split(" ")[0]) if message.args else "")
     if choice is None:
@@ -92,7 +87,6 @@ def language(message: Inbound):
     return translate(choice, LANGUAGE_SAVED)
 
 
-@keyword("REG", "SAJILI")
 def register(message: Inbound):
     try:
         name = free_text(NAME_MIN, NAME_MAX)(message.extra.get("raw_args", message.args), None)

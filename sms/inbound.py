@@ -324,15 +324,16 @@ def handle_inbound(fields):
 def _handle(row, phone):
     """Decide what the message means (sms.intake, safety first) and run its handler."""
     caller = caller_snapshot(phone, current_app.config["DEFAULT_LOCALE"])
-    decision = keywords.decide(row.text)
+    router = keywords.router()
+    decision = router.decide(row.text)
     # A miner's own language; else the one the message is in (MSAADA, HELP, its words);
     # else the one the phone chose before (or the default).
     locale = caller["locale"] if caller["registered"] else (decision.locale or caller["locale"])
     route = None
     if decision.intent == "report":
-        route = keywords.ROUTES[intake.REPORT]
+        route = router.routes[intake.REPORT]
     elif decision.intent == "command":
-        route = keywords.ROUTES[decision.keyword.word]
+        route = router.routes[decision.keyword.word]
     word = decision.keyword.word if decision.keyword else (intake.REPORT if route else None)
     message = keywords.Inbound(
         phone=phone, text=row.text, keyword=word, args=decision.args, locale=locale, at_id=row.at_id,
@@ -347,7 +348,7 @@ def _handle(row, phone):
         reply = None
     else:
         reply = None
-        for handler in keywords.FALLBACKS:
+        for handler in router.fallbacks:
             reply = handler(message)
             if reply is not None:
                 break

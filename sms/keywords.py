@@ -1,18 +1,19 @@
 """The one router for inbound SMS keywords (CONTRACT.md section 2).
 
-Each capability registers its keywords here, English and Swahili, with a handler:
-
-    @keyword("REPORT", "RIPOTI")
-    def report(message: Inbound) -> str | None: ...
+Each capability declares its keywords (core.capability.Keyword: English and Swahili, a
+handler) and, for the incidents capability, the incident detector, the language guesser and
+a fallback (core.capability.Inbound). The registry builds one `KeywordRouter` from them
+(`app.extensions["capabilities"].keyword_router`; `router()` in a request or job).
 
 What a message means is decided by `sms.intake.decide` (safety first: a whole-message
 command, then incident evidence, then a keyword anywhere near the start, then help), with
-the keywords registered here and the incident detector a capability registers with
-`@detector`. The reply (if the handler returns text) goes back in the language of the
+the router's keywords and detector. The reply (if the handler returns text) goes back in the language of the
 message, or the miner's own language for a registered miner; `Inbound.locale` says which.
 """
 from dataclasses import dataclass, field
 from typing import Callable
+
+from flask import current_app
 
 from sms import intake
 
@@ -38,11 +39,59 @@ class Route:
     command: str = ""  # the English keyword: one name for the route in both languages
 
 
-ROUTES = {}  # KEYWORD -> Route
-FALLBACKS = []  # handlers asked, in order, when no keyword matches (e.g. incident follow-ups)
-KEYWORDS = intake.KeywordSet()  # what sms.intake.decide looks words up in
-DETECTORS = []  # the incident detector (text -> evidence or None), registered by its capability
-LANGUAGE_GUESSERS = []  # words -> "sw"/"en"/None, registered likewise
+class KeywordRouter:
+    """The keywords, the incident detector, the language guesser and the fallbacks of one app."""
+
+    def __init__(self):
+        self.routes = {}  # KEYWORD -> Route
+        self.fallbacks = []  # handlers asked, in order, when no keyword matches (incident follow-ups)
+        self.keywords = intake.KeywordSet()  # what sms.intake.decide looks words up in
+        self.detect = None  # text -> incident evidence or None
+        self.guess_language = None  # words -> "sw"/"en"/None
+
+    def add(self, keyword):
+        """Add a core.capability.Keyword (its English and Swahili words, and aliases)."""
+        words = {keyword.english.upper(): "en", keyword.swahili.upper(): "sw"}
+        words |= {w.upper(): loc for w, loc in (keyword.aliases or {}).items()}
+        route = Route(words, keyword.handler, keyword.english.upper())
+        for word, locale in route.words.items():
+            if word in self.routes:
+                raise ValueError(f"keyword {word} is already registered")
+            self.routes[word] = route
+            self.keywords.add(intake.Keyword(word, locale, route.command, whole_only=keyword.whole_only,
+                                             distress=keyword.distress))
+        return route
+
+    def add_inbound(self, inbound):
+        """Add a core.capability.Inbound: detector and language guesser (one each), fallback."""
+        if inbound.detect is not None:
+            if self.detect is not None:
+                raise ValueError("two capabilities declare an incident detector")
+            self.detect = inbound.detect
+        if inbound.language is not None:
+            self.guess_language = inbound.language
+        if inbound.fallback is not None:
+            self.fallbacks.append(inbound.fallback)
+
+    def decide(self, text):
+        """What a message means (sms.intake.Decision) with these keywords and detector."""
+        return intake.decide(text, keywords=self.keywords, detect=self.detect, votes=self.guess_language)
+
+    def match(self, text):
+        """(KEYWORD, implied locale, rest of text) for a message whose first word is a keyword
+        (one typo forgiven in long ones), or (None, None, text). `decide` is the full intake."""
+        stripped = (text or "").strip()
+        first, _, rest = stripped.partition(" ")
+        words = intake.words_of(first)
+        found = self.keywords.find(words[0]) if len(words) == 1 else None
+        if found is None:
+            return None, None, stripped
+        return found.word, found.locale, rest.strip()
+
+
+def router():
+    """The current app's router (built by the capability registry)."""
+    return current_app.extensions["capabilities"].keyword_router
 
 
 def normalise_word(word):
@@ -50,56 +99,11 @@ def normalise_word(word):
     return "".join(intake.words_of(word)).upper()
 
 
-def keyword(english, swahili, *, aliases=None, whole_only=False, distress=False):
-    """Register a handler for an English and a Swahili keyword (and aliases {WORD: locale}).
-
-    `whole_only`: the word is a command only as the whole message (STOP, START: a sentence
-    that starts with "Acha..." is never an opt-out). `distress`: with any incident words
-    the message is a report (HELP, MSAADA, DHARURA)."""
-
-    def register(handler):
-        words = {english.upper(): "en", swahili.upper(): "sw"} | {w.upper(): loc for w, loc in (aliases or {}).items()}
-        route = Route(words, handler, english.upper())
-        for word, locale in route.words.items():
-            if word in ROUTES:
-                raise ValueError(f"keyword {word} is already registered")
-            ROUTES[word] = route
-            KEYWORDS.add(intake.Keyword(word, locale, route.command, whole_only=whole_only, distress=distress))
-        return handler
-
-    return register
-
-
-def detector(detect):
-    """Register the incident detector `decide` uses (one; the incidents capability's)."""
-    DETECTORS[:] = [detect]
-    return detect
-
-
-def language_guesser(guess):
-    LANGUAGE_GUESSERS[:] = [guess]
-    return guess
-
-
 def decide(text):
-    """What a message means (sms.intake.Decision) with the registered keywords and detector."""
-    return intake.decide(text, keywords=KEYWORDS, detect=DETECTORS[0] if DETECTORS else None,
-                         votes=LANGUAGE_GUESSERS[0] if LANGUAGE_GUESSERS else None)
-
-
-def fallback(handler):
-    """Register a handler tried for messages with no keyword; it returns None to pass."""
-    FALLBACKS.append(handler)
-    return handler
+    """What a message means, with the current app's keywords and detector."""
+    return router().decide(text)
 
 
 def match(text):
-    """(KEYWORD, implied locale, rest of text) for a message whose first word is a keyword
-    (one typo forgiven in long ones), or (None, None, text). `decide` is the full intake."""
-    stripped = (text or "").strip()
-    first, _, rest = stripped.partition(" ")
-    words = intake.words_of(first)
-    found = KEYWORDS.find(words[0]) if len(words) == 1 else None
-    if found is None:
-        return None, None, stripped
-    return found.word, found.locale, rest.strip()
+    """The current app's `KeywordRouter.match`."""
+    return router().match(text)

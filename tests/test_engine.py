@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from flows import FLOW
+from tests.journeys import FLOW
 from flows.engine import (
     End, Flow, Invalid, Menu, Option, Session, Ask, paginate, SCREEN_BUDGET,
 )

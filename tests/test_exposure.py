@@ -29,7 +29,8 @@ from core.phones import mask
 from dashboard import throttle
 from incidents import service, spool
 from models import ApiToken, AuditEntry, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
-from models.erasure import erase, forget_keys
+from core.capability import Capability
+from models.erasure import erase
 from models.message import ERASED_TEXT
 from sms.inbound import handle_inbound
 from tests.conftest import Phone
@@ -285,12 +286,15 @@ def test_a_bad_next_is_ignored(app, target):
 
 # --- erasure --------------------------------------------------------------------------------
 
-def test_erasure_leaves_nothing_readable(app, client, redis, notify_now):
+def test_erasure_leaves_nothing_readable(app, client, redis, notify_now, monkeypatch):
     number, name = "+254712000777", "Zawadi Kerubo Nyamweya"
     add_miner(number, name=name)
     incident = anonymous_report(client, number)
     Phone(client, number).dial()  # an open USSD session, with the caller's details in it
-    forget_keys("test:speed-cache:{phone}")  # what another capability registers, e.g. a snapshot cache
+    # what another capability declares, e.g. a snapshot cache
+    registry = app.extensions["capabilities"]
+    monkeypatch.setitem(app.extensions, "capabilities", registry.with_capability(
+        Capability("speedcache", forget_keys=("test:speed-cache:{phone}",))))
     for key in ("prices:market:{phone}", "sms:fallback-help:{phone}", "incidents:rate:{phone}",
                 "ussd:resume:{phone}", "test:speed-cache:{phone}"):
         redis.set(key.format(phone=number), name)

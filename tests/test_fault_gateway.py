@@ -127,7 +127,7 @@ def _worker(sms_app, tmp_path, index):
     log = open(tmp_path / f"worker{index}.log", "w")
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "rq"), "worker", "--with-scheduler", "--url", sms_app.config["REDIS_URL"],
-         "--worker-class", "core.jobs.AppSimpleWorker", "bulk", "replies", "default"],
+         "--worker-class", "worker.AppSimpleWorker", "bulk", "replies", "default"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.i18n import LOCALES, translate
-from flows import FLOW
+from tests.journeys import FLOW
 from flows.engine import MAIN, MSG_FAILED, SCREEN_BUDGET, Reply, Session
 from flows.main_menu import RESUME
 from tests.fuzzing import USSD_INPUT, fuzz_settings

@@ -15,15 +15,15 @@ from tests.sms_checks import queued_messages
 
 
 def inbound(text, phone="+254712000401", at_id="ATXid_1", locale=None):
-    word, implied, args = keywords.match(text)
+    word, implied, args = keywords.router().match(text)
     return Inbound(phone=phone, text=text, keyword=word, args=args, locale=locale or implied or "sw", at_id=at_id)
 
 
 def send(message):
-    route = keywords.ROUTES.get(message.keyword) if message.keyword else None
+    route = keywords.router().routes.get(message.keyword) if message.keyword else None
     if route:
         return route.handler(message)
-    for handler in keywords.FALLBACKS:
+    for handler in keywords.router().fallbacks:
         reply = handler(message)
         if reply is not None:
             return reply

@@ -7,7 +7,7 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 
 from core import jobs
-from flows import FLOW
+from tests.journeys import FLOW
 from flows import incident as flow
 from flows.engine import SCREEN_BUDGET, Session
 from incidents import reference, spool

@@ -13,7 +13,8 @@ from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, sm
 ROOT = Path(__file__).resolve().parent.parent
 
 WORKER = """
-from core.jobs import AppSimpleWorker, REPLIES, queue, worker_app
+from core.jobs import REPLIES, queue
+from worker import AppSimpleWorker, worker_app
 app = worker_app()
 app.config.update(AT_MAX_RPS=0)
 with app.app_context():

@@ -19,7 +19,7 @@ from tests.dashboard_helpers import csrf_token, make_miner, make_officers, new_c
 from tests.sms_checks import queued_messages
 from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, sms_app  # noqa: F401
 from tips import catalogue as tips_catalogue
-from tips.sms import tip_keyword
+from tips.keywords import tip_keyword
 
 
 # --- shipped content with the schema ------------------------------------------------------

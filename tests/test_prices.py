@@ -372,7 +372,7 @@ def test_a_market_chosen_from_the_list_is_where_the_caller_starts_next_time(mark
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_fixed_sms_replies_fit_one_gsm7_sms(markets, locale):
     from prices import sms as price_sms
-    from tips import sms as tip_sms
+    from tips import keywords as tip_sms
 
     texts = [prices.translate(locale, price_sms.MSG_NO_PRICES), prices.translate(locale, tip_sms.MSG_NO_TIPS)]
     texts.append(price_sms.fit_list(lambda listed: prices.translate(locale, price_sms.MSG_WHICH_MARKET,

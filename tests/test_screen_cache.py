@@ -1,7 +1,7 @@
 """Rendered screens remembered per state, language, page and what they show (flows/engine.py):
 a hop that shows a screen seen before does no translation or paging work, and a screen that
 shows data (a name) is rendered again when the data differs."""
-from flows import FLOW
+from tests.journeys import FLOW
 from flows import engine
 from flows.engine import MAIN, Ask, Flow, Menu, Option, Session
 

@@ -7,7 +7,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from core.i18n import LOCALES
-from flows import FLOW
+from tests.journeys import FLOW
 from flows.catalog import MINING_COUNTIES
 from flows.engine import SCREEN_BUDGET, Invalid, Session
 

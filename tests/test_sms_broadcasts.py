@@ -237,7 +237,7 @@ def _subprocess_worker(sms_app, fake_at, tmp_path, burst=False):
            "AT_BATCH_SIZE": str(sms_app.config["AT_BATCH_SIZE"]), "SMS_RETRY_BASE_SECONDS": "0",
            "PYTHONPATH": str(ROOT)}
     command = [str(Path(sys.executable).parent / "rq"), "worker", "--url", sms_app.config["REDIS_URL"],
-               "--worker-class", "core.jobs.AppSimpleWorker", "--quiet", "bulk", "replies"]
+               "--worker-class", "worker.AppSimpleWorker", "--quiet", "bulk", "replies"]
     if burst:
         command.insert(2, "--burst")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -216,7 +216,7 @@ def test_every_new_fixed_reply_is_one_gsm7_part_in_both_languages():
     from incidents import texts
     from prices import sms as price_sms
     from tests.sms_checks import assert_sms_templates
-    from tips import sms as tip_sms
+    from tips import keywords as tip_sms
     from tips.drip import MSG_STOP
 
     assert_sms_templates([

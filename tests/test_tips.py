@@ -17,7 +17,7 @@ from sms.keywords import Inbound, match
 from tips import catalogue as tips_catalogue
 from tips.catalogue import CONTENT_FILE, ContentError, catalogue, read_file
 from tips.drip import drip_text, run_weekly_drip, slot_for
-from tips.sms import tip_keyword
+from tips.keywords import tip_keyword
 from tests.sms_checks import queued_messages
 
 ISSUE_TOPICS = {"shafts", "air", "water", "chemicals", "explosives", "first_aid", "gear", "children", "women",
@@ -394,7 +394,7 @@ def test_cron_schedule_runs_the_drip_job_through_rq(app, drip_miners, redis, sen
 # --- every tip fits one USSD screen (issue 14, item 7) ----------------------------------------
 
 def _screens(locale, topic, index, state):
-    from flows import FLOW
+    from tests.journeys import FLOW
     from flows.engine import Session
 
     session = Session(phone="+254700000000", locale=locale, state=state, caller={"locale": locale},
@@ -406,7 +406,7 @@ def _screens(locale, topic, index, state):
 def test_every_tip_in_the_content_file_fits_one_screen_with_its_options(loaded, locale):
     """The screen the flow renders, for each tip of content/tips.yaml: the whole tip and its
     options on ONE page of at most 160 GSM-7 characters; the "sent by SMS" screen too."""
-    from flows.tips import SENT, SHOW
+    from tips.journey import SENT, SHOW
 
     _, tips = read_file()
     for tip in tips:
@@ -501,9 +501,9 @@ def test_loading_a_new_content_version_keeps_officers_edits(app, tmp_path, runne
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_the_longest_tip_officers_may_write_still_fits_one_screen(locale):
     """TIP_SCREEN_MAX holds against the real screen: a tip that long, 15th of 15 in its topic."""
-    from flows import FLOW
+    from tests.journeys import FLOW
     from flows.engine import Session
-    from flows.tips import SHOW
+    from tips.journey import SHOW
     from models.tip import TIP_SCREEN_MAX
     from tips.catalogue import CATALOGUE
 

@@ -113,12 +113,10 @@ def test_redis_down_gives_a_polite_end_not_an_error(app, client, monkeypatch):
 
 
 def test_a_failed_registration_save_apologises_and_keeps_the_answers(app, client, monkeypatch):
-    from ussd import effects
-
     def broken(**_):
         raise RuntimeError("database is gone")
 
-    monkeypatch.setitem(effects.HANDLERS, "register_miner", broken)
+    monkeypatch.setitem(app.extensions["capabilities"].effects, "register_miner", broken)
     phone = Phone(client, "+254711000002")
     phone.dial("4")
     for answer in ("Amina", "1", "Osiri", "1", "1", "1"):

@@ -6,7 +6,6 @@ left the file is retired only when asked (`retire_missing`), and a retired tip s
 retired until someone restores it (an officer may have retired it on purpose).
 """
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -15,6 +14,7 @@ from sms import encoding
 from core.snapshot import Snapshot
 from models import Tip, TipTopic, db, utcnow
 from models.tip import TIP_SCREEN_MAX
+from tips.view import Catalogue
 
 CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
@@ -202,25 +202,6 @@ def set_retired(tip_id, retired, officer=None):
 
 # --- the snapshot screens and replies read -------------------------------------------
 
-@dataclass
-class Catalogue:
-    topics: list = field(default_factory=list)  # [{"code", "sw", "en", "words_en", "words_sw"}], in order
-    tips: dict = field(default_factory=dict)  # id -> {"topic", "sw", "en"}
-    by_topic: dict = field(default_factory=dict)  # topic code -> [tip ids] in order
-    order: list = field(default_factory=list)  # every active tip, interleaving the topics
-
-    def topic(self, code):
-        return next((t for t in self.topics if t["code"] == code), None)
-
-    def topic_for_word(self, word):
-        """The topic a word picks ("mercury", "zebaki"), or None."""
-        word = (word or "").strip().lower()
-        for topic in self.topics:
-            if word == topic["code"] or word in topic["words_en"] or word in topic["words_sw"]:
-                return topic
-        return None
-
-
 def _build():
     topics = db.session.execute(
         db.select(TipTopic).filter_by(retired_at=None).order_by(TipTopic.position, TipTopic.code)
@@ -254,9 +235,6 @@ def catalogue():
     return Catalogue(**CATALOGUE.get())
 
 
-def catalogue_in_memory():
-    """The active tips as this process last loaded them: no I/O (USSD screens)."""
-    return Catalogue(**CATALOGUE.current())
 def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None, officer=None):
     """An officer corrects a tip (its texts, topic or sources); the same checks as add_tip.
     Returns the tip, or None when there is none; raises ContentError or NotAllowed."""

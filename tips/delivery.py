@@ -99,3 +99,10 @@ def send_tip(phone, tip_id, locale, channel="ussd"):
     db.session.commit()
     text = tip["en" if locale == "en" else "sw"]
     return queue_sms(phone, text, locale=locale, purpose="tip", queue=jobs.REPLIES, miner_id=miner_id)
+
+
+def forget_deliveries(phone, miner_id):
+    """Which tips a phone received is about that person: removed with them."""
+    db.session.execute(db.delete(TipDelivery).filter_by(phone=phone))
+    if miner_id is not None:
+        db.session.execute(db.delete(TipDelivery).filter_by(miner_id=miner_id))

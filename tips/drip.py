@@ -103,7 +103,7 @@ def drip_text(tip, locale):
 
 
 def weekly_drip_job():
-    """The RQ cron entry point (runs inside the app context of core.jobs.AppWorker)."""
+    """The RQ cron entry point (runs inside the app context of worker.AppWorker)."""
     sent = run_weekly_drip()
     if sent:
         log.info("weekly tip drip: %s tips queued", sent)

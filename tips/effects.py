@@ -1,8 +1,9 @@
-"""USSD effects of the tips journey (flows/tips.py)."""
+"""USSD effects of the tips journey (tips/journey.py): effect type -> handler."""
 from tips.delivery import send_tip
-from ussd.effects import handler
 
 
-@handler("send_tip")
-def _send_tip(phone, tip_id, locale):
+def send_tip_effect(phone, tip_id, locale):
     send_tip(phone, tip_id, locale, channel="ussd")
+
+
+EFFECTS = {"send_tip": send_tip_effect}

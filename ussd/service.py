@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from core import metrics
+from core.capability import CallerDetail
 from core.i18n import N_, translate
 from flows.engine import MSG_FAILED, Flow, Reply, Session
 from flows.main_menu import RESUME
@@ -22,25 +23,6 @@ def _journey(state):
     """The journey a flow state belongs to ('inc.when' -> 'inc'): a metric label of few values."""
     return (state or "main").split(".", 1)[0]
 
-
-@dataclass(frozen=True)
-class CallerDetail:
-    key: str  # a Redis key with {phone} in it
-    read: Callable  # the key's value (bytes, or None when missing) -> what to add to the caller
-
-
-# Journeys that need more about the caller than the database keeps (e.g. the market a phone
-# looked at last time, a convenience kept in Redis) declare it with @caller_detail(key): the
-# session store reads those keys with the session itself on the first hop (no extra command).
-CALLER_DETAILS: list[CallerDetail] = []
-
-
-def caller_detail(key):
-    def register(read):
-        CALLER_DETAILS.append(CallerDetail(key, read))
-        return read
-
-    return register
 
 
 def new_input(previous_text, text):
@@ -65,6 +47,10 @@ class HopService:
     store: SessionStore
     load_caller: Callable[[str], dict]  # phone -> caller snapshot from the database (no cache)
     run_effects: Callable[[list], dict]  # effects -> session data they learned (ussd/effects.py)
+    # Journeys that need more about the caller than the database keeps (e.g. the market a phone
+    # looked at last time, a convenience kept in Redis) declare a CallerDetail in their
+    # capability: the session store reads those keys with the session itself on the first hop.
+    caller_details: tuple[CallerDetail, ...] = ()
     default_locale: str = "sw"
     # Brings the in-memory data screens render from (tips, prices) up to date before the flow
     # runs, so that the flow itself does no I/O (core/snapshot.py).
@@ -128,7 +114,7 @@ class HopService:
         """The per-phone keys the first hop reads with the session: the cached caller, then
         the journeys' caller details."""
         keys = [self.caller_key.format(phone=phone)] if self.caller_key else []
-        return keys + [detail.key.format(phone=phone) for detail in CALLER_DETAILS]
+        return keys + [detail.key.format(phone=phone) for detail in self.caller_details]
 
     def _first_hop(self, hop, phone, text):
         resume_snapshot, details = hop.resume, list(hop.details)
@@ -140,7 +126,7 @@ class HopService:
             # No traceback: its SQL parameters hold the caller's number.
             log.error("caller lookup failed (%s); continuing without the caller's record", type(exc).__name__)
             caller = {"registered": False, "locale": self.default_locale}
-        for detail, value in zip(CALLER_DETAILS, details):
+        for detail, value in zip(self.caller_details, details):
             caller.update(detail.read(value))
         session = Session(phone=phone, locale=caller.get("locale") or self.default_locale, caller=caller)
         if text:

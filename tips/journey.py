@@ -7,15 +7,15 @@ Every tip fits ONE screen with its options, in both languages (tests/test_tips.p
 each tip of content/tips.yaml through this flow): the options share one short line, and the
 SMS confirmation is its own short screen, never a prefix that would push the tip onto a
 second page. An officer's longer tip still pages with 98 (the engine's rule), nothing is cut.
-Screens render from the tip catalogue held in memory (tips/catalogue.py), never from the
-database; sending by SMS is an effect.
+Screens render from the "tips" snapshot (tips/catalogue.py builds it) read through the
+session, never from the database; sending by SMS is an effect (tips/effects.py).
 """
 from dataclasses import dataclass
 
 from core.i18n import N_
 from flows.engine import Menu, Option, Session, effect
 from flows.main_menu import MenuEntry
-from tips.catalogue import catalogue_in_memory as catalogue
+from tips.view import Catalogue
 
 TOPICS, SHOW, SENT = "tips.topics", "tips.show", "tips.sent"
 
@@ -24,6 +24,11 @@ MENU_ENTRY = MenuEntry(2, N_("Safety tips"), TOPICS)
 MSG_NEXT = N_("Next tip")  # short: it shares one line with "2 SMS"
 MSG_SMS = N_("SMS")
 MSG_SENT = N_("We have sent you this tip by SMS.")
+
+
+def catalogue(session: Session):
+    """The active tips as the hop service last refreshed them (no I/O)."""
+    return Catalogue(**session.snapshot("tips"))
 
 
 def _label_key(session):
@@ -41,14 +46,14 @@ class CompactMenu(Menu):
 
 
 def topics_title(session: Session):
-    if not catalogue().topics:
+    if not catalogue(session).topics:
         return session.t("No safety tips yet. Please try again later.")
     return session.t("Choose a topic:")
 
 
 def topic_options(session: Session):
     key = _label_key(session)
-    return [Option(t[key], _start_topic, value=t["code"], literal=True) for t in catalogue().topics]
+    return [Option(t[key], _start_topic, value=t["code"], literal=True) for t in catalogue(session).topics]
 
 
 def _start_topic(session: Session):
@@ -58,7 +63,7 @@ def _start_topic(session: Session):
 
 def current_tip(session: Session, cat=None):
     """(tip id, position from 1, count) of the tip on screen, or (None, 0, 0)."""
-    cat = cat or catalogue()
+    cat = cat or catalogue(session)
     ids = cat.by_topic.get(session.data.get("tip_topic"), [])
     if not ids:
         return None, 0, 0
@@ -67,7 +72,7 @@ def current_tip(session: Session, cat=None):
 
 
 def tip_screen(session: Session):
-    cat = catalogue()
+    cat = catalogue(session)
     tip_id, number, count = current_tip(session, cat)
     if tip_id is None:
         return session.t("This topic has no tips now. Go back for other topics.")

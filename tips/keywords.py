@@ -2,7 +2,7 @@
 ends the weekly tip only (TIP START / USHAURI ANZA brings it back)."""
 from core.i18n import N_, translate
 from models import Miner, db, utcnow
-from sms.keywords import Inbound, keyword
+from sms.keywords import Inbound
 from tips.catalogue import catalogue
 from tips.delivery import next_tip_for
 
@@ -31,7 +31,6 @@ def topic_words(cat, locale):
     return ", ".join(t[key][0] for t in cat.topics if t[key])
 
 
-@keyword("TIP", "USHAURI")
 def tip_keyword(message: Inbound):
     switch = SWITCHES.get(message.args.strip().upper())
     if switch is not None:

@@ -1,0 +1,49 @@
+"""The RQ worker classes (the Procfile's worker line: `--worker-class worker.AppSimpleWorker`).
+
+Top level because a worker builds the app (`app.create_app`): kept out of core/, so that
+nothing the app imports imports the app back.
+"""
+from functools import lru_cache
+
+from flask import has_app_context
+from rq import SimpleWorker, Worker
+
+from app import create_app
+from core import logs, metrics
+
+
+@lru_cache(maxsize=1)
+def worker_app():
+    """The app a worker process runs jobs in (created once per process)."""
+    return create_app()
+
+
+class _InApp:
+    """Runs each job inside the Flask app context (database, config) under the request id it
+    was queued with, and counts it (core.metrics)."""
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        logs.bind_request_id((job.meta or {}).get("request_id") or f"job-{job.id[:12]}")
+        # RQ 3 passes the execution as a third argument.
+        if has_app_context():
+            done = super().perform_job(job, queue, *args, **kwargs)
+        else:
+            with worker_app().app_context():
+                done = super().perform_job(job, queue, *args, **kwargs)
+        metrics.job_done(queue.name, "finished" if done else "failed")
+        return done
+
+
+class AppWorker(_InApp, Worker):
+    """An RQ worker whose jobs run inside the Flask app context (database, config)."""
+
+
+class AppSimpleWorker(_InApp, SimpleWorker):
+    """AppWorker without a fork per job: the app, its database pool and the AT client are
+    made once per process. The Procfile's worker uses it: sending SMS is thousands of short
+    jobs, and a fork plus a fresh app and database connection for each one cost more than
+    the job (see bench/broadcast.py). Job timeouts still apply (SIGALRM in this process)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        worker_app()  # made now, not on the first job: the first reply should not wait for it
