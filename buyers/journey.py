@@ -18,7 +18,8 @@ from flows.catalog import MINING_COUNTIES
 from flows.engine import Ask, End, Invalid, Menu, Option, Session, effect
 from flows.main_menu import MenuEntry
 
-from buyers import rules, texts
+import buyers.rules as rules
+import buyers.texts as texts
 
 COUNTY, LIST, DETAIL = "buy.county", "buy.list", "buy.detail"
 SENT, REPORT_NAME, REPORT_WHY, REPORT_CONFIRM, REPORTED = (
