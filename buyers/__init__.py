@@ -18,4 +18,7 @@
 
 Docs: docs/buyers.md.
 """
-from buyers.capability import CAPABILITY  # noqa: E402,F401
+import importlib.util
+
+if importlib.util.find_spec("core.capability") is not None:  # the capability API has landed
+    from buyers.capability import CAPABILITY  # noqa: E402,F401
