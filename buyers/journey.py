@@ -15,7 +15,7 @@ left out here too, even before the snapshot is rebuilt.
 """
 from core.i18n import N_
 from flows.catalog import MINING_COUNTIES
-from flows.engine import Ask, End, Invalid, Menu, Option, Session, effect
+from flows.engine import Ask, End, Invalid, Menu, Option, Session, effect, first_fitting, option_lines, text_room
 from flows.main_menu import MenuEntry
 
 import buyers.rules as rules
@@ -101,18 +101,20 @@ MSG_GONE = N_("This buyer is no longer listed.")
 
 
 def detail_text(session: Session):
+    """Name, market, phone, licence and its expiry, and the guide price when it fits the
+    page with the options (it is on the list screen already)."""
     buyer = chosen(session)
     if buyer is None:
         return session.t(MSG_GONE)
     on = _today()
+    details = session.t("%(name)s, %(market)s\n%(phone)s\nLicence %(licence)s to %(expires)s",
+                        name=texts.cut(buyer["name"], 30), market=texts.cut(buyer["market"], 16),
+                        phone=texts.local_phone(buyer["phone"]), licence=buyer["licence"],
+                        expires=texts.day_month_year(texts.parse_day(buyer["expires"])))
     guide = texts.guide_words(texts.guide_price(_prices(session), buyer["county"]), buyer["county"],
                               session.locale, on)
-    from datetime import date
-
-    return session.t("%(name)s, %(market)s\nPhone %(phone)s\nLicence %(licence)s to %(expires)s",
-                     name=texts.cut(buyer["name"], 30), market=texts.cut(buyer["market"], 16),
-                     phone=texts.local_phone(buyer["phone"]), licence=buyer["licence"],
-                     expires=texts.day_month_year(date.fromisoformat(buyer["expires"]))) + "\n" + guide
+    room = text_room(session, option_lines(session, detail_options(session)))
+    return first_fitting([details + "\n" + guide, details], room)
 
 
 def detail_options(session: Session):

@@ -30,8 +30,8 @@ PROBLEM_LABELS = dict(PROBLEMS)
 
 MENU_LABEL = N_("Licensed gold buyers")
 
-MSG_GUIDE_TODAY = N_("Guide price 1 g at %(purity)s today: %(price)s")
-MSG_GUIDE_DATED = N_("Guide price 1 g at %(purity)s on %(date)s: %(price)s")
+MSG_GUIDE_TODAY = N_("Guide price 1 g %(purity)s today: %(price)s")
+MSG_GUIDE_DATED = N_("Guide price 1 g %(purity)s on %(date)s: %(price)s")
 MSG_NO_GUIDE = N_("No guide price for %(county)s yet.")
 
 MSG_SMS_DETAILS = N_("Madini Salama: licensed gold buyer %(name)s, %(market)s, %(county)s. Phone %(phone)s. "
@@ -63,6 +63,10 @@ def day_month_year(day):
 
 def short_date(day, locale):
     return format_date(day, "d MMM", locale=babel_locale(locale))
+
+
+def parse_day(text):
+    return date.fromisoformat(text)
 
 
 def local_phone(phone):
@@ -135,15 +139,15 @@ def _fits(text):
 
 def details_sms(buyer, guide, locale, on):
     """The SMS with one buyer's details: the fullest version that fits one GSM-7 SMS."""
-    words = guide_words(guide, buyer["county"], locale, on)
     text = ""
-    for name_limit, market_limit in ((60, 40), (30, 20), (20, 12), (12, 8)):
-        text = translate(locale, MSG_SMS_DETAILS, name=cut(buyer["name"], name_limit),
-                         market=cut(buyer["market"], market_limit), county=buyer["county"],
-                         phone=local_phone(buyer["phone"]), licence=buyer["licence"],
-                         expires=day_month_year(date.fromisoformat(buyer["expires"])), guide=words)
-        if _fits(text):
-            return text
+    for words in (guide_words(guide, buyer["county"], locale, on), ""):  # the guide goes last, if it must
+        for name_limit, market_limit in ((60, 40), (30, 20), (20, 12), (12, 8)):
+            text = translate(locale, MSG_SMS_DETAILS, name=cut(buyer["name"], name_limit),
+                             market=cut(buyer["market"], market_limit), county=buyer["county"],
+                             phone=local_phone(buyer["phone"]), licence=buyer["licence"],
+                             expires=day_month_year(date.fromisoformat(buyer["expires"])), guide=words).rstrip()
+            if _fits(text):
+                return text
     return text
 
 

@@ -86,7 +86,7 @@ def test_guide_price_is_one_gram_at_90_percent_of_pure():
         {"kes": "9000", "purity": "0.8", "pure": "11250.00", "observed": "2026-11-30T08:00:00+00:00"}]}]}
     guide = texts.guide_price(board, "migori")
     assert guide["kes"] == 10125 and str(guide["day"]) == "2026-11-30"
-    assert texts.guide_words(guide, "Migori", "en", guide["day"]) == "Guide price 1 g at 90% today: KES 10,125"
+    assert texts.guide_words(guide, "Migori", "en", guide["day"]) == "Guide price 1 g 90% today: KES 10,125"
     assert texts.guide_price(board, "Kakamega") is None
 
 
@@ -101,7 +101,7 @@ def test_migori_miner_finds_two_licensed_buyers_with_todays_price_expired_one_hi
     assert "2 Wanunuzi halali" in more
     screen = phone.send("2")
     assert screen.startswith("CON Wanunuzi wenye leseni, Migori.")
-    assert "Bei elekezi 1g kwa 90% leo: KES 9,850" in screen  # the Migori price is quoted at 90%
+    assert "Bei elekezi 1g 90% leo: KES 9,850" in screen  # the Migori price is quoted at 90%
     assert "1 Akinyi Minerals (Macalder)" in screen and "2 Otieno Gold Traders (Osiri)" in screen
     assert "Ouma" not in screen and "Kakamega" not in screen
     assert "3 Ripoti mnunuzi" in screen and "4 Kaunti nyingine" in screen
