@@ -11,6 +11,7 @@ from api.auth import requires
 from api.errors import ApiError, paged
 from api.openapi import register_schema
 from buyers import rules, service
+from flows.catalog import MINING_COUNTIES
 from models import db
 
 bp = Blueprint("buyers_api", __name__, url_prefix="/buyers")
@@ -33,19 +34,24 @@ register_schema("Buyer", {
         "updated_at": {"type": "string", "format": "date-time", "nullable": True},
     },
 })
+_TEXT = "^[A-Za-z0-9][A-Za-z0-9 .,'&()/-]*[A-Za-z0-9.,'&()/-]$"
 _FIELDS = {
-    "name": {"type": "string", "minLength": rules.NAME_MIN, "maxLength": rules.NAME_MAX,
-             "pattern": "^[A-Za-z0-9][A-Za-z0-9 .,'&()/-]*$", "example": "Otieno Gold Traders"},
+    "name": {"type": "string", "minLength": rules.NAME_MIN, "maxLength": rules.NAME_MAX, "pattern": _TEXT,
+             "example": "Otieno Gold Traders"},
     "licence_number": {"type": "string", "minLength": rules.LICENCE_MIN, "maxLength": rules.LICENCE_MAX,
-                       "pattern": "^[A-Za-z0-9]+([/. -][A-Za-z0-9]+)*$", "example": "MDL/2024/0153",
-                       "description": "letters and digits in groups joined by / - . or a space, with a digit"},
+                       "pattern": "^(?=.*[0-9])[A-Za-z0-9]+([/. -][A-Za-z0-9]+)*$", "example": "MDL/2024/0153",
+                       "description": "letters and digits in groups joined by / - . or a space, with at least one "
+                                      "digit; stored in capitals; unique (409 when another buyer has it)"},
     "licence_expires": {"type": "string", "format": "date", "example": "2027-06-30",
-                        "description": "valid through this day; a new buyer's must not have passed"},
-    "county": {"type": "string", "example": "Migori", "description": "a mining county",
-               "pattern": NO_NUL},
-    "market": {"type": "string", "minLength": rules.MARKET_MIN, "maxLength": rules.MARKET_MAX,
-               "pattern": "^[A-Za-z0-9][A-Za-z0-9 .,'&()/-]*$", "example": "Osiri"},
-    "phone": {"type": "string", "example": "+254712345678", "pattern": NO_NUL, "maxLength": 32},
+                        "pattern": "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+                        "description": "YYYY-MM-DD (any real date from 2000 to 2099): valid through this day; "
+                                       "after it the buyer is no longer shown to miners"},
+    "county": {"type": "string", "enum": list(MINING_COUNTIES), "example": "Migori",
+               "description": "a mining county (any case)"},
+    "market": {"type": "string", "minLength": rules.MARKET_MIN, "maxLength": rules.MARKET_MAX, "pattern": _TEXT,
+               "example": "Osiri"},
+    "phone": {"type": "string", "example": "+254712345678", "pattern": "^\\+2547[0-2][0-9]{7}$",
+              "description": "a valid phone number; also accepted as 0712345678 or 254712345678 (stored as E.164)"},
 }
 register_schema("BuyerInput", {"type": "object", "required": list(rules.FIELDS), "additionalProperties": False,
                                "properties": _FIELDS})
@@ -65,6 +71,8 @@ def _refused(exc):
 
 
 def _invalid(exc):
+    if isinstance(exc, service.Duplicate):
+        return ApiError(409, "duplicate_licence_number", f"{exc.field}: {exc.message}")
     return ApiError(400, f"invalid_{exc.field}", f"{exc.field}: {exc.message}")
 
 
@@ -117,6 +125,7 @@ def create_buyer():
             application/json:
               schema: {$ref: '#/components/schemas/Buyer'}
         400: {$ref: '#/components/responses/BadRequest'}
+        409: {description: another buyer has this licence number}
     """
     try:
         buyer = service.create(g.officer, _body())
@@ -163,6 +172,7 @@ def patch_buyer(buyer_id):
               schema: {$ref: '#/components/schemas/Buyer'}
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
+        409: {description: another buyer has this licence number}
     """
     buyer = _buyer(buyer_id)
     body = _body()

@@ -112,7 +112,7 @@ def _licence_taken(number, except_id=None):
 
 def create(officer, fields, *, by=None):
     """Add a buyer from raw fields (validated here; BuyerInvalid names the field)."""
-    clean = rules.clean(fields, on=rules.today(), new=True)
+    clean = rules.clean(fields)
     _may_change(officer, clean["county"])
     if _licence_taken(clean["licence_number"]):
         raise Duplicate()

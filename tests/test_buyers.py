@@ -217,7 +217,7 @@ def test_api_create_validate_scope_and_audit(app, client):
     bad = client.post("/api/v1/buyers", json=_fields(licence_number="MDL/1", phone="12"), headers=county)
     assert bad.status_code == 400 and bad.get_json()["error"]["message"].startswith("phone:")
     duplicate = client.post("/api/v1/buyers", json=_fields(), headers=county)
-    assert duplicate.status_code == 400 and "licence_number" in duplicate.get_json()["error"]["message"]
+    assert duplicate.status_code == 409 and "licence_number" in duplicate.get_json()["error"]["message"]
     outside = client.post("/api/v1/buyers", json=_fields(licence_number="KK/1", county="Kakamega"), headers=county)
     assert outside.status_code == 403
     assert client.post("/api/v1/buyers", json=_fields(licence_number="VV/1"), headers=viewer).status_code == 403
