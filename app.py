@@ -13,7 +13,7 @@ from core import redis as redis_setup
 from models import db, miner
 
 # Every capability, one folder each (core/capability.py). A new one is one line here.
-CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts")
+CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts", "buyers")
 
 
 def create_app(overrides=None):
@@ -76,9 +76,6 @@ def create_app(overrides=None):
     from cli import register_commands
 
     register_commands(app)
-    import buyers.wiring  # interim, until the capability registry installs buyers (core/capability.py)
-
-    buyers.wiring.install(app)
     # The gateway's hot callbacks skip Flask's request machinery (same handlers as the views).
     app.wsgi_app = LeanCallbacks(app, app.wsgi_app, {"/ussd": (handle_hop, *HOP_FIELDS),
                                                      "/sms/inbound": (handle_inbound_callback, *INBOUND_FIELDS)})

@@ -18,7 +18,4 @@
 
 Docs: docs/buyers.md.
 """
-import importlib.util
-
-if importlib.util.find_spec("core.capability") is not None:  # the capability API has landed
-    from buyers.capability import CAPABILITY  # noqa: E402,F401
+from buyers.capability import CAPABILITY  # noqa: E402,F401

@@ -63,12 +63,19 @@ def county_options(session: Session):
 
 
 def list_title(session: Session):
+    """The county and its guide price, whole on the first page with a short list of buyers
+    (a long list is spread over pages anyway: then the fullest title goes first)."""
     on = _today()
     guide = texts.guide_words(texts.guide_price(_prices(session), county(session)), county(session),
                               session.locale, on)
     if not texts.listed(_buyers(session), county(session), on):
         return session.t("No licensed gold buyer listed in %(county)s yet.", county=county(session)) + " " + guide
-    return session.t("Licensed buyers, %(county)s.", county=county(session)) + " " + guide
+    full = session.t("Licensed buyers, %(county)s.", county=county(session)) + " " + guide
+    lines = option_lines(session, list_options(session))
+    room = text_room(session, lines)
+    if room < 0:
+        return full
+    return first_fitting([full, f"{county(session)}: {guide}", guide], room)
 
 
 def _pick(buyer_id):

@@ -125,7 +125,7 @@ def find(buyers_data, buyer_id, on):
                  if b["id"] == buyer_id and rules.is_listed(b["expires"], on)), None)
 
 
-def list_label(buyer, limit=26):
+def list_label(buyer, limit=30):
     """'Otieno Gold Traders (Osiri)', cut to fit a menu line."""
     market = cut(buyer["market"], 12)
     return cut(buyer["name"], max(8, limit - len(market) - 3)) + f" ({market})"
