@@ -189,13 +189,6 @@ def test_sms_keyword_lists_the_county_buyers(app):
     assert "no county Atlantis" in service.county_reply("+254700000001", "Atlantis", "en")
 
 
-def _unused_router(app):
-    _migori_directory()
-    router = app.extensions["capabilities"].keyword_router
-    decision = router.decide("MNUNUZI Migori")
-    assert decision.keyword == "MNUNUZI"
-
-
 # --- officers: API ------------------------------------------------------------------------
 
 def _token(officer):
