@@ -100,7 +100,7 @@ def list_incidents():
       x-page-of: Incident
       parameters:
         - {name: status, in: query, description: "a status, or several separated by commas", schema: {type: string, enum: [new, acknowledged, responding, resolved, rejected]}}
-        - {name: category, in: query, description: "a category code (any case), or several separated by commas", schema: {type: string, enum: [COLLAPSE, FLOOD, AIR, BLAST, FALL, INJURY, CYANIDE, MERCURY, VIOLENCE, CHILD, ENV, NEARMISS, UNCLASSIFIED]}}
+        - {name: category, in: query, description: "a category code (any case), or several separated by commas", schema: {type: string, enum: [COLLAPSE, FLOOD, AIR, BLAST, FALL, INJURY, CYANIDE, MERCURY, VIOLENCE, CHILD, ENV, NEARMISS, UNCLASSIFIED, MARKET]}}
         - {name: county, in: query, schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}
         - {name: since, in: query, description: "reported at or after this date (or ISO 8601 time)", schema: {type: string, format: date}}
         - {name: urgent, in: query, schema: {type: string, enum: ["true", "false", "1", "0"]}}

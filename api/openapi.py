@@ -38,7 +38,7 @@ from flask import current_app, jsonify
 from api import bp
 from api.errors import MAX_ID, MAX_PAGE
 
-DOCUMENTED_BLUEPRINTS = ("api.",)
+DOCUMENTED_BLUEPRINTS = ("api.", "buyers_api.")
 EXTRA_ENDPOINTS = ("health.healthz",)
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -22,7 +22,12 @@ CATEGORIES = (
     ("NEARMISS", N_("Danger, nobody hurt")),
 )
 UNCLASSIFIED = "UNCLASSIFIED"  # an SMS report whose words matched no category
-CATEGORY_LABELS = dict(CATEGORIES) | {UNCLASSIFIED: N_("Other incident")}
+# A miner's report about a gold buyer (false scale, underpaying, no licence), filed from the
+# buyers journey (menu 6 -> 2): never urgent, so no officer is paged for it, and not on the
+# incident menu (it is not a safety incident). Its code fits the 20-character column.
+MARKET = "MARKET"
+NEVER_URGENT = frozenset({MARKET})
+CATEGORY_LABELS = dict(CATEGORIES) | {UNCLASSIFIED: N_("Other incident"), MARKET: N_("Gold buyer problem")}
 CATEGORY_CODES = tuple(CATEGORY_LABELS)
 
 # Ground and air accidents where an injured person is still in danger (rescuers too).
@@ -43,7 +48,10 @@ MAX_COUNT = 500  # more people than this in one report is a typing mistake
 
 def is_urgent(category, dead=0, injured=0, trapped=0, underground=False):
     """Anyone dead, trapped or missing; anyone hurt in a collapse, flood, blast or bad air
-    (fainting from fumes included); anyone hurt underground (still in the pit or shaft)."""
+    (fainting from fumes included); anyone hurt underground (still in the pit or shaft).
+    A report about a gold buyer (MARKET) never is."""
+    if category in NEVER_URGENT:
+        return False
     if (dead or 0) > 0 or (trapped or 0) > 0:
         return True
     return (injured or 0) > 0 and (category in DANGEROUS_GROUND or bool(underground))

@@ -23,7 +23,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core import jobs, metrics
 from incidents import limits, notify, spool
-from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
+from incidents.categories import (CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, NEVER_URGENT, OCCURRED_LABELS, STATUSES,
+                                  is_urgent)
 from incidents.reference import new_reference
 from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
 from models.base import cached_statement, upsert_insert
@@ -56,7 +57,8 @@ def _clean(payload):
     return {
         "reference": payload["reference"], "category": category,
         "dead": dead, "injured": injured, "trapped": trapped,
-        "urgent": bool(payload.get("urgent")) or is_urgent(category, dead, injured, trapped),
+        "urgent": (bool(payload.get("urgent")) or is_urgent(category, dead, injured, trapped))
+        and category not in NEVER_URGENT,
         "county": (payload.get("county") or None) and payload["county"][:60],
         "site": (payload.get("site") or None) and payload["site"][:80],
         "registered_place": (payload.get("registered_place") or None) and payload["registered_place"][:140],

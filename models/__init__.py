@@ -4,6 +4,7 @@ One module per aggregate; `db` is the Flask-SQLAlchemy handle. Redis holds only 
 queues, rate limits and locks.
 """
 from models.audit import AuditEntry
+from models.buyer import Buyer
 from models.base import db, utcnow
 from models.health import Heartbeat
 from models.message import Broadcast, InboundMessage, Message
@@ -18,4 +19,4 @@ __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken",
            "Broadcast", "Message", "InboundMessage",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
            "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
-           "AuditEntry", "Heartbeat"]
+           "AuditEntry", "Heartbeat", "Buyer"]
