@@ -147,14 +147,16 @@ def test_every_choice_is_on_the_first_page(state_id, locale, registered):
     {"state": "inc.confirm", "data": {"filed": "MS-WWWW"}}, {"state": "inc.site", "data": {}},
     {"state": "reg.site", "data": {}},
 ], ids=["report-filed-early", "report-not-sent", "registration"])
-def test_resume_offer_is_one_page_even_with_a_sixth_menu_entry(locale, snapshot):
-    """What is waiting, "9 Continue" and every main-menu number on one screen, with room for
-    one more main-menu entry (menu 6, More services)."""
+def test_resume_offer_is_one_page_with_every_main_menu_entry(locale, snapshot):
+    """What is waiting, "9 Continue" and every main-menu number, 6 More services included, on
+    one screen."""
     session = Session(phone="+254712345678", locale=locale, state="resume", data={"resume": snapshot},
                       caller={"locale": locale})
     [page] = FLOW.pages(session)
-    assert page.split("\n")[1] == "9 " + session.t("Continue")
-    assert len(page) + len("\n6 ") + len(session.t("More services")) <= SCREEN_BUDGET, page
+    lines = page.split("\n")
+    assert lines[1] == "9 " + session.t("Continue")
+    assert [line.split(" ")[0] for line in lines[2:]] == ["1", "2", "3", "4", "5", "6"], page
+    assert lines[-1] == "6 " + session.t("More services") and len(page) <= SCREEN_BUDGET, page
 
 
 @pytest.mark.parametrize("locale", LOCALES)
