@@ -38,7 +38,7 @@ from flask import current_app, jsonify
 from api import bp
 from api.errors import MAX_ID, MAX_PAGE
 
-DOCUMENTED_BLUEPRINTS = ("api.", "buyers_api.")
+API_PREFIX = "/api/v1/"  # every route under it is documented: api/ and each capability's `api` blueprint
 EXTRA_ENDPOINTS = ("health.healthz",)
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -182,7 +182,7 @@ def build_spec(app):
     for rule in rules:
         if rule.endpoint == "api.openapi":
             continue
-        if not (rule.endpoint.startswith(DOCUMENTED_BLUEPRINTS) or rule.endpoint in EXTRA_ENDPOINTS):
+        if not (rule.rule.startswith(API_PREFIX) or rule.endpoint in EXTRA_ENDPOINTS):
             continue
         view = app.view_functions[rule.endpoint]
         spec.path(path=FlaskPlugin.flaskpath2openapi(rule.rule), operations=_operations_for(rule, view),
