@@ -66,11 +66,11 @@ class Officer(UserMixin, db.Model):
     def may(self, action):
         """Roles per the contract: admin everything (including `reveal_reporter`, seeing who
         sent an anonymous report, and the nationwide `tips`); officer incidents, broadcasts
-        and prices (limited to their county when they have one); viewer reads only."""
+        prices and trainings (limited to their county when they have one); viewer reads only."""
         if self.role == "admin":
             return True
         if self.role == "officer":
-            return action in {"read", "incidents", "broadcasts", "prices"}
+            return action in {"read", "incidents", "broadcasts", "prices", "trainings"}
         return action == "read"
 
     def in_scope(self, county):
