@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 
 from core import phones as phone_numbers
 from models import Miner, db, utcnow
@@ -253,7 +254,7 @@ def update(session, body, officer, *, username=None):
         setattr(session, key, value)
     if "starts_at" in changes:
         # a new date: everyone booked gets the reminder for the new day
-        db.session.execute(update(TrainingBooking).filter_by(session_id=session.id).values(reminded_at=None))
+        db.session.execute(sql_update(TrainingBooking).filter_by(session_id=session.id).values(reminded_at=None))
     if body.get("status") == "cancelled":
         messages, changed_phones = _cancel_session(session, now)
     db.session.flush()
@@ -368,7 +369,7 @@ def _position(booking):
 def _take_seat(session_id):
     """One conditional UPDATE: True when a seat was free and is now taken (never over-booked)."""
     result = db.session.execute(
-        update(TrainingSession)
+        sql_update(TrainingSession)
         .where(TrainingSession.id == session_id, TrainingSession.status == "scheduled",
                TrainingSession.booked < TrainingSession.seats)
         .values(booked=TrainingSession.booked + 1).execution_options(synchronize_session=False))
@@ -376,7 +377,7 @@ def _take_seat(session_id):
 
 
 def _free_seat(session_id):
-    db.session.execute(update(TrainingSession).where(TrainingSession.id == session_id, TrainingSession.booked > 0)
+    db.session.execute(sql_update(TrainingSession).where(TrainingSession.id == session_id, TrainingSession.booked > 0)
                        .values(booked=TrainingSession.booked - 1).execution_options(synchronize_session=False))
 
 
@@ -402,7 +403,7 @@ def book(session_id, phone, *, via="ussd", now=None):
     values = {"status": status, "miner_id": miner_id, "via": via, "queued_at": now, "updated_at": now,
               "reminded_at": None, "attended_at": None}
     if existing is not None:  # booked before and cancelled: the same row again
-        stored = db.session.execute(update(TrainingBooking).where(
+        stored = db.session.execute(sql_update(TrainingBooking).where(
             TrainingBooking.id == existing.id, TrainingBooking.status == CANCELLED).values(**values)
             .execution_options(synchronize_session=False)).rowcount == 1
     else:
@@ -433,7 +434,7 @@ def cancel_booking(session_id, phone, *, now=None):
     if session.starts_at <= now:
         return Outcome("past", session)
     was = booking.status
-    changed = db.session.execute(update(TrainingBooking).where(
+    changed = db.session.execute(sql_update(TrainingBooking).where(
         TrainingBooking.id == booking.id, TrainingBooking.status == was).values(status=CANCELLED, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount == 1
     if not changed:
@@ -458,7 +459,7 @@ def _fill_seats(session, now):
     while _take_seat(session.id):
         first = db.session.execute(select(TrainingBooking).filter_by(session_id=session.id, status=WAITING)
                                    .order_by(TrainingBooking.queued_at, TrainingBooking.id).limit(1)).scalar()
-        promoted = first is not None and db.session.execute(update(TrainingBooking).where(
+        promoted = first is not None and db.session.execute(sql_update(TrainingBooking).where(
             TrainingBooking.id == first.id, TrainingBooking.status == WAITING)
             .values(status=BOOKED, updated_at=now).execution_options(synchronize_session=False)).rowcount == 1
         if not promoted:
@@ -553,7 +554,7 @@ def send_reminders(now=None):
         .order_by(TrainingBooking.id)).scalars().all()
     sent = 0
     for booking_id in due:
-        claimed = db.session.execute(update(TrainingBooking).where(
+        claimed = db.session.execute(sql_update(TrainingBooking).where(
             TrainingBooking.id == booking_id, TrainingBooking.reminded_at.is_(None), TrainingBooking.status == BOOKED)
             .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount == 1
         if not claimed:
