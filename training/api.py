@@ -228,6 +228,7 @@ def _register_schemas():
     from api.openapi import register_schema
     from api.schemas import NO_NUL
     from models.training import TOPICS
+    from flows.catalog import MINING_COUNTIES
     from training.texts import SEATS_MAX, TITLE_MAX, VENUE_MAX
 
     titles = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
@@ -239,9 +240,10 @@ def _register_schemas():
         "properties": {
             "topic": {"type": "string", "enum": list(TOPICS)},
             "title": titles,
-            "county": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": NO_NUL, "example": "Migori"},
+            "county": {"type": "string", "enum": list(MINING_COUNTIES), "example": "Migori"},
             "venue": {"type": "string", "minLength": 1, "maxLength": VENUE_MAX, "pattern": NO_NUL, "example": "Osiri"},
-            "starts_at": {"type": "string", "format": "date-time", "example": "2026-12-10T09:00:00+03:00"},
+            "starts_at": {"type": "string", "format": "date-time", "example": "2026-12-10T09:00:00+03:00",
+                          "description": "in the future; without a zone, Nairobi time"},
             "seats": {"type": "integer", "minimum": 1, "maximum": SEATS_MAX, "example": 30},
         },
     })
@@ -272,7 +274,7 @@ def _register_schemas():
     register_schema("AttendanceInput", {
         "type": "object", "required": ["phones"], "additionalProperties": False,
         "properties": {"phones": {"type": "array", "maxItems": 1000,
-                                  "items": {"type": "string", "maxLength": 32, "pattern": NO_NUL},
+                                  "items": {"type": "string", "pattern": r"^\+254[17][0-9]{8}$"},
                                   "example": ["+254712345678"]}},
     })
 
