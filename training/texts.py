@@ -121,4 +121,7 @@ def sms_text(locale, msgid, **values):
 
 def list_entry(n, session, locale, width=22):
     """'2 10/12 Kuosha dhahabu bila' : a short line for a list (SMS or USSD label)."""
-    return f"{n} {day(session['starts_at'])} {title(session, locale)[:width].rstrip()}"
+    name = title(session, locale)
+    if len(name) > width:  # cut at a word, never in the middle of one
+        name = name[:width + 1].rsplit(" ", 1)[0] if " " in name[:width + 1] else name[:width]
+    return f"{n} {day(session['starts_at'])} {name.rstrip()}"
