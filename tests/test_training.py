@@ -216,3 +216,26 @@ def test_every_training_sms_is_one_gsm7_part_with_the_longest_data():
         problems += template_problems(msgid, worst)
     problems += template_problems(texts.SMS_INVITE, worst, headroom=40)
     assert problems == []
+
+
+def test_dashboard_pages_for_a_county_officer(app):
+    make_officers()
+    browser = new_client(app)
+    sign_in(browser, "otieno")
+    form = browser.get("/dashboard/trainings/new")
+    assert form.status_code == 200
+    start = _day(3).strftime("%Y-%m-%dT09:00")
+    bad = browser.post("/dashboard/trainings/new", data={
+        "csrf_token": csrf_token(form), "topic": "first_aid", "title_sw": "Huduma ya kwanza", "title_en": "First aid",
+        "county": "Migori", "venue": "Osiri", "starts_at": "not a date", "seats": "10"})
+    assert bad.status_code == 400 and "must be a date and time" in bad.get_data(as_text=True)
+    created = browser.post("/dashboard/trainings/new", data={
+        "csrf_token": csrf_token(form), "topic": "first_aid", "title_sw": "Huduma ya kwanza", "title_en": "First aid",
+        "county": "Migori", "venue": "Osiri", "starts_at": start, "seats": "10"})
+    assert created.status_code == 302
+    listing = browser.get("/dashboard/trainings/").get_data(as_text=True)
+    assert "Huduma ya kwanza" in listing
+    other = service.create(_body(county="Kakamega"), None, username="test")
+    assert browser.get(f"/dashboard/trainings/{other.id}").status_code == 403
+    overview = browser.get("/dashboard/").get_data(as_text=True)
+    assert "Upcoming trainings" in overview

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from dashboard.auth import current_officer_object, officer_required, protect_unsafe_requests
@@ -33,7 +34,7 @@ PER_PAGE = 30
 
 
 class TrainingForm(FlaskForm):
-    topic = SelectField(_l("Topic"), choices=[(code, _l(label)) for code, label in texts.TOPICS])
+    topic = SelectField(_l("Topic"), choices=[SelectChoice(code, _l(label)) for code, label in texts.TOPICS])
     title_sw = StringField(_l("Title in Swahili"), validators=[DataRequired(), Length(max=texts.TITLE_MAX)])
     title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=texts.TITLE_MAX)])
     county = SelectField(_l("County"))
@@ -46,8 +47,8 @@ class TrainingForm(FlaskForm):
 
 def _county_choices(officer):
     if officer.role != "admin" and officer.county:
-        return [(officer.county, officer.county)]
-    return [(c, c) for c in MINING_COUNTIES]
+        return [SelectChoice(officer.county, officer.county)]
+    return [SelectChoice(c, c) for c in MINING_COUNTIES]
 
 
 def _load(training_id):
