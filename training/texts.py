@@ -40,8 +40,8 @@ SMS_REMINDER = N_("Madini Salama: Reminder: %(title)s tomorrow %(time)s at %(ven
                   "then 6, 1.")
 SMS_SESSION_CANCELLED = N_("Madini Salama: %(title)s on %(when)s at %(venue)s is cancelled. Sorry. Send TRAINING "
                            "for others.")
-SMS_INVITE = N_("Madini Salama: Training: %(title)s, %(venue)s, %(when)s. %(seats)s seats. To book send TRAINING to "
-                "%(shortcode)s or dial *384*12# then 6, 1.")
+SMS_INVITE = N_("Madini Salama: Training: %(title)s, %(venue)s, %(when)s. %(seats)s seats. Book: SMS TRAINING to "
+                "%(shortcode)s or dial *384*12# then 6 1")
 
 # --- USSD ---
 MSG_MENU_LABEL = N_("Training sessions")
