@@ -11,14 +11,13 @@ County rule and audit live in training.service (the dashboard and CLI call the s
 from flask import Blueprint, g, jsonify, request
 
 from api.auth import requires
-from api.errors import MAX_ID, ApiError, install_error_handlers, paged, refuse_nul_characters
+from api.errors import MAX_ID, ApiError, paged
 from models import db, utcnow
 from models.training import TrainingSession
 from training import service
 
+# Mounted at /api/v1 by the capability registry, which adds the API's error shape and NUL guard.
 bp = Blueprint("training_api", __name__)
-install_error_handlers(bp)
-refuse_nul_characters(bp)
 
 
 def _body():

@@ -27,7 +27,6 @@ from training import service, texts
 bp = Blueprint("trainings", __name__, url_prefix="/dashboard/trainings", template_folder="templates")
 protect_unsafe_requests(bp)
 
-NAV_LABEL = _l("Trainings")
 STATUS_LABELS = {"booked": _l("Booked"), "waiting": _l("Waiting"), "attended": _l("Attended"),
                  "cancelled": _l("Cancelled")}
 PER_PAGE = 30
@@ -161,18 +160,3 @@ def overview_panel(officer, county):
     if not any(numbers[k] for k in ("held", "upcoming", "trained")):
         return None
     return {"template": "trainings/_panel.html", "numbers": numbers}
-
-
-def install(app):
-    """Interim wiring (until core/capability.py installs the blueprint, nav and panel)."""
-    from dashboard import nav
-    from dashboard.views import overview_panel as register_panel
-
-    app.register_blueprint(bp)
-    nav.add("trainings.trainings", NAV_LABEL, action="read", order=55)
-    if not _installed:
-        register_panel()(overview_panel)
-        _installed.append(True)
-
-
-_installed = []

@@ -13,6 +13,7 @@ outcome (booked, waiting list, full, past, cancelled) the END screen shows.
 from datetime import datetime, timezone
 
 from flows.engine import End, Menu, Option, Say, Session, effect
+from flows.main_menu import MenuEntry
 from training import texts
 
 LIST, DETAIL, BOOK, CANCEL = "trn.list", "trn.detail", "trn.book", "trn.cancel"
@@ -21,16 +22,10 @@ REGISTRATION = "reg.name"  # flows/registration.py: the first question of menu 4
 PER_PAGE = 3
 MORE_KEY = "98"
 SNAPSHOT_NAME = "trainings"
-MENU_NUMBER = 1  # in "More services" (menu 6), CONTRACT.md section 1
 
 
 def _all_sessions(session: Session):
-    reader = getattr(session, "snapshot", None)
-    if callable(reader):
-        return reader(SNAPSHOT_NAME) or []
-    from training.snapshot import SNAPSHOT  # memory only (no I/O)
-
-    return SNAPSHOT.current()
+    return session.snapshot(SNAPSHOT_NAME) or []  # memory only (training/snapshot.py)
 
 
 def upcoming(session: Session):
@@ -161,4 +156,5 @@ STATES = [
     ]),
     Say(ATTENDED, body=attended),
 ]
-EFFECT_TYPES = ("training_book", "training_cancel")
+# "More services" (main menu 6) -> 1, CONTRACT.md section 1.
+MENU_ENTRY = MenuEntry(1, texts.MSG_MENU_LABEL, entry, menu="more")

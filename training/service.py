@@ -610,6 +610,36 @@ def overview(officer=None, county=None, now=None):
             "attendance_rate": round(100 * came / expected) if expected else None}
 
 
+def impact_summary(start, end, county=None, now=None):
+    """The training numbers of the impact summary (finance capability, issue 16 item 5): the
+    sessions held from `start` to `end` (UTC datetimes, `end` excluded; a session is held when
+    it was not cancelled and its start has passed), in `county` (None: every county), and on
+    those sessions the seats booked (booked or attended), the miners who attended (one each,
+    however many sessions they came to) and the women among them (by the miner's record).
+
+    Returns {"held", "booked", "attended", "attended_women"}; the caller applies the county rule
+    by the county it passes."""
+    now = now or utcnow()
+    held = (select(TrainingSession.id)
+            .filter(TrainingSession.status == "scheduled", TrainingSession.starts_at >= start,
+                    TrainingSession.starts_at < end, TrainingSession.starts_at <= now))
+    if county:
+        held = held.filter(func.lower(TrainingSession.county) == county.lower())
+    held = held.subquery()
+    bookings = select(TrainingBooking).filter(TrainingBooking.session_id.in_(select(held.c.id)))
+    attended = bookings.filter(TrainingBooking.status == ATTENDED)
+    people = func.count(func.distinct(TrainingBooking.phone))
+    return {
+        "held": db.session.execute(select(func.count()).select_from(held)).scalar_one(),
+        "booked": db.session.execute(bookings.filter(TrainingBooking.status.in_((BOOKED, ATTENDED)))
+                                     .with_only_columns(func.count())).scalar_one(),
+        "attended": db.session.execute(attended.with_only_columns(people)).scalar_one(),
+        "attended_women": db.session.execute(attended.with_only_columns(people)
+                                             .join(Miner, Miner.id == TrainingBooking.miner_id)
+                                             .filter(Miner.gender == "woman")).scalar_one(),
+    }
+
+
 # --- erasure ------------------------------------------------------------------------------------
 
 
