@@ -1,6 +1,6 @@
 """Training sessions (issue 16 item 1): the "done when" story end to end, and the rules
 (seats, waiting list, duplicates, past/cancelled, reminders once, county rule, erasure)."""
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -137,7 +137,7 @@ def test_past_cancelled_and_unregistered_get_a_clear_line(app, client):
 
 def test_sms_keyword_replies(app):
     from sms.keywords import Inbound
-    from training.sms import training_keyword
+    from training.keywords import training_keyword
 
     service.create(_body(), None, username="test")
     service.create(_body(starts_at=_day(3).isoformat(), title={"sw": "Huduma ya kwanza", "en": "First aid"},
@@ -240,3 +240,111 @@ def test_dashboard_pages_for_a_county_officer(app):
     assert browser.get(f"/dashboard/trainings/{other.id}").status_code == 403
     overview = browser.get("/dashboard/").get_data(as_text=True)
     assert "Upcoming trainings" in overview
+
+
+def test_training_is_declared_as_a_capability(app):
+    """What CAPABILITY declares reaches the app through the registry (and only through it)."""
+    import training
+    from models.erasure import key_patterns
+    from tests.journeys import REGISTRY
+
+    registry = app.extensions["capabilities"]
+    assert "training" in registry.names and training.CAPABILITY in registry
+    assert {"training_book", "training_cancel"} <= set(registry.effects)
+    assert registry.keyword_router.routes["MAFUNZO"].command == "TRAINING"
+    assert registry.snapshot("trainings") is training.snapshot.SNAPSHOT
+    assert service.forget_bookings in registry.erasure
+    with app.test_request_context():
+        assert service.CALLER_KEY in key_patterns()
+    assert [(c.name, c.cron) for c in registry.cron if c.name == "training-reminders"] == [
+        ("training-reminders", "*/15 * * * *")]
+    assert "training" in {command.name for command in registry.commands}
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert {"/api/v1/trainings", "/api/v1/trainings/<int:training_id>/attendance", "/dashboard/trainings/"} <= rules
+    # Main menu 6 ("More services") opens the sub-menu whose 1 is the training journey.
+    more = REGISTRY.flow.states["more"]
+    assert [(o.key, o.label) for o in more.options] == [("1", texts.MSG_MENU_LABEL)]
+
+
+def test_every_booking_outcome_fits_one_screen_with_the_worst_case_testdata():
+    """The walk of every journey (tests/test_journeys.py) shows the END screen with one outcome;
+    here every outcome, with the same worst-case data, in both languages."""
+    from pathlib import Path
+
+    import yaml
+
+    from flows import build_flow
+    from flows.engine import SCREEN_BUDGET, Session
+    from tests.journeys import REGISTRY
+
+    testdata = yaml.safe_load((Path(__file__).parent.parent / "training/testdata/journey.yaml").read_text("utf-8"))
+    sources = {s.name: s.current for s in REGISTRY.snapshots}
+    sources["trainings"] = lambda: testdata["snapshots"]["trainings"]
+    flow = build_flow(REGISTRY.journeys, sources=sources)
+    for locale in ("sw", "en"):
+        for result in texts.USSD_RESULTS:
+            for state in ("trn.book", "trn.cancel"):
+                session = Session(phone="+254712345678", locale=locale, state=state,
+                                  caller=dict(testdata["caller"], locale=locale),
+                                  data=dict(testdata["data"], trn_result=result))
+                [page] = flow.pages(session)
+                page.encode("gsm03.38")
+                assert len(page) <= SCREEN_BUDGET, (locale, result, page)
+
+
+def test_impact_summary_counts_sessions_held_seats_booked_and_miners_who_came(app):
+    """training.impact_summary(start, end, county): sessions held in [start, end) (not
+    cancelled, already started), and on those the seats booked, the miners who attended (once
+    each) and the women among them."""
+    import training
+
+    now = datetime.now(NAIROBI)
+    start, end = now - timedelta(days=30), now + timedelta(days=30)
+    add_miner("+254712400001", county="Migori", gender="woman")
+    add_miner("+254712400002", county="Migori", gender="man")
+    add_miner("+254712400003", county="Migori", gender="woman")
+    add_miner("+254712400004", county="Kakamega", gender="woman")
+    add_miner("+254712400005", county="Migori", gender="woman")
+
+    def held(days_ago, county="Migori", bookers=(), came=(), cancelled=False, seats=30):
+        """A session booked while upcoming, then moved into the past (`came` ticked attended)."""
+        session = service.create(_body(county=county, seats=seats), None, username="test")
+        for phone in bookers:
+            service.book(session.id, phone)
+        if cancelled:
+            service.update(session, {"status": "cancelled"}, None, username="test")
+        db.session.execute(db.update(TrainingSession).filter_by(id=session.id).values(
+            starts_at=now - timedelta(days=days_ago)))
+        db.session.commit()
+        if came:
+            service.set_attendance(session, list(came), None, username="test")
+        return session
+
+    first = held(10, bookers=["+254712400001", "+254712400002", "+254712400003"],
+                 came=["+254712400001", "+254712400002"])
+    held(5, bookers=["+254712400001", "+254712400005"], came=["+254712400001"], seats=1)  # 005 waits: no seat
+    held(3, county="Kakamega", bookers=["+254712400004"], came=["+254712400004"])
+    held(4, bookers=["+254712400003"], cancelled=True)  # cancelled: not held
+    held(40, bookers=["+254712400005"], came=["+254712400005"])  # before the range
+    upcoming = service.create(_body(), None, username="test")  # in the range, not held yet
+    service.book(upcoming.id, "+254712400005")
+
+    assert training.impact_summary(start, end, "Migori") == {"held": 2, "booked": 4, "attended": 2,
+                                                             "attended_women": 1}
+    assert training.impact_summary(start, end, "migori") == training.impact_summary(start, end, "Migori")
+    assert training.impact_summary(start, end, None) == {"held": 3, "booked": 5, "attended": 3,
+                                                         "attended_women": 2}
+    assert training.impact_summary(start, end, "Turkana") == {"held": 0, "booked": 0, "attended": 0,
+                                                              "attended_women": 0}
+    # UTC datetimes, end excluded: a range ending exactly at the first session's start leaves it out.
+    first_start = db.session.get(TrainingSession, first.id).starts_at
+    utc = first_start.astimezone(timezone.utc)
+    assert training.impact_summary(utc, utc + timedelta(days=1), "Migori")["held"] == 1
+    assert training.impact_summary(utc - timedelta(days=1), utc, "Migori")["held"] == 0
+    # An erased miner's attendance still counts (the row keeps its status, not the phone).
+    from models.erasure import erase
+
+    with app.test_request_context():
+        erase("+254712400002")
+    db.session.commit()
+    assert training.impact_summary(start, end, "Migori")["attended"] == 2

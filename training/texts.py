@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from core.i18n import N_, translate
 
 NAIROBI = ZoneInfo("Africa/Nairobi")
-TITLE_MAX, VENUE_MAX = 30, 24  # keep every SMS about a session one GSM-7 part (tests/test_training_texts.py)
+TITLE_MAX, VENUE_MAX = 30, 24  # keep every SMS about a session one GSM-7 part (tests/test_training.py)
 SEATS_MAX = 500
 
 TOPICS = (
