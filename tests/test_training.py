@@ -242,7 +242,7 @@ def test_dashboard_pages_for_a_county_officer(app):
     assert "Upcoming trainings" in overview
 
 
-def test_training_is_declared_as_a_capability(app):
+def test_training_is_declared_as_a_capability(app, client):
     """What CAPABILITY declares reaches the app through the registry (and only through it)."""
     import training
     from models.erasure import key_patterns
@@ -261,6 +261,9 @@ def test_training_is_declared_as_a_capability(app):
     assert "training" in {command.name for command in registry.commands}
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert {"/api/v1/trainings", "/api/v1/trainings/<int:training_id>/attendance", "/dashboard/trainings/"} <= rules
+    documented = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/trainings", "/api/v1/trainings/{training_id}", "/api/v1/trainings/{training_id}/attendance",
+            "/api/v1/trainings/{training_id}/attendees", "/api/v1/trainings/{training_id}/invite"} <= set(documented)
     # Main menu 6 ("More services") opens the sub-menu whose 1 is the training journey.
     more = REGISTRY.flow.states["more"]
     assert [(o.key, o.label) for o in more.options] == [("1", texts.MSG_MENU_LABEL)]
