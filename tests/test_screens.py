@@ -127,6 +127,7 @@ def test_every_choice_is_on_the_first_page(state_id, locale, registered):
     session = Session(phone="+254712345678", locale=locale, state=state_id, data=data,
                       caller=dict(WORST_CALLER, locale=locale) if registered else {"locale": locale})
     state = FLOW.states[state_id]
+    session.sources = FLOW.sources  # what the flow gives a session before a step (Session.snapshot)
     options = state.lines(session)
     nav = [session.t("0 Back 00 Home")] if state.nav else []
     if len("\n".join(options + nav)) > SCREEN_BUDGET:
