@@ -256,8 +256,21 @@ def test_training_is_declared_as_a_capability(app, client):
     assert service.forget_bookings in registry.erasure
     with app.test_request_context():
         assert service.CALLER_KEY in key_patterns()
-    assert [(c.name, c.cron) for c in registry.cron if c.name == "training-reminders"] == [
-        ("training-reminders", "*/15 * * * *")]
+    # What `rq cron cron_config` registers, from a clean slate: the reminder job, every 15 minutes.
+    import importlib
+
+    from rq import cron
+
+    cron_config = importlib.import_module("cron_config")
+    saved = list(cron._job_data_registry)
+    cron._job_data_registry.clear()
+    try:
+        importlib.reload(cron_config)
+        scheduled = [(job["name"], job["cron"]) for job in cron._job_data_registry
+                     if job["func"] is service.reminders_job]
+    finally:
+        cron._job_data_registry[:] = saved
+    assert scheduled == [("training-reminders", "*/15 * * * *")]
     assert "training" in {command.name for command in registry.commands}
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert {"/api/v1/trainings", "/api/v1/trainings/<int:training_id>/attendance", "/dashboard/trainings/"} <= rules
