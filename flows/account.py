@@ -9,6 +9,7 @@ from flows.registration import SITE_MAX, SITE_MIN, free_text
 MENU, PROFILE, SITE, SITE_SAVED = "acct.menu", "acct.profile", "acct.site", "acct.site_saved"
 SMS_STOPPED, SMS_STARTED = "acct.sms_stopped", "acct.sms_started"
 DELETE, DELETED = "acct.delete", "acct.deleted"
+TRAININGS_ATTENDED = "trn.attended"  # training/journey.py
 
 
 def profile(session: Session):
@@ -27,13 +28,18 @@ def menu_options(session: Session):
         Option(N_("Stop SMS alerts"), SMS_STOPPED) if session.caller.get("sms")
         else Option(N_("Start SMS alerts"), SMS_STARTED)
     )
-    return [
+    options = [
         Option(N_("My details"), PROFILE),
         Option(N_("Change language"), language.CHOOSE),
         Option(N_("Change site"), SITE),
         sms_option,
         Option(N_("Delete my data"), DELETE),
     ]
+    # Sessions attended (training capability): known from the caller detail read on the
+    # first hop, offered once there is one, after the fixed numbers.
+    if (session.caller.get("training") or {}).get("a"):
+        options.append(Option(N_("My trainings"), TRAININGS_ATTENDED))
+    return options
 
 
 def _set_sms(enabled):

@@ -13,10 +13,11 @@ from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
 from models.price import Market, Price, PriceAlert, PriceSubscription
 from models.tip import Tip, TipDelivery, TipTopic
+from models.training import TrainingBooking, TrainingSession
 from models.ussd_session import UssdSessionOutcome
 
 __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken", "UssdSessionOutcome",
            "Broadcast", "Message", "InboundMessage",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
            "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
-           "AuditEntry", "Heartbeat", "Buyer"]
+           "AuditEntry", "Heartbeat", "TrainingSession", "TrainingBooking", "Buyer"]

@@ -155,7 +155,11 @@ def test_the_app_answers_as_described(app, admin_token):
     assert {op.path for op in operations} >= {"/api/v1/miners", "/healthz"}
     # Whether a schema-valid new tip is accepted depends on the database (its topic must exist,
     # its id must be new): that operation is checked for everything but accepting valid data.
-    depends_on_data = {("POST", "/api/v1/tips")}
+    # Likewise a training session: its start must be in the future (the clock), and a cancelled
+    # or started session can no longer be changed or announced.
+    depends_on_data = {("POST", "/api/v1/tips"), ("POST", "/api/v1/trainings"),
+                       ("PATCH", "/api/v1/trainings/{training_id}"),
+                       ("POST", "/api/v1/trainings/{training_id}/invite")}
     for operation in operations:
         excluded = [positive_data_acceptance] if (operation.method.upper(), operation.path) in depends_on_data else []
 
