@@ -122,7 +122,7 @@ def remove_contact(username):
 
 def overview_panel(officer, county):
     """The overview's numbers: open call-backs (the county's, for a county officer)."""
-    query = callbacks.scoped(callbacks.listing(officer, status=["open"]), officer)
+    query = callbacks.listing(officer, status=["open"])
     total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar_one()
     return {"template": "dashboard/_panel_card.html", "title": _("Open call-backs: %(num)d", num=total),
             "text": _("Miners who asked an officer to call them about permits and groups."),
