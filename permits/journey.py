@@ -62,10 +62,8 @@ def step_text(session: Session):
 
 
 def _next_step(session: Session):
+    # Staying on the same state pushes nothing: back from any step goes to the menu.
     session.data["prm_step"] = int(session.data.get("prm_step", 0)) + 1
-    # Back from the next step goes to the menu, not through every step read.
-    if session.stack and session.stack[-1] == STEP:
-        session.stack.pop()
     return STEP
 
 

@@ -31,7 +31,8 @@ def permit_keyword(message: Inbound):
     words = message.args.upper().split()
     county = db.session.execute(db.select(Miner.county).filter_by(phone=message.phone)).scalar_one_or_none()
     if words and words[0] in CALL_WORDS:
-        named = county_code(" ".join(message.args.split()[1:])) if len(words) > 1 else None
+        rest = [w for w in message.args.split()[1:] if w.upper() not in GROUP_WORDS]
+        named = county_code(" ".join(rest)) if rest else None
         county = named or county
         if not county:
             return translate(message.locale, texts.SMS_CALL_WHICH_COUNTY)
