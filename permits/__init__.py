@@ -20,3 +20,32 @@ and miners' call-back requests that the county's officers follow up.
 
 docs/permits.md says more.
 """
+from flask_babel import lazy_gettext as _l
+
+from core.capability import Capability, CronEntry, Keyword, NavEntry, Panel
+from core.jobs import DEFAULT
+from permits import journey
+from permits.api import bp as api_bp
+from permits.callbacks import forget_phone, ussd_effect
+from permits.cli import permits_cli
+from permits.contacts import CONTACTS
+from permits.dashboard import bp as dashboard_bp
+from permits.dashboard import overview_panel
+from permits.keywords import permit_keyword
+from permits.notify import sweep_untold
+
+CAPABILITY = Capability(
+    name="permits",
+    journey=journey,
+    effects={"permit_callback": ussd_effect},
+    keywords=(Keyword("PERMIT", "LESENI", permit_keyword),),
+    erasure=(forget_phone,),
+    snapshots=(CONTACTS,),
+    commands=(permits_cli,),
+    api=api_bp,
+    dashboard=dashboard_bp,
+    nav=(NavEntry("permits_dashboard.callbacks_page", _l("Call-backs"), action="read", order=35),),
+    # Open call-backs are people waiting for a call: before the miners' numbers (LATE = 50).
+    panels=(Panel(overview_panel, order=20),),
+    cron=(CronEntry(sweep_untold, cron="*/5 * * * *", name="permits-callback-sweep", queue=DEFAULT, timeout=300),),
+)

@@ -9,15 +9,14 @@ dashboard and the CLI); this module parses and renders.
 from flask import Blueprint, g, jsonify, request
 
 from api.auth import requires
-from api.errors import MAX_ID, ApiError, install_error_handlers, paged, refuse_nul_characters
+from api.errors import MAX_ID, ApiError, paged
 from api.openapi import register_schema
 from models import db
 from models.permit import CALLBACK_STATUSES, CALLBACK_TOPICS, NOTE_MAX
 from permits import callbacks
 
+# Mounted at /api/v1 by the capability registry (with the API's error shape and NUL guard).
 bp = Blueprint("permits", __name__)
-install_error_handlers(bp)
-refuse_nul_characters(bp)
 
 register_schema("Callback", {
     "type": "object",

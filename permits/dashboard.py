@@ -129,5 +129,3 @@ def overview_panel(officer, county):
             "link": url_for("permits_dashboard.callbacks_page"), "link_label": _("See the call-backs"),
             "css": "callbacks"}
 
-
-NAV_LABEL = _l("Call-backs")

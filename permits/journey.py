@@ -21,7 +21,6 @@ from permits.content import guides
 MENU, STEP, OFFICE_COUNTY, OFFICE = "prm.menu", "prm.step", "prm.office_county", "prm.office"
 CALL_COUNTY, CONFIRM, DONE = "prm.call_county", "prm.confirm", "prm.done"
 SNAPSHOT = "permit_contacts"  # permits/contacts.py builds it
-EFFECT = "permit_callback"
 
 MENU_ENTRY = MenuEntry(3, texts.MENU_LABEL, MENU, menu="more")
 
@@ -113,7 +112,7 @@ def _request(session: Session):
     """Entering the last screen: ask for the call (the handler says whether it was new)."""
     if session.data.get("prm_call"):
         return []
-    return [effect(EFFECT, phone=session.phone, county=_county(session),
+    return [effect("permit_callback", phone=session.phone, county=_county(session),
                    topic=session.data.get("prm_topic") or "permit", locale=session.locale, channel="ussd")]
 
 
