@@ -178,11 +178,14 @@ def build_spec(app):
     spec.components.response("Forbidden", _error_response("this officer's role may not do this"))
     spec.components.response("NotFound", _error_response("no such record (or outside the officer's county)"))
 
+    # The capabilities' own API blueprints (core/capability.py mounts them under /api/v1).
+    registry = app.extensions.get("capabilities") or ()
+    documented = DOCUMENTED_BLUEPRINTS + tuple(f"{c.api.name}." for c in registry if c.api is not None)
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
         if rule.endpoint == "api.openapi":
             continue
-        if not (rule.endpoint.startswith(DOCUMENTED_BLUEPRINTS) or rule.endpoint in EXTRA_ENDPOINTS):
+        if not (rule.endpoint.startswith(documented) or rule.endpoint in EXTRA_ENDPOINTS):
             continue
         view = app.view_functions[rule.endpoint]
         spec.path(path=FlaskPlugin.flaskpath2openapi(rule.rule), operations=_operations_for(rule, view),

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from dashboard.auth import current_officer_object, officer_required, protect_unsafe_requests
@@ -26,7 +27,7 @@ TOPIC_LABELS = {"permit": _l("Mining permit"), "group": _l("Registering a group"
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[("called", _l("Called")), ("done", _l("Done"))])
+    status = SelectField(_l("Status"), choices=[SelectChoice("called", _l("Called")), SelectChoice("done", _l("Done"))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
