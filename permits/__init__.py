@@ -28,11 +28,14 @@ from permits import journey
 from permits.api import bp as api_bp
 from permits.callbacks import forget_phone, ussd_effect
 from permits.cli import permits_cli
-from permits.contacts import CONTACTS
+from permits import content
+from permits.contacts import CONTACTS, refresh
 from permits.dashboard import bp as dashboard_bp
 from permits.dashboard import overview_panel
 from permits.keywords import permit_keyword
 from permits.notify import sweep_untold
+
+content.content()  # the steps are read and checked at boot: a bad content file stops the app, not a caller
 
 CAPABILITY = Capability(
     name="permits",
@@ -47,5 +50,6 @@ CAPABILITY = Capability(
     nav=(NavEntry("permits_dashboard.callbacks_page", _l("Call-backs"), action="read", order=35),),
     # Open call-backs are people waiting for a call: before the miners' numbers (LATE = 50).
     panels=(Panel(overview_panel, order=20),),
-    cron=(CronEntry(sweep_untold, cron="*/5 * * * *", name="permits-callback-sweep", queue=DEFAULT, timeout=300),),
+    cron=(CronEntry(sweep_untold, cron="*/5 * * * *", name="permits-callback-sweep", queue=DEFAULT, timeout=300),
+          CronEntry(refresh, cron="*/10 * * * *", name="permits-contacts-refresh", queue=DEFAULT, timeout=120)),
 )

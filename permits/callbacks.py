@@ -55,7 +55,7 @@ def request_callback(phone, county, *, topic="permit", locale="sw", channel="uss
     """(the request, CREATED or EXISTS). One unfinished request per phone: a second ask
     returns the one already open (the partial unique index settles a race)."""
     if topic not in CALLBACK_TOPICS:
-        topic = "permit"
+        raise CallbackError("topic", f"topic must be one of {', '.join(CALLBACK_TOPICS)}")
     existing = active_request(phone)
     if existing is not None:
         return existing, EXISTS

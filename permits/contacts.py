@@ -76,6 +76,12 @@ def set_contact(officer, username, office=None, *, active=True):
     return row
 
 
+def refresh():
+    """Cron: rebuild the snapshot, so that an officer disabled or given another phone or
+    county in the officers' pages stops (or starts) being given to miners within minutes."""
+    CONTACTS.invalidate()
+
+
 def listing():
     return db.session.execute(
         db.select(CountyContact, Officer).join(Officer, Officer.id == CountyContact.officer_id)

@@ -113,11 +113,8 @@ def test_county_contact_rule(app, officers):
     assert contacts.contact_for("migori") == {"phone": "0722 000111", "office": "Migori town, county offices"}
     assert db.session.execute(db.select(AuditEntry.action).filter_by(target="otieno")).scalar_one() == \
         "permit_contact_set"
-    officers["county_officer"].disabled_at = db.func.now()
-    db.session.commit()
-    contacts.CONTACTS.invalidate()
-    assert contacts.contact_for("Migori") is None  # a disabled officer is nobody's contact
     contacts.set_contact(None, "otieno", active=False)
+    assert contacts.contact_for("Migori") is None
 
 
 def _sms(text, phone=MIGORI_PHONE, locale="sw"):
@@ -174,3 +171,23 @@ def test_erasure_forgets_the_phone(app, officers):
     assert db.session.execute(db.select(CallbackRequest.phone)).scalars().all() == ["+254711000002"]
     texts_sent = db.session.execute(db.select(Message.text).filter_by(purpose=notify.PURPOSE)).scalars().all()
     assert texts_sent and all("0711 000001" not in t for t in texts_sent)
+
+
+def test_the_capability_declares_its_parts():
+    from tests.journeys import REGISTRY
+
+    permits = next(c for c in REGISTRY if c.name == "permits")
+    assert set(permits.effects) == {"permit_callback"}
+    assert [(k.english, k.swahili) for k in permits.keywords] == [("PERMIT", "LESENI")]
+    assert {c.name for c in permits.cron} == {"permits-callback-sweep", "permits-contacts-refresh"}
+    assert [s.name for s in permits.snapshots] == ["permit_contacts"]
+    assert permits.journey.MENU_ENTRY.menu == "more" and permits.journey.MENU_ENTRY.number == 3
+
+
+def test_contacts_refresh_follows_a_disabled_officer(app, officers):
+    contacts.set_contact(officers["admin"], "otieno")
+    assert contacts.contact_for("Migori") is not None
+    officers["county_officer"].disabled_at = db.func.now()
+    db.session.commit()
+    contacts.refresh()  # the cron job
+    assert contacts.contact_for("Migori") is None
