@@ -13,7 +13,7 @@ from core import redis as redis_setup
 from models import db, miner
 
 # Every capability, one folder each (core/capability.py). A new one is one line here.
-CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts", "training", "buyers")
+CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts", "training", "buyers", "permits")
 
 
 def create_app(overrides=None):

@@ -11,6 +11,7 @@ from models.message import Broadcast, InboundMessage, Message
 from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
+from models.permit import CallbackRequest, CountyContact
 from models.price import Market, Price, PriceAlert, PriceSubscription
 from models.tip import Tip, TipDelivery, TipTopic
 from models.training import TrainingBooking, TrainingSession
@@ -20,4 +21,5 @@ __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken",
            "Broadcast", "Message", "InboundMessage",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
            "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
-           "AuditEntry", "Heartbeat", "TrainingSession", "TrainingBooking", "Buyer"]
+           "AuditEntry", "Heartbeat", "TrainingSession", "TrainingBooking", "Buyer", "CallbackRequest",
+           "CountyContact"]
