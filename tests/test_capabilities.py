@@ -42,16 +42,16 @@ def test_an_effect_without_a_handler_fails_at_boot(monkeypatch):
 
 
 def test_a_next_naming_an_undeclared_state_fails_at_boot():
-    states = [Menu("trn.list", title=N_("More services"), options=[Option(N_("Continue"), "trn.typo")]),
-              End("trn.done", body=N_("More services"))]
+    states = [Menu("xyz.list", title=N_("More services"), options=[Option(N_("Continue"), "xyz.typo")]),
+              End("xyz.done", body=N_("More services"))]
     module = types.ModuleType("trainingish.journey")
     module.STATES = states
-    module.MENU_ENTRY = MenuEntry(1, N_("More services"), "trn.list", menu="more")
+    module.MENU_ENTRY = MenuEntry(9, N_("More services"), "xyz.list", menu="more")  # a free number
     from core import capability
 
     problems = [(where, target) for where, target in capability.static_targets(module)
                 if target not in registry_with(Capability("trainingish", journey=module)).flow.states]
-    assert problems == [("state trn.list option 'Continue'", "trn.typo")]
+    assert problems == [("state xyz.list option 'Continue'", "xyz.typo")]
 
 
 def test_the_validator_reads_effects_from_the_journey_source():

@@ -43,7 +43,7 @@ def test_done_when_a_migori_miner_books_in_swahili_is_reminded_and_ticked_attend
     add_miner(phone.number, name="Akinyi Atieno", county="Migori", locale="sw")
 
     assert phone.dial().startswith("CON Madini Salama. Karibu Akinyi")
-    assert phone.send("6") == "CON Huduma zaidi\n1 Mafunzo\n0 Rudi 00 Mwanzo"
+    assert phone.send("6").startswith("CON Huduma zaidi\n1 Mafunzo\n")
     listing = phone.send("1")
     assert listing.startswith("CON Mafunzo Migori:\n1 ") and "Kuosha dhahabu bila" in listing
     detail = phone.send("1")
@@ -279,7 +279,7 @@ def test_training_is_declared_as_a_capability(app, client):
             "/api/v1/trainings/{training_id}/attendees", "/api/v1/trainings/{training_id}/invite"} <= set(documented)
     # Main menu 6 ("More services") opens the sub-menu whose 1 is the training journey.
     more = REGISTRY.flow.states["more"]
-    assert [(o.key, o.label) for o in more.options] == [("1", texts.MSG_MENU_LABEL)]
+    assert ("1", texts.MSG_MENU_LABEL) in [(o.key, o.label) for o in more.options]
 
 
 def test_every_booking_outcome_fits_one_screen_with_the_worst_case_testdata():
