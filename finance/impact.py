@@ -58,10 +58,14 @@ def _parse_day(value, field):
         raise RangeError(field, f"{field} must be a date like 2026-11-30") from None
 
 
-def parse_range(start=None, end=None, today=None):
+def today():
+    return utcnow().astimezone(NAIROBI).date()
+
+
+def parse_range(start=None, end=None, current=None):
     """The range asked for (YYYY-MM-DD, both days included); by default this month so far."""
-    today = today or utcnow().astimezone(NAIROBI).date()
-    last = _parse_day(end, "end") if end not in (None, "") else today
+    current = current or today()
+    last = _parse_day(end, "end") if end not in (None, "") else current
     first = _parse_day(start, "start") if start not in (None, "") else last.replace(day=1)
     if first > last:
         raise RangeError("start", "start must be on or before end")

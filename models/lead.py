@@ -7,7 +7,7 @@ never adds a second. The row goes when the miner is erased (finance.service regi
 erasure hook; the foreign key cascades as well).
 """
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
 
@@ -29,3 +29,5 @@ class Lead(db.Model):
     consent_at = mapped_column(UTCDateTime, nullable=False)  # agreed to be contacted about this
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    miner = relationship("Miner", lazy="joined", viewonly=True)
