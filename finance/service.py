@@ -15,7 +15,6 @@ from core.i18n import N_
 from finance.labels import EQUIPMENT, KINDS, LOAN
 from models import Miner, audit, db, miner_search, utcnow
 from models.base import upsert_insert
-from models.erasure import on_erase
 from models.lead import Lead
 from sms import broadcasts
 from sms.broadcasts import BroadcastError
@@ -58,8 +57,7 @@ def record_lead(phone, kind, equipment=None):
     return db.session.execute(select(Lead).where(Lead.phone == phone, Lead.kind == kind)).scalar_one()
 
 
-@on_erase
-def _forget(phone, miner_id):
+def forget(phone, miner_id=None):
     """A miner asked to be forgotten: their leads go (in the erasure's transaction)."""
     db.session.execute(db.delete(Lead).where(Lead.phone == phone).execution_options(synchronize_session=False))
 

@@ -8,6 +8,7 @@ from models.base import db, utcnow
 from models.health import Heartbeat
 from models.message import Broadcast, InboundMessage, Message
 from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
+from models.lead import Lead
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
 from models.price import Market, Price, PriceAlert, PriceSubscription
@@ -18,4 +19,4 @@ __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken",
            "Broadcast", "Message", "InboundMessage",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
            "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
-           "AuditEntry", "Heartbeat"]
+           "AuditEntry", "Heartbeat", "Lead"]
