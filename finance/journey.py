@@ -63,7 +63,7 @@ def _save(session: Session):
     kind = session.data.get("fin_kind")
     if kind not in KINDS:
         return []
-    return [effect(EFFECT, phone=session.phone, kind=kind,
+    return [effect(EFFECT, phone=session.phone, interest=kind,
                    equipment=session.data.get("fin_equipment") if kind == LOAN else None)]
 
 

@@ -62,9 +62,9 @@ def forget(phone, miner_id=None):
     db.session.execute(db.delete(Lead).where(Lead.phone == phone).execution_options(synchronize_session=False))
 
 
-def handle_effect(phone, kind, equipment=None, **_ignored):
-    """The USSD journey's `finance_lead` effect."""
-    record_lead(phone, kind, equipment)
+def handle_effect(phone, interest, equipment=None, **_ignored):
+    """The USSD journey's `finance_lead` effect (`interest`: the kind of lead)."""
+    record_lead(phone, interest, equipment)
 
 
 # --- officers ---------------------------------------------------------------------------
