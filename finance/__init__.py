@@ -22,9 +22,10 @@ def wire_without_registry(app):
     from models import erasure
     from ussd import effects
 
-    if service.forget not in erasure._hooks:
+    if hasattr(erasure, "_hooks") and service.forget not in erasure._hooks:  # before the registry only
         erasure.on_erase(service.forget)
-    effects.HANDLERS.setdefault("finance_lead", service.handle_effect)
+    if hasattr(effects, "HANDLERS"):
+        effects.HANDLERS.setdefault("finance_lead", service.handle_effect)
     app.register_blueprint(dashboard.bp)
     nav.add("finance.leads", _l("Finance leads"), action="read", order=60)
     nav.add("finance.impact_page", _l("Impact summary"), action="read", order=65)
