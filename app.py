@@ -13,7 +13,7 @@ from core import redis as redis_setup
 from models import db, miner
 
 # Every capability, one folder each (core/capability.py). A new one is one line here.
-CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts")
+CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts", "finance")
 
 
 def create_app(overrides=None):
@@ -57,7 +57,6 @@ def create_app(overrides=None):
                                                   registry.snapshots),
     )
 
-    import finance.api  # noqa: F401  (its routes go on the api blueprint before it is registered)
     from api import bp as api_bp
     from api.health import bp as health_bp
     from sms.views import INBOUND_FIELDS, handle_inbound_callback
@@ -73,9 +72,6 @@ def create_app(overrides=None):
     import dashboard
 
     dashboard.init_app(app)  # officers' pages at /dashboard, the phone simulator at /simulator
-    import finance
-
-    finance.wire_without_registry(app)
 
     from cli import register_commands
 

@@ -8,26 +8,27 @@ be contacted: USSD 6 -> 4 (finance/journey.py), stored as one lead per phone and
 as CSV (audited: phones are personal data) and send an SMS to exactly those miners through
 the broadcasts (the audience filter `lead_kind`, added through sms.broadcasts.add_audience).
 The overview gets a leads panel; /dashboard/finance/impact is the printable impact summary
-(finance/impact.py). A miner's leads are erased with the miner. See docs/finance.md.
+(finance/impact.py). A miner's leads are erased with the miner (the erasure hook
+`service.forget`). See docs/finance.md.
+
+The capability declares itself here; app.py lists it by name (core/capability.py).
 """
+from flask_babel import lazy_gettext as _l
 
+from core.capability import Capability, NavEntry, Panel
+from finance import api, dashboard, journey, service
+from finance.cli import finance_cli
 
-def wire_without_registry(app):
-    """Wiring in the way the code did before the capability registry (kept until it lands)."""
-    from dashboard import nav
-    from dashboard.views import overview_panel
-    from finance import dashboard, service
-    from finance.cli import finance_cli
-    from flask_babel import lazy_gettext as _l
-    from models import erasure
-    from ussd import effects
+CAPABILITY = Capability(
+    name="finance",
+    journey=journey,
+    effects={journey.EFFECT: service.handle_effect},
+    erasure=(service.forget,),
+    commands=(finance_cli,),
+    api=api.bp,
+    dashboard=dashboard.bp,
+    nav=(NavEntry("finance.leads", _l("Finance leads"), action="read", order=60),
+         NavEntry("finance.impact_page", _l("Impact summary"), action="read", order=65)),
+    panels=(Panel(dashboard.leads_panel, order=70),),
+)
 
-    if hasattr(erasure, "_hooks") and service.forget not in erasure._hooks:  # before the registry only
-        erasure.on_erase(service.forget)
-    if hasattr(effects, "HANDLERS"):
-        effects.HANDLERS.setdefault("finance_lead", service.handle_effect)
-    app.register_blueprint(dashboard.bp)
-    nav.add("finance.leads", _l("Finance leads"), action="read", order=60)
-    nav.add("finance.impact_page", _l("Impact summary"), action="read", order=65)
-    overview_panel(order=70)(dashboard.leads_panel)
-    app.cli.add_command(finance_cli)

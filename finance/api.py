@@ -7,9 +7,8 @@
 Phones are masked unless the officer is an admin; a county officer sees and reaches only
 their county. The broadcast goes through the broadcasts (audience "lead_kind").
 """
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
-from api import bp
 from api.auth import requires
 from api.errors import ApiError, paged
 from api.openapi import register_schema
@@ -19,6 +18,9 @@ from models import db
 from sms import broadcasts
 from sms.broadcasts import BroadcastError
 from dashboard.views import csv_download
+
+# Mounted at /api/v1 by the registry (core.capability._install_api): /api/v1/leads...
+bp = Blueprint("finance_api", __name__)
 
 register_schema("Lead", {
     "type": "object",
@@ -50,7 +52,6 @@ register_schema("LeadBroadcastInput", {
         "urgent": {"type": "boolean", "default": False},
     },
 })
-
 
 
 def _filters():
