@@ -11,6 +11,7 @@ from models import ApiToken, AuditEntry, Broadcast, Lead, db
 from models import erasure
 from sms import broadcasts
 from sms.broadcasts import BroadcastError
+from tests.conftest import Phone
 from tests.dashboard_helpers import csrf_token, make_miner, make_officers, new_client, sign_in
 
 MIGORI_1, MIGORI_2, MIGORI_3, KAKAMEGA_1 = "+254711000001", "+254711000002", "+254711000003", "+254711000004"
@@ -65,10 +66,49 @@ def test_only_registered_miners_and_known_kinds(people):
     assert bad.value.field == "equipment"
 
 
-def test_erasure_removes_the_miners_leads(leads):
+def test_erasure_removes_the_miners_leads(app, leads):
+    assert service.forget in app.extensions["capabilities"].erasure  # the registry's erasure hooks
     erasure.erase(MIGORI_1)
     phones = db.session.execute(db.select(Lead.phone)).scalars().all()
     assert MIGORI_1 not in phones and len(phones) == 3
+
+
+# --- the journey through the real app (USSD 6 -> 4) ----------------------------------------------
+
+def _leads_of(phone):
+    return db.session.execute(db.select(Lead).filter_by(phone=phone).order_by(Lead.kind)).scalars().all()
+
+
+def test_ussd_6_4_stores_one_lead_and_a_repeat_updates_it(client, people):
+    handset = Phone(client, MIGORI_2)
+    assert "6 Huduma zaidi" in handset.dial().split("\n")  # the main menu
+    assert handset.send("6").split("\n")[:2] == ["CON Huduma zaidi", "4 Mikopo na vifaa"]
+    assert handset.send("4").startswith("CON Mikopo na vifaa.")
+    assert handset.send("2").startswith("CON Mkopo wa kifaa gani?")
+    assert "mkopo wa chombo cha kunasa mvuke?" in handset.send("1")
+    end = handset.send("1")
+    assert end.startswith("END Tumehifadhi: mkopo wa chombo cha kunasa mvuke.")
+    (lead,) = _leads_of(MIGORI_2)
+    assert (lead.kind, lead.equipment, lead.county) == ("equipment_loan", "retort", "Migori")
+    assert lead.consent_at is not None
+    handset.dial("6*4*2*3")  # again, with a crusher this time: the same lead, updated
+    assert handset.send("1").startswith("END Tumehifadhi: mkopo wa mashine ya kusaga mawe.")
+    db.session.expire_all()
+    (lead,) = _leads_of(MIGORI_2)
+    assert lead.equipment == "crusher"
+
+
+def test_ussd_refusing_consent_or_not_registered_stores_nothing(client, people):
+    handset = Phone(client, MIGORI_1)
+    handset.dial("6*4*1")
+    assert handset.send("2").startswith("END Hatujahifadhi")
+    stranger = Phone(client, "+254711000099")
+    stranger.dial()
+    reply = stranger.send("6")
+    assert "4 Mikopo na vifaa" in reply or "4 Finance and equipment" in reply
+    register = stranger.send("4")
+    assert "Jisajili" in register or "Register" in register
+    assert db.session.execute(db.select(db.func.count()).select_from(Lead)).scalar_one() == 0
 
 
 # --- officers: counts, county rule ------------------------------------------------------------

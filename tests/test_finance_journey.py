@@ -3,21 +3,20 @@ characters in both languages, a registered caller's choices end in one `finance_
 effect, a refusal stores nothing, and an unregistered caller is told to register."""
 import pytest
 
-from finance import journey
 from flows import registration
-from flows.engine import SCREEN_BUDGET, Flow, Session
-from flows.main_menu import main_menu
+from flows.engine import SCREEN_BUDGET, Session
 from sms.encoding import analyse
+from tests.journeys import FLOW  # the app's flow, built from its capabilities
 
-FLOW = Flow([main_menu([journey.MENU_ENTRY])], registration.STATES, journey.STATES,
-            [s for s in __import__("flows.account", fromlist=["STATES"]).STATES])
 CALLER = {"registered": 1, "name": "Akinyi Odhiambo", "county": "Migori"}
+MORE_SERVICES, FINANCE = "6", "4"  # CONTRACT.md section 1: main menu 6, then 4
 
 
 def walk(locale, inputs, caller=CALLER):
+    """From the main menu: 6 (more services), 4 (finance), then `inputs`."""
     session = Session(phone="+254711000001", locale=locale, caller=dict(caller))
-    replies = [FLOW.jump(session, journey.entry_point(session))]
-    for raw in inputs:
+    replies = [FLOW.start(session)]
+    for raw in [MORE_SERVICES, FINANCE, *inputs]:
         replies.append(FLOW.advance(session, raw))
     return session, replies
 
@@ -55,9 +54,17 @@ def test_refusing_saves_nothing(locale):
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_unregistered_caller_is_told_to_register(locale):
     session, replies = walk(locale, ["1"], caller={})
-    check(replies[0])
-    assert ("Jisajili" if locale == "sw" else "Register") in replies[0].text
+    check(replies[2])
+    assert ("Jisajili" if locale == "sw" else "Register") in replies[2].text
     assert session.state == registration.NAME
+
+
+@pytest.mark.parametrize("locale", ["sw", "en"])
+def test_more_services_lists_finance_as_4(locale):
+    _session, replies = walk(locale, [])
+    check(replies[1])
+    assert ("4 Mikopo na vifaa" if locale == "sw" else "4 Finance and equipment") in replies[1].text.split("\n")
+    assert replies[2].text.startswith("Mikopo na vifaa." if locale == "sw" else "Finance and equipment.")
 
 
 def test_invalid_choice_repeats_the_screen_with_an_error():
