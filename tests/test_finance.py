@@ -261,3 +261,28 @@ def test_cli_counts_and_export(runner, leads, tmp_path):
     assert KAKAMEGA_1 in out.read_text()
     assert db.session.execute(db.select(AuditEntry).filter_by(action="export_leads")).scalar_one().detail["door"] == "cli"
     assert runner.invoke(args=["finance", "leads", "--officer", "nobody"]).exit_code != 0
+
+
+def test_the_simulator_drives_the_journey(app, people):
+    """The phone simulator (/simulator) through the real /ussd: *384*12*6*4#, savings group, yes."""
+    assert app.config["ENV_NAME"] == "development"  # open to anyone, as on a developer's machine
+    simulator = new_client(app)
+    token = csrf_token(simulator.get("/simulator/"))
+
+    def hop(action, entry, state=None):
+        response = simulator.post("/simulator/ussd", headers={"Accept": "application/json"}, data={
+            "csrf_token": token, "phone": KAKAMEGA_1, "action": action, "input": entry,
+            **(state or {"session_id": "", "text": ""})})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        reply = response.get_json()
+        assert reply["error"] is None, reply
+        return reply, {"session_id": reply["session_id"], "text": reply["text"]}
+
+    reply, state = hop("dial", "*384*12*6*4#")
+    assert reply["screen"].startswith("Mikopo na vifaa. Unataka nini?") and not reply["ended"]
+    reply, state = hop("send", "1", state)
+    assert "kujiunga na kikundi cha akiba?" in reply["screen"]
+    reply, _state = hop("send", "1", state)
+    assert reply["ended"] and reply["screen"].startswith("Tumehifadhi: kujiunga na kikundi cha akiba.")
+    db.session.expire_all()
+    assert [(lead.kind, lead.county) for lead in _leads_of(KAKAMEGA_1)] == [("savings_group", "Kakamega")]
