@@ -24,6 +24,8 @@ WORST_DATA = {
     # an incident report: every kind of casualty, three-digit counts, the longest words
     "category": "FALL", "trapped": 500, "injured": 500, "dead": 500, "occurred": "earlier",
     "description": "W" * 120, "reference": "MS-WWWW", "anonymous": True, "near_market_id": 1,
+    # finance: the kind with the longest phrase on the consent and confirmation screens
+    "fin_kind": "mercury_free",
 }
 
 
@@ -153,7 +155,9 @@ def test_resume_offer_is_one_page_even_with_a_sixth_menu_entry(locale, snapshot)
                       caller={"locale": locale})
     [page] = FLOW.pages(session)
     assert page.split("\n")[1] == "9 " + session.t("Continue")
-    assert len(page) + len("\n6 ") + len(session.t("More services")) <= SCREEN_BUDGET, page
+    more = "6 " + session.t("More services")
+    room = 0 if more in page.split("\n") else len("\n" + more)  # shown once a service registers for it
+    assert len(page) + room <= SCREEN_BUDGET, page
 
 
 @pytest.mark.parametrize("locale", LOCALES)
