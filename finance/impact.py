@@ -10,7 +10,7 @@ says training is not installed and shows everything else.
 import importlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -128,7 +128,7 @@ def training_numbers(period, county):
     if provider is None:
         return None
     try:
-        result = provider(period.start, period.end, county) or {}
+        result = provider(period.start.astimezone(timezone.utc), period.end.astimezone(timezone.utc), county) or {}
     except Exception:  # another capability's failure must not take the page down
         log.exception("training impact_summary failed")
         return None

@@ -1,7 +1,7 @@
 """The one-page impact summary (issue 16 item 5): numbers for a date range and a county,
 the county rule, bad dates named, the training numbers only when training is installed,
 and a print layout."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -77,6 +77,9 @@ def test_training_numbers_come_from_the_training_capability_when_installed(seede
     data = impact.summary(seeded["county_officer"], "2026-11-01", "2026-11-30")
     assert data["training"] == {"held": 2, "booked": 40, "attended": 31, "attended_women": 12}
     assert asked[0][2] == "Migori" and asked[0][0] < asked[0][1]
+    # UTC datetimes, as training.impact_summary documents: Nairobi's 1 to 30 November, end excluded
+    assert asked[0][:2] == (datetime(2026, 10, 31, 21, tzinfo=timezone.utc), datetime(2026, 11, 30, 21, tzinfo=timezone.utc))
+    assert asked[0][0].utcoffset() == timedelta(0)
 
     def broken(start, end, county):
         raise RuntimeError("training is down")
