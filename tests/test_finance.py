@@ -249,6 +249,9 @@ def test_dashboard_roles(app, leads):
     assert MIGORI_1 in html and "Barasa Wekesa" in html
     overview = admin.get("/dashboard/").get_data(as_text=True)
     assert 'id="finance-leads-panel"' in overview and "Finance and equipment leads: 4" in overview
+    # The capability's navigation entries (Capability.nav), on every page
+    other = admin.get("/dashboard/miners").get_data(as_text=True)
+    assert 'href="/dashboard/finance/leads"' in other and 'href="/dashboard/finance/impact"' in other
 
 
 def test_cli_counts_and_export(runner, leads, tmp_path):
