@@ -13,7 +13,8 @@ from core import redis as redis_setup
 from models import db, miner
 
 # Every capability, one folder each (core/capability.py). A new one is one line here.
-CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts", "training", "buyers", "permits")
+CAPABILITIES = ("miners", "incidents", "tips", "prices", "broadcasts", "training", "buyers", "permits",
+                "finance")
 
 
 def create_app(overrides=None):

@@ -9,6 +9,7 @@ from models.base import db, utcnow
 from models.health import Heartbeat
 from models.message import Broadcast, InboundMessage, Message
 from models.incident import Incident, IncidentFollowUp, IncidentStatusChange, ReporterReveal
+from models.lead import Lead
 from models.miner import LanguagePreference, Miner
 from models.officer import ApiToken, Officer
 from models.permit import CallbackRequest, CountyContact
@@ -22,4 +23,4 @@ __all__ = ["db", "utcnow", "Miner", "LanguagePreference", "Officer", "ApiToken",
            "Incident", "IncidentFollowUp", "IncidentStatusChange", "ReporterReveal",
            "Tip", "TipTopic", "TipDelivery", "Market", "Price", "PriceSubscription", "PriceAlert",
            "AuditEntry", "Heartbeat", "TrainingSession", "TrainingBooking", "Buyer", "CallbackRequest",
-           "CountyContact"]
+           "CountyContact", "Lead"]

@@ -19,11 +19,13 @@ How a broadcast goes out (all in RQ jobs on the `bulk` queue):
    see sms/delivery.py), and re-enqueues batches for every queued row.
 """
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, literal, or_, select, true
+from sqlalchemy import and_, false, func, literal, or_, select, true
 
 from core import jobs
 from core.i18n import LOCALES
@@ -47,6 +49,40 @@ AUDIENCE_KEYS = ("all", "county", "site", "role", "gender", "language", "registe
 
 class BroadcastError(ValueError):
     """Bad input for a broadcast; the message says what to fix."""
+
+
+# --- audiences other capabilities add ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Audience:
+    """An audience filter a capability adds (e.g. finance's `lead_kind`: the miners who
+    registered that interest). `clean(raw)` returns the value to store or raises
+    BroadcastError naming the field; `condition(value)` is an SQL condition on `Miner`,
+    combined (AND) with the other filters; `label` names it on the broadcast's page."""
+
+    key: str
+    clean: Callable
+    condition: Callable
+    label: object = None
+
+
+_added_audiences: dict[str, Audience] = {}
+
+
+def add_audience(key, clean, condition, label=None):
+    """Register an audience filter (see Audience). Registering a key again replaces it."""
+    if key in AUDIENCE_KEYS or key == "all":
+        raise ValueError(f"audience filter {key!r} is built in")
+    _added_audiences[key] = Audience(key, clean, condition, label)
+    return _added_audiences[key]
+
+
+def added_audiences():
+    return dict(_added_audiences)
+
+
+def audience_keys():
+    return AUDIENCE_KEYS + tuple(_added_audiences)
 
 
 # --- input ----------------------------------------------------------------------------
@@ -80,9 +116,9 @@ def clean_audience(raw):
     raw = raw or {}
     if not isinstance(raw, dict):
         raise BroadcastError("audience must be an object")
-    unknown = sorted(set(raw) - set(AUDIENCE_KEYS))
+    unknown = sorted(set(raw) - set(audience_keys()))
     if unknown:
-        raise BroadcastError(f"unknown audience filter(s): {', '.join(unknown)}; use {', '.join(AUDIENCE_KEYS)}")
+        raise BroadcastError(f"unknown audience filter(s): {', '.join(unknown)}; use {', '.join(audience_keys())}")
     audience = {}
     for key in ("county", "site", "role", "gender", "language"):
         values = _as_list(raw.get(key), key)
@@ -97,6 +133,9 @@ def clean_audience(raw):
         if bad:
             raise BroadcastError(f"audience.language must be among {', '.join(LOCALES)}")
         audience["language"] = [v.lower() for v in audience["language"]]
+    for key, added in _added_audiences.items():
+        if raw.get(key) not in (None, "", []):
+            audience[key] = added.clean(raw[key])
     if raw.get("all") and len(audience) > 0:
         raise BroadcastError("audience.all cannot be combined with other filters")
     return audience
@@ -143,7 +182,12 @@ def _casefold_in(column, values):
 
 
 def audience_filter(audience):
-    conditions = []
+    if set(audience) - set(audience_keys()):
+        # A stored broadcast whose filter's capability is not installed (any more): it
+        # reaches nobody, never everyone the other filters leave.
+        return false()
+    conditions = [_added_audiences[key].condition(value) for key, value in audience.items()
+                  if key in _added_audiences]
     if audience.get("county"):
         conditions.append(_casefold_in(Miner.county, audience["county"]))
     if audience.get("site"):

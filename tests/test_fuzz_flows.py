@@ -38,7 +38,8 @@ def worst_case_data(name, site, county):
     """Long answers, plus what any path into a journey's later states carries (the incident's
     category, the market being looked at), so that a state is tested as a caller reaches it."""
     return {"name": name, "county": county, "site": site, "role": "processor", "gender": "undisclosed",
-            "sms": True, "new_site": site, "new_locale": "en", "category": "COLLAPSE", "market_id": 1}
+            "sms": True, "new_site": site, "new_locale": "en", "category": "COLLAPSE", "market_id": 1,
+            "fin_kind": "mercury_free"}
 
 
 def check(reply, session):

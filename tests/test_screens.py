@@ -24,6 +24,8 @@ WORST_DATA = {
     # an incident report: every kind of casualty, three-digit counts, the longest words
     "category": "FALL", "trapped": 500, "injured": 500, "dead": 500, "occurred": "earlier",
     "description": "W" * 120, "reference": "MS-WWWW", "anonymous": True, "near_market_id": 1,
+    # finance: the kind with the longest phrase on the consent and confirmation screens
+    "fin_kind": "mercury_free",
 }
 
 
