@@ -82,7 +82,8 @@ def _leads_of(phone):
 def test_ussd_6_4_stores_one_lead_and_a_repeat_updates_it(client, people):
     handset = Phone(client, MIGORI_2)
     assert "6 Huduma zaidi" in handset.dial().split("\n")  # the main menu
-    assert handset.send("6").split("\n")[:2] == ["CON Huduma zaidi", "4 Mikopo na vifaa"]
+    more = handset.send("6").split("\n")
+    assert more[0] == "CON Huduma zaidi" and "4 Mikopo na vifaa" in more
     assert handset.send("4").startswith("CON Mikopo na vifaa.")
     assert handset.send("2").startswith("CON Mkopo wa kifaa gani?")
     assert "mkopo wa chombo cha kunasa mvuke?" in handset.send("1")
