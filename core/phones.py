@@ -73,3 +73,14 @@ def mask_in_text(text):
             return mask(match.group(0))
 
     return _PHONE_IN_TEXT.sub(_masked, text)
+
+
+def dialled(phone):
+    """'+254712345678' -> '0712 345678': how a Kenyan officer dials it (others: E.164, as given)."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    if number.country_code == 254:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phone

@@ -16,10 +16,10 @@ the queued-message sweep (`sms.outbound.sweep_stuck`) sends the stored rows.
 """
 import logging
 
-from sqlalchemy import func
 
 from core import jobs
-from models import Incident, Officer, db, utcnow
+from models import Incident, db, utcnow
+from models import officer as officer_model
 from models.miner import locale_for
 from sms import outbound
 from incidents import texts
@@ -29,20 +29,7 @@ log = logging.getLogger(__name__)
 
 def alert_recipients(county):
     """Officers to alert for an urgent incident in `county` (deduplicated by phone)."""
-    active = db.select(Officer).where(Officer.phone.is_not(None), Officer.disabled_at.is_(None))
-    officers = []
-    if county:
-        officers = db.session.execute(
-            active.where(func.lower(Officer.county) == county.strip().lower()).order_by(Officer.id)
-        ).scalars().all()
-    if not officers:
-        officers = db.session.execute(active.where(Officer.role == "admin").order_by(Officer.id)).scalars().all()
-    seen, unique = set(), []
-    for officer in officers:
-        if officer.phone not in seen:
-            seen.add(officer.phone)
-            unique.append(officer)
-    return unique
+    return officer_model.to_tell(county)
 
 
 def _stage_alerts(incident):

@@ -7,10 +7,10 @@ longest field is shortened until the message fits one segment.
 Every SMS starts "Madini Salama:" so that the reader knows who writes (the sender ID may be
 a bare shortcode).
 """
-import phonenumbers
 from anyascii import anyascii
 
 from core.i18n import N_, translate, translate_plural
+from core.phones import dialled
 from incidents.categories import CATEGORY_LABELS, OCCURRED_LABELS
 
 SEGMENT = 160
@@ -83,16 +83,6 @@ def category_label(locale, code):
     return translate(locale, CATEGORY_LABELS.get(code, CATEGORY_LABELS["UNCLASSIFIED"]))
 
 
-def callback_number(phone):
-    """'+254712345678' -> '0712 345678': how a Kenyan officer dials it (others: E.164)."""
-    try:
-        number = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return phone
-    if number.country_code == 254:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phone
-
 
 def alert_text(locale, incident):
     site = gsm_safe(incident.site, 40)
@@ -103,7 +93,7 @@ def alert_text(locale, incident):
     if incident.anonymous:
         callback = translate(locale, ALERT_HIDDEN)
     elif incident.reporter_phone:
-        callback = translate(locale, ALERT_CALLBACK, phone=callback_number(incident.reporter_phone))
+        callback = translate(locale, ALERT_CALLBACK, phone=dialled(incident.reporter_phone))
     else:  # erased at the reporter's request
         callback = ""
     return render(

@@ -102,3 +102,25 @@ class ApiToken(db.Model):
         token = "ms_" + secrets.token_urlsafe(32)
         db.session.add(cls(officer=officer, token_hash=cls.hash(token)))
         return token
+
+
+def to_tell(county, roles=None):
+    """The officers to text about something in `county`: active, with a phone, of that county
+    (any case), or the admins when it has none; one per phone. `roles` narrows who counts."""
+    from sqlalchemy import func
+
+    active = db.select(Officer).where(Officer.phone.is_not(None), Officer.disabled_at.is_(None))
+    if roles:
+        active = active.where(Officer.role.in_(tuple(roles)))
+    officers = []
+    if county and county.strip():
+        officers = db.session.execute(
+            active.where(func.lower(Officer.county) == county.strip().lower()).order_by(Officer.id)).scalars().all()
+    if not officers:
+        officers = db.session.execute(active.where(Officer.role == "admin").order_by(Officer.id)).scalars().all()
+    seen, unique = set(), []
+    for officer in officers:
+        if officer.phone not in seen:
+            seen.add(officer.phone)
+            unique.append(officer)
+    return unique

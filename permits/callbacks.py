@@ -203,7 +203,8 @@ def forget_phone(phone, miner_id=None):
     should call a number that asked to be forgotten), and the officers' SMS that carried
     the number forget it. Audit entries name the request, never the number."""
     from models.message import ERASED_TEXT, Message
-    from permits.notify import PURPOSE, dialled
+    from core.phones import dialled
+    from permits.notify import PURPOSE
 
     condition = CallbackRequest.phone == phone
     if miner_id is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from core.snapshot import Snapshot
 from models import Officer, audit, db
 from models.permit import CountyContact
-from permits.notify import dialled
+from core.phones import dialled
 
 OFFICE_MAX = 60
 

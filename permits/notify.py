@@ -9,12 +9,12 @@ by sms.outbound's sweep). `sweep_untold` (cron) catches requests whose job Redis
 import logging
 from datetime import timedelta
 
-import phonenumbers
-from sqlalchemy import func
 
 from core import jobs
 from core.i18n import translate
-from models import Officer, db, utcnow
+from core.phones import dialled
+from models import db, utcnow
+from models import officer as officer_model
 from models.permit import CallbackRequest
 from permits import texts
 from sms import encoding, outbound
@@ -23,30 +23,9 @@ log = logging.getLogger(__name__)
 PURPOSE = "permit_callback"
 
 
-def dialled(phone):
-    """'+254712345678' -> '0712 345678': how a Kenyan officer dials it (others: E.164)."""
-    try:
-        number = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return phone
-    if number.country_code == 254:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phone
-
-
 def recipients(county):
-    active = db.select(Officer).where(Officer.phone.is_not(None), Officer.disabled_at.is_(None),
-                                      Officer.role.in_(("admin", "officer")))
-    officers = db.session.execute(
-        active.where(func.lower(Officer.county) == county.casefold()).order_by(Officer.id)).scalars().all()
-    if not officers:
-        officers = db.session.execute(active.where(Officer.role == "admin").order_by(Officer.id)).scalars().all()
-    seen, unique = set(), []
-    for officer in officers:
-        if officer.phone not in seen:
-            seen.add(officer.phone)
-            unique.append(officer)
-    return unique
+    """The county's officers and admins with a phone (the admins when the county has none)."""
+    return officer_model.to_tell(county, roles=("admin", "officer"))
 
 
 def officer_text(locale, request):
