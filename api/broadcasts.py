@@ -6,11 +6,13 @@
     GET  /api/v1/broadcasts/<id>     progress: counts queued, sent, delivered, failed, opted out
     POST /api/v1/broadcasts/preview  same body as POST: recipients, encoding, parts, cost; sends nothing
     POST /api/v1/broadcasts/<id>/cancel
+    POST /api/v1/broadcasts/<id>/resume  after a pause (AT balance topped up) or a crash
 
 Audience filters: county, site, role, gender, language (lists or single values),
 registered_after, registered_before (dates); {} means every miner who accepts SMS. Opted-out,
 unconsented and unreachable miners are always excluded. An officer with a county can only
-broadcast to (and see broadcasts of) that county.
+broadcast to (and see broadcasts of) that county: the rule and the audit entry are
+broadcasts.actions' (the same for the dashboard and the CLI); this module parses and renders.
 """
 from datetime import datetime
 
@@ -18,10 +20,12 @@ from flask import g, jsonify, request
 
 from api import bp
 from api.auth import requires
-from api.errors import MAX_ID, ApiError, paged
-from models import Broadcast, db
+from api.errors import ApiError, paged
+from broadcasts import actions
+from core.policy import NotFound, OutOfScope
+from models import db
 from sms import broadcasts
-from sms.broadcasts import NAIROBI, BroadcastError
+from sms.broadcasts import NAIROBI
 
 
 def _body():
@@ -31,47 +35,15 @@ def _body():
     return body
 
 
-def _scoped_audience(audience):
-    """An officer limited to a county broadcasts only there (county filled in when absent)."""
-    officer = g.officer
-    if officer.role == "admin" or not officer.county:
-        return audience
-    counties = audience.get("county") or []
-    if not counties:
-        return {**audience, "county": [officer.county]}
-    if any(c.casefold() != officer.county.casefold() for c in counties):
-        raise ApiError(403, "out_of_scope", f"you may only broadcast to {officer.county}")
-    return audience
-
-
-def _parse(body):
-    try:
-        texts = broadcasts.clean_texts(body.get("text"))
-        audience = _scoped_audience(broadcasts.clean_audience(body.get("audience")))
-    except BroadcastError as exc:
-        raise ApiError(400, "invalid_broadcast", str(exc)) from None
+def _send_at(body):
     send_at = body.get("send_at")
-    if send_at not in (None, ""):
-        try:
-            send_at = datetime.fromisoformat(str(send_at).replace("Z", "+00:00"))
-        except ValueError:
-            raise ApiError(400, "invalid_broadcast", "send_at must be an ISO date-time or null") from None
-        if send_at.tzinfo is None:
-            send_at = send_at.replace(tzinfo=NAIROBI)
-    else:
-        send_at = None
-    urgent = body.get("urgent", False)
-    if not isinstance(urgent, bool):
-        raise ApiError(400, "invalid_broadcast", "urgent must be true or false")
-    return texts, audience, send_at, urgent
-
-
-def _visible(broadcast):
-    officer = g.officer
-    if officer.role == "admin" or not officer.county or broadcast.officer_id == officer.id:
-        return True
-    counties = broadcast.audience.get("county") or []
-    return bool(counties) and all(c.casefold() == officer.county.casefold() for c in counties)
+    if send_at in (None, ""):
+        return None
+    try:
+        send_at = datetime.fromisoformat(str(send_at).replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "invalid_broadcast", "send_at must be an ISO date-time or null") from None
+    return send_at if send_at.tzinfo else send_at.replace(tzinfo=NAIROBI)
 
 
 @bp.post("/broadcasts")
@@ -93,10 +65,11 @@ def create_broadcast():
               schema: {$ref: '#/components/schemas/Broadcast'}
         400: {$ref: '#/components/responses/BadRequest'}
     """
-    texts, audience, send_at, urgent = _parse(_body())
-    broadcast = broadcasts.create(texts, audience, urgent=urgent, send_at=send_at, officer_id=g.officer.id)
-    return jsonify({**broadcasts.serialise(broadcast),
-                    "preview": broadcasts.preview(broadcast.texts, broadcast.audience)}), 202
+    body = _body()
+    send_at = _send_at(body)
+    broadcast, shown = actions.create(g.officer, body.get("text"), body.get("audience"),
+                                      urgent=body.get("urgent", False), send_at=send_at)
+    return jsonify({**broadcasts.serialise(broadcast), "preview": shown}), 202
 
 
 @bp.post("/broadcasts/preview")
@@ -118,8 +91,11 @@ def preview_broadcast():
               schema: {$ref: '#/components/schemas/BroadcastPreview'}
         400: {$ref: '#/components/responses/BadRequest'}
     """
-    texts, audience, _, _ = _parse(_body())
-    return jsonify(broadcasts.preview(texts, audience))
+    body = _body()
+    _send_at(body)
+    if not isinstance(body.get("urgent", False), bool):
+        raise ApiError(400, "invalid_broadcast", "urgent must be true or false")
+    return jsonify(actions.preview(g.officer, body.get("text"), body.get("audience")))
 
 
 @bp.get("/broadcasts")
@@ -132,19 +108,15 @@ def list_broadcasts():
       responses:
         200: {description: a page of broadcasts}
     """
-    query = db.select(Broadcast).order_by(Broadcast.id.desc())
-    officer = g.officer
-    if officer.role != "admin" and officer.county:
-        query = query.where(Broadcast.officer_id == officer.id)
-    return jsonify(paged(query, broadcasts.serialise, db.session))
+    return jsonify(paged(actions.visible_query(g.officer), broadcasts.serialise, db.session))
 
 
-def _get(broadcast_id):
-    # Ids beyond a 32-bit integer cannot exist; asking the database for one is an error there.
-    broadcast = db.session.get(Broadcast, broadcast_id) if broadcast_id <= MAX_ID else None
-    if broadcast is None or not _visible(broadcast):
-        raise ApiError(404, "not_found", f"no broadcast {broadcast_id}")
-    return broadcast
+def _visible(action, broadcast_id):
+    """Another county's broadcast is not found, as if it did not exist."""
+    try:
+        return action(g.officer, broadcast_id)
+    except OutOfScope:
+        raise NotFound(f"no broadcast {broadcast_id}") from None
 
 
 @bp.get("/broadcasts/<int:broadcast_id>")
@@ -161,7 +133,7 @@ def get_broadcast(broadcast_id):
               schema: {$ref: '#/components/schemas/Broadcast'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return jsonify(broadcasts.serialise(_get(broadcast_id)))
+    return jsonify(broadcasts.serialise(_visible(actions.get, broadcast_id)))
 
 
 @bp.post("/broadcasts/<int:broadcast_id>/cancel")
@@ -178,5 +150,21 @@ def cancel_broadcast(broadcast_id):
               schema: {$ref: '#/components/schemas/Broadcast'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    broadcast = broadcasts.cancel(_get(broadcast_id).id)
-    return jsonify(broadcasts.serialise(broadcast))
+    return jsonify(broadcasts.serialise(_visible(actions.cancel, broadcast_id)))
+
+
+@bp.post("/broadcasts/<int:broadcast_id>/resume")
+@requires("broadcasts")
+def resume_broadcast(broadcast_id):
+    """Carry on after a pause (the AT balance was topped up) or a crash, with whoever is left.
+    ---
+    post:
+      responses:
+        200:
+          description: the broadcast, sending again (or already over)
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Broadcast'}
+        404: {$ref: '#/components/responses/NotFound'}
+    """
+    return jsonify(broadcasts.serialise(_visible(actions.resume, broadcast_id)))

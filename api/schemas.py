@@ -158,6 +158,15 @@ register_schema("TipInput", {
         "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4},
     },
 })
+register_schema("TipEdit", {
+    "type": "object", "required": ["topic", "sw", "en"], "additionalProperties": False,
+    "properties": {
+        "topic": {"type": "string", "minLength": 1, "pattern": NO_NUL, "description": "a topic code from GET /api/v1/tips/topics"},
+        "sw": TIP_TEXT, "en": TIP_TEXT,
+        "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4,
+                    "description": "default: the tip's sources as they are"},
+    },
+})
 register_schema("TipTopic", {
     "type": "object", "required": ["code", "sw", "en", "words"],
     "properties": {"code": {"type": "string"}, "sw": {"type": "string"}, "en": {"type": "string"},

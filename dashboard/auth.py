@@ -27,6 +27,7 @@ from core.i18n import LOCALES
 from dashboard import bp, throttle
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from flows.catalog import MINING_COUNTIES
+from core.policy import Refused
 from models import Officer, audit, db, miner_search
 
 login_manager = LoginManager()
@@ -314,6 +315,16 @@ def _forbidden(exc):
 @bp.errorhandler(404)
 def _not_found(exc):
     return render_template("dashboard/error.html", code=404, message=_("There is no such page or record.")), 404
+
+
+@bp.errorhandler(Refused)
+def _refused(exc):
+    """An officer action a capability refused (core/policy.py) and the page did not handle."""
+    if exc.status == 404:
+        return _not_found(exc)
+    if exc.status == 403:
+        return _forbidden(exc)
+    return render_template("dashboard/error.html", code=400, message=exc.message), 400
 
 
 def current_officer_object():

@@ -7,7 +7,8 @@ function the API and CLI use) -> the progress page, which reloads itself (meta r
 JavaScript needed) until the broadcast is finished or cancelled.
 
 A county officer broadcasts only to their county (the audience's county is theirs, whatever
-the form says) and sees their own broadcasts, as in the API.
+the form says) and sees their own broadcasts, as in the API: the rule and the audit entries
+are `broadcasts.actions`' (the same for every door); these pages parse and render.
 """
 from datetime import datetime
 
@@ -19,14 +20,16 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, St
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from dashboard import bp, nav
+from broadcasts import actions
+from core.policy import NotFound, OutOfScope, Refused
+from dashboard import bp
 from dashboard.auth import current_officer_object, officer_required
 from dashboard.forms import LANGUAGES, ActionForm
 from dashboard.views import list_page
 from flows.catalog import GENDERS, MINING_COUNTIES, ROLES
-from models import Broadcast, audit, db
+from models import Broadcast
 from sms import broadcasts, encoding
-from sms.broadcasts import MAX_SEGMENTS, NAIROBI, BroadcastError
+from sms.broadcasts import MAX_SEGMENTS, NAIROBI
 
 
 # Six GSM-7 parts; a longer text is refused by sms.broadcasts.clean_texts anyway.
@@ -99,13 +102,10 @@ def _counts(texts):
 
 def _preview(form, officer):
     """(preview or None, error or None) for the form's texts and audience."""
-    texts = form.texts()
     try:
-        cleaned_texts = broadcasts.clean_texts(texts)
-        audience = broadcasts.clean_audience(form.audience(officer))
-    except BroadcastError as exc:
+        return actions.preview(officer, form.texts(), form.audience(officer)), None
+    except Refused as exc:
         return None, str(exc)
-    return broadcasts.preview(cleaned_texts, audience), None
 
 
 def _audience_summary(form, officer):
@@ -148,12 +148,8 @@ def broadcast_new():
     if step != "send":
         abort(400)
     send_at = form.send_at.data.replace(tzinfo=NAIROBI) if form.send_at.data else None
-    broadcast = broadcasts.create(form.texts(), form.audience(officer), urgent=form.urgent.data, send_at=send_at,
-                                  officer_id=officer.id)
-    audit.record(officer, "broadcast_created", target=f"broadcast {broadcast.id}",
-                 detail={"audience": broadcast.audience, "urgent": broadcast.urgent,
-                         "send_at": send_at.isoformat() if send_at else None, "recipients": preview["recipients"],
-                         "cost_kes": preview["cost_kes"], "languages": sorted(broadcast.texts)})
+    broadcast, _shown = actions.create(officer, form.texts(), form.audience(officer), urgent=bool(form.urgent.data),
+                                       send_at=send_at)
     flash(_("Broadcast %(id)d created.", id=broadcast.id), "success")
     return redirect(url_for("dashboard.broadcast", broadcast_id=broadcast.id))
 
@@ -167,9 +163,8 @@ def broadcast_estimate():
     form.validate()
     texts = form.texts() or {"sw": "-"}  # the audience counts even before anything is written
     try:
-        result = broadcasts.preview(broadcasts.clean_texts(texts),
-                                    broadcasts.clean_audience(form.audience(officer)))
-    except BroadcastError as exc:
+        result = actions.preview(officer, texts, form.audience(officer))
+    except Refused as exc:
         return jsonify({"error": str(exc)}), 400
     return jsonify({"recipients": result["recipients"], "excluded": result["excluded"],
                     "cost_kes": result["cost_kes"] if form.texts() else None,
@@ -177,28 +172,22 @@ def broadcast_estimate():
                     "cost": _("estimated cost KES %(cost).2f", cost=result["cost_kes"]) if form.texts() else ""})
 
 
-def _visible_query(officer):
-    query = db.select(Broadcast).order_by(Broadcast.id.desc())
-    if officer.role != "admin" and officer.county:
-        query = query.where(Broadcast.officer_id == officer.id)
-    return query
-
-
-def _broadcast_or_404(broadcast_id):
-    officer = current_officer_object()
-    broadcast = db.get_or_404(Broadcast, broadcast_id, populate_existing=True)
-    if officer.role != "admin" and officer.county and broadcast.officer_id != officer.id:
-        counties = broadcast.audience.get("county") or []
-        if not counties or any(c.casefold() != officer.county.casefold() for c in counties):
-            abort(403)
-    return broadcast
+def _broadcast(action, broadcast_id):
+    """A broadcast through one of broadcasts.actions: 404 when there is none, 403 when it is
+    another county's."""
+    try:
+        return action(current_officer_object(), broadcast_id)
+    except NotFound:
+        abort(404)
+    except OutOfScope:
+        abort(403)
 
 
 @bp.get("/broadcasts")
 @officer_required("read")
 def broadcasts_list():
     officer = current_officer_object()
-    page = list_page(_visible_query(officer), 25)
+    page = list_page(actions.visible_query(officer), 25)
     return render_template("dashboard/broadcasts.html", page=page, progress=broadcasts.progress,
                            may_send=officer.may("broadcasts"))
 
@@ -206,26 +195,41 @@ def broadcasts_list():
 @bp.get("/broadcasts/<int(max=2147483647):broadcast_id>")
 @officer_required("read")
 def broadcast(broadcast_id):
-    item = _broadcast_or_404(broadcast_id)
+    item = _broadcast(actions.get, broadcast_id)
     counts = broadcasts.progress(item)
     running = item.status in Broadcast.ACTIVE and item.status != Broadcast.PAUSED
     labels = {name: getattr(BroadcastForm, name).args[0] for name in AUDIENCE_FIELDS}
     return render_template("dashboard/broadcast.html", broadcast=item, counts=counts, audience_labels=labels,
                            refresh=REFRESH_SECONDS if running else None, action_form=ActionForm(),
                            may_cancel=current_officer_object().may("broadcasts") and item.status in Broadcast.ACTIVE,
+                           may_resume=current_officer_object().may("broadcasts") and item.status == Broadcast.PAUSED,
                            percent=lambda n: (100.0 * n / counts["total"]) if counts["total"] else 0)
 
 
 @bp.post("/broadcasts/<int(max=2147483647):broadcast_id>/cancel")
 @officer_required("broadcasts")
 def broadcast_cancel(broadcast_id):
-    item = _broadcast_or_404(broadcast_id)
+    item = _broadcast(actions.get, broadcast_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if item.status in (Broadcast.DONE, Broadcast.CANCELLED):
         flash(_("This broadcast is already over."), "info")
     else:
-        broadcasts.cancel(item.id)
-        audit.record(current_officer_object(), "broadcast_cancelled", target=f"broadcast {item.id}")
+        _broadcast(actions.cancel, item.id)
         flash(_("Broadcast cancelled: nothing more is sent. Messages already sent stay sent."), "success")
+    return redirect(url_for("dashboard.broadcast", broadcast_id=item.id))
+
+
+@bp.post("/broadcasts/<int(max=2147483647):broadcast_id>/resume")
+@officer_required("broadcasts")
+def broadcast_resume(broadcast_id):
+    """Carry on after a pause (the AT balance was topped up) or a crash."""
+    item = _broadcast(actions.get, broadcast_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if item.status in (Broadcast.DONE, Broadcast.CANCELLED):
+        flash(_("This broadcast is already over."), "info")
+    else:
+        _broadcast(actions.resume, item.id)
+        flash(_("Broadcast resumed: it carries on with whoever has not had it."), "success")
     return redirect(url_for("dashboard.broadcast", broadcast_id=item.id))

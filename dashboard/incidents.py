@@ -2,9 +2,10 @@
 timeline, acknowledging and changing the status with a note, and who reported it as the role
 allows; and the overview's "open urgent incidents" panel and charts.
 
-Status changes go through `incidents.service.change_status`, the function the API uses, so
-the reporter gets their SMS and the incident's own status trail is written. County officers
-see and change only their county's incidents (server-side, on every page and export).
+Status changes and look-ups go through `incidents.actions` (the functions the API and CLI
+use), which apply the county rule and write the audit entry and the incident's own trail,
+and tell the reporter by SMS. County officers see and change only their county's incidents
+(server-side, on every page and export).
 Reporter numbers: an anonymous reporter's never (an admin may look it up, giving a reason
 that is kept, as in the API); masked unless the officer is an admin.
 """
@@ -24,17 +25,16 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from api.incidents import NOTE_MAX
-from incidents import service as incidents_service
 from core.phones import mask
+from incidents import actions
+from incidents.actions import NOTE_MAX
 from dashboard import bp, labels, nav
-from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
+from dashboard.auth import county_choices, current_officer_object, officer_required, scoped_county
 from dashboard.charts import Series, bar_chart, hbar_chart
 from dashboard.forms import ActionForm
 from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _week_start, csv_download, list_page, overview_panel
 from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
-from incidents.service import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
-from incidents.service import StatusError, change_status
+from incidents.actions import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
 from models import Incident, Message, ReporterReveal, audit, db, utcnow
 
 
@@ -160,9 +160,7 @@ def incidents_csv():
 # --- one incident ---------------------------------------------------------------------
 
 def _incident_or_404(reference):
-    incident = db.one_or_404(db.select(Incident).filter_by(reference=reference.strip().upper()))
-    require_scope(incident.county)
-    return incident
+    return actions.get(current_officer_object(), reference)  # 404, 403 (dashboard.auth's Refused handler)
 
 
 def sms_about(incident, limit=50):
@@ -226,11 +224,7 @@ def incident(reference):
 
 
 def _change(incident, new_status, note):
-    officer = current_officer_object()
-    old = incident.status
-    change_status(incident, officer, new_status, note)
-    audit.record(officer, "incident_status", target=incident.reference,
-                 detail={"from": old, "to": new_status, "note": bool(note)})
+    actions.change_status(current_officer_object(), incident, new_status, note)
 
 
 @bp.post("/incidents/<reference>/acknowledge")
@@ -262,7 +256,7 @@ def incident_status(reference):
         return _render_incident(incident, status_form=form, code=400)
     try:
         _change(incident, form.status.data, note)
-    except StatusError:
+    except actions.Refused:
         abort(400)
     flash(_("Status changed to %(status)s.", status=labels.incident_status_label(form.status.data)), "success")
     return redirect(url_for("dashboard.incident", reference=incident.reference))
@@ -281,9 +275,7 @@ def incident_reveal(reference):
     if not incident.reporter_phone:
         flash(_("The reporter's number was erased at their request."), "error")
         return redirect(url_for("dashboard.incident", reference=incident.reference))
-    reason = form.reason.data.strip()
-    phone = incidents_service.reveal_reporter(incident, officer, reason)
-    audit.record(officer, "incident_reporter_revealed", target=incident.reference, detail={"reason": reason})
+    _incident, phone = actions.reveal_reporter(officer, incident, form.reason.data)
     return _render_incident(incident, revealed=phone)
 
 

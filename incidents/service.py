@@ -23,9 +23,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core import jobs, metrics
 from incidents import limits, notify, spool
-from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCCURRED_LABELS, STATUSES, is_urgent
+from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCCURRED_LABELS, is_urgent
 from incidents.reference import new_reference
-from models import Incident, IncidentFollowUp, IncidentStatusChange, Miner, ReporterReveal, db, utcnow
+from models import Incident, IncidentFollowUp, Miner, db, utcnow
 from models.base import cached_statement, upsert_insert
 from models.message import ERASED_TEXT
 
@@ -356,59 +356,6 @@ def add_follow_up(incident, text, *, channel="sms", at_message_id=None):
             db.select(IncidentFollowUp).filter_by(at_message_id=at_message_id)
         ).scalar_one(), False
     return follow_up, True
-
-
-# --- officers ------------------------------------------------------------------------
-
-class StatusError(ValueError):
-    pass
-
-
-def change_status(incident, officer, new_status, note=None):
-    """Record an officer's status change (audit trail) and tell the reporter. Returns the entry."""
-    if new_status not in STATUSES:
-        raise StatusError(f"status must be one of {', '.join(STATUSES)}")
-    old_status = incident.status
-    entry = IncidentStatusChange(
-        incident=incident, officer_id=officer.id, officer_username=officer.username,
-        old_status=old_status, new_status=new_status, note=note or None,
-    )
-    db.session.add(entry)
-    incident.status = new_status
-    incident.updated_at = utcnow()
-    db.session.commit()
-    log.info("incident %s: %s -> %s by %s", incident.reference, old_status, new_status, officer.username)
-    if new_status != old_status:
-        notify.status_changed(incident, new_status)
-    return entry
-
-
-# Why an admin needs an anonymous reporter's number: said in a few words, kept for ever.
-REVEAL_REASON_MIN, REVEAL_REASON_MAX = 10, 500
-
-
-class RevealRefused(ValueError):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-def reveal_reporter(incident, officer, reason):
-    """An admin looks at who reported (anonymous or not), giving a reason that is recorded.
-
-    Returns the reporter's number; raises RevealRefused when the reason is missing or the
-    number was erased at the reporter's request. The caller checks the officer's role."""
-    reason = (reason or "").strip()
-    if not REVEAL_REASON_MIN <= len(reason) <= REVEAL_REASON_MAX:
-        raise RevealRefused("reason_required", f"say why you need the number ({REVEAL_REASON_MIN} to "
-                                               f"{REVEAL_REASON_MAX} characters)")
-    if not incident.reporter_phone:
-        raise RevealRefused("erased", "the reporter's number was erased at their request")
-    db.session.add(ReporterReveal(incident_id=incident.id, officer_id=officer.id,
-                                  officer_username=officer.username, reason=reason))
-    db.session.commit()
-    log.warning("admin %s looked at the reporter's number of incident %s", officer.username, incident.reference)
-    return incident.reporter_phone
 
 
 # --- erasure -------------------------------------------------------------------------

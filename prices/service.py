@@ -1,6 +1,8 @@
 """Publishing gold prices, subscribing to them, and alerting subscribers.
 
-Publishing commits the price, refreshes the board every process reads, and enqueues one
+Publishing is an officer action (core/policy.py): `publish` checks the role and the county
+rule (a county officer publishes for their county's markets only) and writes the audit entry,
+whether the officer used the dashboard, the API or the CLI. It commits the price, refreshes the board every process reads, and enqueues one
 alert job on the bulk queue. The job texts each subscriber at most once per publication
 (a unique (price, phone) row, models/claim.py), in their language, skipping numbers that
 opted out, and, for "only big moves" subscribers, prices that moved 5% or less since the
@@ -12,7 +14,8 @@ from decimal import Decimal
 
 from core import jobs
 from core.i18n import N_, translate
-from models import LanguagePreference, Market, Miner, Price, PriceAlert, PriceSubscription, db, utcnow
+from core.policy import NotFound, require, require_scope, username
+from models import LanguagePreference, Market, Miner, Price, PriceAlert, PriceSubscription, audit, db, utcnow
 from models.claim import claim
 from models.price import ALERT_MODES
 from prices import board
@@ -26,7 +29,9 @@ BIG_MOVE = Decimal("0.05")
 MSG_ALERT = N_("Madini Salama: gold price %(price)s Use your own scale, sell to licensed buyers. PRICE STOP ends")
 
 
-class UnknownMarket(LookupError):
+class UnknownMarket(NotFound):
+    code = "unknown_market"
+
     def __init__(self, name, names):
         super().__init__(f"no market called {name!r}; markets: {', '.join(names)}")
         self.names = names
@@ -67,16 +72,26 @@ def add_market(name, county):
     return market
 
 
-def publish(market, kes_per_gram, purity, *, source="", by=None, observed_at=None):
-    """Store a price for `market` (a Market) and enqueue its alerts; returns the Price.
+def publish(officer, market, kes_per_gram, purity, *, source="", observed_at=None, by=None):
+    """An officer publishes a price for `market` (a Market, or its name): checked against
+    the officer's role and county, recorded in the audit log, and its alerts enqueued.
+    Returns the Price. `officer` None is the command line without --as (`by` names who
+    published, else "cli").
 
-    `kes_per_gram` and `purity` may be text as people type them ('9,850', '90%', '22k')."""
+    `kes_per_gram` and `purity` may be text as people type them ('9,850', '90%', '22k');
+    raises BadQuantity when one is not understood, UnknownMarket, OutOfScope, NotAllowed."""
+    require(officer, "prices")
+    if not isinstance(market, Market):
+        market = market_named(market)
+    require_scope(officer, market.county)
     if observed_at is not None and observed_at > utcnow() + timedelta(hours=1):
         raise BadQuantity("future", "observed_at is in the future")
     price = Price(market_id=market.id, kes_per_gram=parse_kes(kes_per_gram), purity=parse_purity(purity),
                   source=(source or "").strip()[:120], observed_at=observed_at or utcnow(),
-                  published_by=by)
+                  published_by=by or username(officer))
     db.session.add(price)
+    audit.record(officer, "price_published", target=market.name, username=by, commit=False,
+                 detail={"kes_per_gram": str(price.kes_per_gram), "purity": str(price.purity)})
     db.session.commit()
     board.BOARD.invalidate()
     jobs.queue(jobs.BULK).enqueue(send_price_alerts, price.id, job_id=f"price-alerts-{price.id}", job_timeout=3600)

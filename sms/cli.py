@@ -3,6 +3,7 @@
     flask --app app broadcast send --sw "Mvua kubwa leo..." --en "Heavy rain today..." \\
         --county Migori [--urgent] [--at "2026-12-01 08:00"] [--yes]
     flask --app app broadcast status ID | cancel ID | resume ID | list
+    (send, cancel and resume take --as OFFICER: their county rule applies, the audit log names them)
 
 `send` shows the preview (recipients per language, encoding, parts, cost), asks to confirm
 (or --yes), then follows the broadcast with a progress bar until every message is handled.
@@ -13,9 +14,11 @@ from datetime import datetime, timedelta
 import click
 from flask.cli import AppGroup
 
+from broadcasts import actions
+from core.clidoor import as_officer_option, refused_as_click
 from models import Broadcast, db
 from sms import broadcasts
-from sms.broadcasts import NAIROBI, BroadcastError
+from sms.broadcasts import NAIROBI
 
 broadcast_cli = AppGroup("broadcast", help="Send SMS broadcasts to miners and follow them.")
 
@@ -105,17 +108,16 @@ def follow(broadcast_id, expected, poll=0.5):
 @click.option("--at", "at", help="Send later: 'YYYY-MM-DD HH:MM' or 'HH:MM', Nairobi time")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
 @click.option("--no-follow", is_flag=True, help="Do not wait with a progress bar")
+@as_officer_option
 def send(text_sw, text_en, county, site, role, gender, language, registered_after, registered_before, urgent, at,
-         yes, no_follow):
+         yes, no_follow, officer):
     """Preview, confirm and send a broadcast, then follow it to the end."""
     raw_texts = {k: v for k, v in (("sw", text_sw), ("en", text_en)) if v}
     raw_audience = {"county": list(county), "site": list(site), "role": list(role), "gender": list(gender),
                     "language": list(language), "registered_after": registered_after,
                     "registered_before": registered_before}
-    try:
-        texts, audience = broadcasts.clean_texts(raw_texts), broadcasts.clean_audience(raw_audience)
-    except BroadcastError as exc:
-        raise click.UsageError(str(exc)) from None
+    with refused_as_click():
+        texts, audience = actions.prepare(officer, raw_texts, raw_audience)
     send_at = parse_when(at)
     shown = broadcasts.preview(texts, audience)
     click.echo(f"Broadcast to {', '.join(f'{k}={v}' for k, v in audience.items()) or 'all miners'}"
@@ -126,7 +128,8 @@ def send(text_sw, text_en, county, site, role, gender, language, registered_afte
     if not yes and not click.confirm("Send it?", default=False):
         click.echo("not sent")
         return
-    broadcast = broadcasts.create(texts, audience, urgent=urgent, send_at=send_at)
+    with refused_as_click():
+        broadcast, _shown = actions.create(officer, texts, audience, urgent=urgent, send_at=send_at)
     click.echo(f"broadcast {broadcast.id} created")
     if send_at or no_follow:
         click.echo(f"follow it with: flask --app app broadcast status {broadcast.id}")
@@ -161,17 +164,20 @@ def status(broadcast_id, follow_it):
 
 @broadcast_cli.command("cancel")
 @click.argument("broadcast_id", type=int)
-def cancel(broadcast_id):
+@as_officer_option
+def cancel(broadcast_id, officer):
     """Stop a broadcast: nobody else gets it."""
-    show_status(broadcasts.cancel(_get(broadcast_id).id))
+    with refused_as_click():
+        show_status(actions.cancel(officer, broadcast_id))
 
 
 @broadcast_cli.command("resume")
 @click.argument("broadcast_id", type=int)
-def resume(broadcast_id):
+@as_officer_option
+def resume(broadcast_id, officer):
     """Carry on after a pause (e.g. the AT balance was topped up) or a crash."""
-    _get(broadcast_id)
-    show_status(broadcasts.resume(broadcast_id))
+    with refused_as_click():
+        show_status(actions.resume(officer, broadcast_id))
 
 
 @broadcast_cli.command("list")

@@ -14,7 +14,7 @@ def publish_price(market, kes_per_gram, purity, observed_at=None):
     """`@call tests.golden_setup:publish_price Migori 9850 0.9 2026-11-20T08:00`"""
     prices.ensure_default_markets()
     observed = datetime.fromisoformat(observed_at).replace(tzinfo=timezone.utc) if observed_at else None
-    prices.publish(prices.market_named(market), kes_per_gram, purity, source="golden", by="test",
+    prices.publish(None, prices.market_named(market), kes_per_gram, purity, source="golden", by="test",
                    observed_at=observed)
 
 

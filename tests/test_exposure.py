@@ -25,7 +25,7 @@ import pytest
 from core import logs
 from core.phones import mask
 from dashboard import throttle
-from incidents import service, spool
+from incidents import actions, service, spool
 from models import ApiToken, AuditEntry, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
 from core.capability import Capability
 from models.erasure import erase
@@ -79,7 +79,7 @@ def test_no_page_export_or_api_answer_links_an_anonymous_report_to_its_miner(app
     incident = anonymous_report(client, NUMBER)
     _sms(NUMBER, "BEI Migori", "ATXid_price_1")  # an ordinary message: it does show on the miner page
     admin = db.session.execute(db.select(Officer).filter_by(username=OFFICERS["admin"][0])).scalar_one()
-    service.change_status(incident, admin, "acknowledged", "on our way")  # a status SMS to the reporter
+    actions.change_status(admin, incident, "acknowledged", "on our way")  # a status SMS to the reporter
     about = db.session.execute(db.select(Message).filter_by(incident_id=incident.id)).scalars().all()
     assert {m.purpose for m in about if m.phone == NUMBER} >= {"incident_receipt", "incident_status", "reply_help"}
     assert db.session.execute(db.select(InboundMessage.incident_id).filter_by(text=FOLLOW_UP)).scalar() == incident.id

@@ -154,8 +154,9 @@ def test_the_app_answers_as_described(app, admin_token):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/api/v1/miners", "/healthz"}
     # Whether a schema-valid new tip is accepted depends on the database (its topic must exist,
-    # its id must be new): that operation is checked for everything but accepting valid data.
-    depends_on_data = {("POST", "/api/v1/tips")}
+    # its id must be new; an edited tip must exist): those operations are checked for
+    # everything but accepting valid data.
+    depends_on_data = {("POST", "/api/v1/tips"), ("PUT", "/api/v1/tips/{tip_id}")}
     for operation in operations:
         excluded = [positive_data_acceptance] if (operation.method.upper(), operation.path) in depends_on_data else []
 

@@ -14,7 +14,7 @@ from tests.conftest import Phone
 def _publish(county, kes, purity="0.9", days_ago=0):
     prices.ensure_default_markets()
     observed = datetime.now(timezone.utc) - timedelta(days=days_ago, hours=1)
-    prices.publish(prices.market_named(county), kes, purity, source="test", by="test", observed_at=observed)
+    prices.publish(None, prices.market_named(county), kes, purity, source="test", by="test", observed_at=observed)
 
 
 def _registered(phone, county):

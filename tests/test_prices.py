@@ -37,7 +37,7 @@ def sent(monkeypatch):
 
 
 def publish(name, kes_per_gram, purity="0.9", **options):
-    return prices.publish(prices.market_named(name), kes_per_gram, purity, **options)
+    return prices.publish(None, prices.market_named(name), kes_per_gram, purity, **options)
 
 
 def alert(price):
