@@ -11,4 +11,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 install_error_handlers(bp)
 refuse_nul_characters(bp)  # before any route: PostgreSQL refuses NUL in a query
 
-from api import broadcasts, incidents, miners, openapi, prices, tips  # noqa: E402,F401  (routes register themselves on bp)
+from api import incidents, miners, openapi, prices, tips  # noqa: E402,F401  (routes register themselves on bp)

@@ -1,6 +1,6 @@
 """GET /api/v1/openapi.json: the OpenAPI 3 description of this API, generated from the code.
 
-Every route on the `api` blueprint (and /healthz) is described by its own view's docstring:
+Every route on the `api` blueprint and on the capabilities' API blueprints (and /healthz) is described by its own view's docstring:
 a summary line, then YAML after a `---` line, keyed by HTTP method, as apispec reads it:
 
     @bp.get("/things")
@@ -151,6 +151,13 @@ def _operations_for(rule, view):
     return operations
 
 
+def capability_api_prefixes(app):
+    """The endpoint prefixes of the capabilities' API blueprints (Capability.api, mounted
+    under /api/v1 by the registry): their routes are described like api/'s."""
+    registry = app.extensions.get("capabilities")
+    return tuple(c.api.name + "." for c in (registry or ()) if c.api is not None)
+
+
 def build_spec(app):
     spec = APISpec(
         title="Madini Salama officer API",
@@ -178,11 +185,12 @@ def build_spec(app):
     spec.components.response("Forbidden", _error_response("this officer's role may not do this"))
     spec.components.response("NotFound", _error_response("no such record (or outside the officer's county)"))
 
+    documented = DOCUMENTED_BLUEPRINTS + capability_api_prefixes(app)
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     for rule in rules:
         if rule.endpoint == "api.openapi":
             continue
-        if not (rule.endpoint.startswith(DOCUMENTED_BLUEPRINTS) or rule.endpoint in EXTRA_ENDPOINTS):
+        if not (rule.endpoint.startswith(documented) or rule.endpoint in EXTRA_ENDPOINTS):
             continue
         view = app.view_functions[rule.endpoint]
         spec.path(path=FlaskPlugin.flaskpath2openapi(rule.rule), operations=_operations_for(rule, view),

@@ -1,5 +1,5 @@
 """Reusable OpenAPI schemas of the officers' API (#/components/schemas/...), shared by the
-routes' docstrings. They describe what the serialisers in api/*.py, sms/broadcasts.py,
+routes' docstrings. They describe what the serialisers in api/*.py, broadcasts/lifecycle.py,
 prices/service.py and models/tip.py return; tests/test_openapi.py checks the running app
 against them."""
 from api.openapi import register_schema

@@ -6,10 +6,11 @@ county (filled in when the audience names none, refused when it names another), 
 their own broadcasts, and may open (and cancel or resume) a broadcast that is their own or
 whose audience is their county alone. `officer` None is the command line without `--as`.
 """
+from broadcasts import audience as audiences
+from broadcasts import lifecycle, reconcile
+from broadcasts.audience import BroadcastError
 from core.policy import Invalid, NotFound, OutOfScope, require, scope_county
 from models import Broadcast, audit, db
-from sms import broadcasts as lifecycle
-from sms.broadcasts import BroadcastError
 
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and the database refuses them)
 
@@ -31,7 +32,7 @@ def prepare(officer, texts, audience):
     """(texts, audience) cleaned and scoped for this officer; Invalid names what to fix."""
     require(officer, "broadcasts")
     try:
-        return lifecycle.clean_texts(texts), scoped_audience(officer, lifecycle.clean_audience(audience))
+        return audiences.clean_texts(texts), scoped_audience(officer, audiences.clean_audience(audience))
     except BroadcastError as exc:
         raise Invalid(str(exc), code="invalid_broadcast") from None
 
@@ -39,7 +40,7 @@ def prepare(officer, texts, audience):
 def preview(officer, texts, audience):
     """What sending would do (recipients, parts, cost), for the audience this officer may reach."""
     texts, audience = prepare(officer, texts, audience)
-    return lifecycle.preview(texts, audience)
+    return audiences.preview(texts, audience)
 
 
 def create(officer, texts, audience, *, urgent=False, send_at=None):
@@ -47,7 +48,7 @@ def create(officer, texts, audience, *, urgent=False, send_at=None):
     if not isinstance(urgent, bool):
         raise Invalid("urgent must be true or false", code="invalid_broadcast", field="urgent")
     texts, audience = prepare(officer, texts, audience)
-    shown = lifecycle.preview(texts, audience)
+    shown = audiences.preview(texts, audience)
     broadcast = lifecycle.create(texts, audience, urgent=urgent, send_at=send_at,
                                  officer_id=officer.id if officer is not None else None)
     audit.record(officer, "broadcast_created", target=f"broadcast {broadcast.id}",
@@ -105,7 +106,7 @@ def resume(officer, broadcast_id):
     if broadcast.status in (Broadcast.DONE, Broadcast.CANCELLED):
         return broadcast
     was = broadcast.status
-    broadcast = lifecycle.resume(broadcast.id)
+    broadcast = reconcile.resume(broadcast.id)
     audit.record(officer, "broadcast_resumed", target=f"broadcast {broadcast.id}",
                  detail={"from": was, "to": broadcast.status})
     return broadcast

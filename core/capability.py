@@ -202,6 +202,11 @@ class Registry:
         return self._all("commands")
 
     @property
+    def dashboards(self):
+        """The capabilities' dashboard blueprints (officer pages)."""
+        return [c.dashboard for c in self.capabilities if c.dashboard is not None]
+
+    @property
     def inbound(self):
         return [c.inbound for c in self.capabilities if c.inbound is not None]
 
@@ -277,6 +282,7 @@ class Registry:
             if capability.api is not None:
                 _install_api(app, capability.api)
             if capability.dashboard is not None:
+                # The dashboard's error pages and labels reach it too (dashboard.init_app).
                 app.register_blueprint(capability.dashboard)
         for command in self.commands:
             app.cli.add_command(command)

@@ -18,10 +18,11 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
 
 def init_app(app):
     from dashboard import auth, labels, queues, simulator, views  # noqa: F401  (routes register on import)
-    from dashboard import broadcasts, content, health, incidents  # noqa: F401  (after views: they add overview panels)
+    from dashboard import content, health, incidents  # noqa: F401  (after views: they add overview panels)
 
     auth.init_app(app)
     app.register_blueprint(bp)
+    auth.install_officer_pages(app, app.extensions["capabilities"].dashboards)
     # The service's root leads to the officers' pages (sign-in first when needed).
     app.add_url_rule("/", "root", lambda: redirect(url_for("dashboard.overview")))
     if simulator.available(app):  # never in production: it dials and texts as any phone

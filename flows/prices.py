@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from core.i18n import N_
+from core.i18n import N_, NAIROBI
 from flows.engine import Ask, End, Invalid, Menu, Option, Say, Session, effect
 from flows.main_menu import MenuEntry
 from prices import board
@@ -142,9 +142,7 @@ def valid_grams(raw, session):
 
 def day_month(moment):
     """01/12 (Nairobi's date), as Kenyans write it."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Africa/Nairobi")).strftime("%d/%m")
+    return moment.astimezone(NAIROBI).strftime("%d/%m")
 
 
 def valid_purity(raw, session):

@@ -10,16 +10,15 @@
 """
 import click
 from flask.cli import AppGroup
-from zoneinfo import ZoneInfo
 
 from core.clidoor import as_officer_option, refused_as_click
+from core.i18n import NAIROBI
 from core.phones import mask
 from incidents import actions, notify, spool
 from incidents.categories import OPEN_STATUSES, STATUSES
 from models import Incident, db
 
 incidents_cli = AppGroup("incidents", help="Incident reports.")
-NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def _reporter(incident):

@@ -76,13 +76,13 @@ def _round_two_records(people):
 
     from models import Incident
     from prices import service as prices
-    from sms import broadcasts
+    import broadcasts.lifecycle
     from tips import catalogue
 
     db.session.add(Incident(reference="MS-2A2A", category="COLLAPSE", county="Migori", site="Macalder",
                             channel="ussd", reporter_phone="+254711000001", urgent=True, trapped=1))
     db.session.commit()
-    broadcast = broadcasts.create({"sw": "Kwa wote."}, {}, send_at=datetime(2099, 1, 1, tzinfo=timezone.utc),
+    broadcast = broadcasts.lifecycle.create({"sw": "Kwa wote."}, {}, send_at=datetime(2099, 1, 1, tzinfo=timezone.utc),
                                   officer_id=people["officers"]["admin"].id)
     prices.ensure_default_markets()
     catalogue.load_file()

@@ -34,10 +34,17 @@ def description(client):
     return response.get_json()
 
 
+def _api_endpoints(app):
+    """api/'s endpoints and those of every capability's API blueprint (mounted under /api/v1)."""
+    from api.openapi import capability_api_prefixes
+
+    return ("api.",) + capability_api_prefixes(app)
+
+
 def test_every_api_route_is_described(app, description):
     described = set(description["paths"])
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
+        if rule.endpoint.startswith(_api_endpoints(app)) and rule.endpoint != "api.openapi":
             path = rule.rule.replace("<", "{").replace(">", "}")
             path = "/".join(part.split(":")[-1] if part.startswith("{") else part for part in path.split("/"))
             path = "/".join("{" + part if part.endswith("}") and not part.startswith("{") else part
@@ -137,7 +144,7 @@ def test_shared_responses_and_paging_are_generated():
 def test_every_protected_route_is_described_as_refusing_tokens(app, description):
     from apispec_webframeworks.flask import FlaskPlugin
 
-    protected = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+    protected = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(_api_endpoints(app))
                  and getattr(app.view_functions[rule.endpoint], "required_action", None) is not None]
     assert len(protected) > 10
     for rule in protected:

@@ -1,10 +1,11 @@
-"""The broadcast composer, the broadcast list and a broadcast's progress page.
+"""Officers' pages for broadcasts (/dashboard/broadcasts): the composer, the list and a
+broadcast's progress page, with cancel and resume.
 
 Compose -> Preview (server-side counts per language from `sms.encoding`, recipients and cost
-from `sms.broadcasts.preview`; a small local script shows the same counts live while typing,
-and the recipient count as the audience changes) -> Confirm -> `sms.broadcasts.create` (the
-function the API and CLI use) -> the progress page, which reloads itself (meta refresh, no
-JavaScript needed) until the broadcast is finished or cancelled.
+from `broadcasts.actions.preview`; a small local script shows the same counts live while
+typing, and the recipient count as the audience changes) -> Confirm -> `broadcasts.actions.create`
+(the function the API and CLI use) -> the progress page, which reloads itself (meta refresh,
+no JavaScript needed) until the broadcast is finished or cancelled.
 
 A county officer broadcasts only to their county (the audience's county is theirs, whatever
 the form says) and sees their own broadcasts, as in the API: the rule and the audit entries
@@ -12,7 +13,7 @@ are `broadcasts.actions`' (the same for every door); these pages parse and rende
 """
 from datetime import datetime
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,19 +21,22 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, SelectField, St
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from broadcasts import actions
+from broadcasts import actions, lifecycle
+from broadcasts.audience import MAX_SEGMENTS
+from core.i18n import NAIROBI
 from core.policy import NotFound, OutOfScope, Refused
-from dashboard import bp
-from dashboard.auth import current_officer_object, officer_required
+from dashboard.auth import current_officer_object, officer_required, protect_unsafe_requests
 from dashboard.forms import LANGUAGES, ActionForm
 from dashboard.views import list_page
 from flows.catalog import GENDERS, MINING_COUNTIES, ROLES
 from models import Broadcast
-from sms import broadcasts, encoding
-from sms.broadcasts import MAX_SEGMENTS, NAIROBI
+from sms import encoding
+
+bp = Blueprint("broadcasts", __name__, url_prefix="/dashboard/broadcasts", template_folder="templates")
+protect_unsafe_requests(bp)
 
 
-# Six GSM-7 parts; a longer text is refused by sms.broadcasts.clean_texts anyway.
+# Six GSM-7 parts; a longer text is refused by broadcasts.audience.clean_texts anyway.
 TEXT_MAX = encoding.GSM7_PART * MAX_SEGMENTS
 REFRESH_SECONDS = 4
 AUDIENCE_FIELDS = ("county", "site", "role", "gender", "language", "registered_after", "registered_before")
@@ -123,12 +127,12 @@ def _audience_summary(form, officer):
 
 
 def _compose(form, officer, *, preview=None, error=None, code=200):
-    return render_template("dashboard/broadcast_new.html", form=form, counts=_counts(form.texts()),
+    return render_template("broadcasts/broadcast_new.html", form=form, counts=_counts(form.texts()),
                            preview=preview, error=error, text_max=TEXT_MAX,
                            hours=current_app.config["SMS_QUIET_HOURS"]), code
 
 
-@bp.route("/broadcasts/new", methods=["GET", "POST"])
+@bp.route("/new", methods=["GET", "POST"])
 @officer_required("broadcasts")
 def broadcast_new():
     officer = current_officer_object()
@@ -142,7 +146,7 @@ def broadcast_new():
     if error or step in ("preview", "edit"):
         return _compose(form, officer, preview=preview, error=error, code=400 if error else 200)
     if step == "confirm":
-        return render_template("dashboard/broadcast_confirm.html", form=form, preview=preview,
+        return render_template("broadcasts/broadcast_confirm.html", form=form, preview=preview,
                                counts=_counts(form.texts()), audience=_audience_summary(form, officer),
                                hours=current_app.config["SMS_QUIET_HOURS"])
     if step != "send":
@@ -151,10 +155,10 @@ def broadcast_new():
     broadcast, _shown = actions.create(officer, form.texts(), form.audience(officer), urgent=bool(form.urgent.data),
                                        send_at=send_at)
     flash(_("Broadcast %(id)d created.", id=broadcast.id), "success")
-    return redirect(url_for("dashboard.broadcast", broadcast_id=broadcast.id))
+    return redirect(url_for("broadcasts.broadcast", broadcast_id=broadcast.id))
 
 
-@bp.post("/broadcasts/estimate")
+@bp.post("/estimate")
 @officer_required("broadcasts")
 def broadcast_estimate():
     """The live recipient count and cost for the composer's script (JSON; the same numbers as Preview)."""
@@ -183,30 +187,30 @@ def _broadcast(action, broadcast_id):
         abort(403)
 
 
-@bp.get("/broadcasts")
+@bp.get("")
 @officer_required("read")
 def broadcasts_list():
     officer = current_officer_object()
     page = list_page(actions.visible_query(officer), 25)
-    return render_template("dashboard/broadcasts.html", page=page, progress=broadcasts.progress,
+    return render_template("broadcasts/broadcasts.html", page=page, progress=lifecycle.progress,
                            may_send=officer.may("broadcasts"))
 
 
-@bp.get("/broadcasts/<int(max=2147483647):broadcast_id>")
+@bp.get("/<int(max=2147483647):broadcast_id>")
 @officer_required("read")
 def broadcast(broadcast_id):
     item = _broadcast(actions.get, broadcast_id)
-    counts = broadcasts.progress(item)
+    counts = lifecycle.progress(item)
     running = item.status in Broadcast.ACTIVE and item.status != Broadcast.PAUSED
     labels = {name: getattr(BroadcastForm, name).args[0] for name in AUDIENCE_FIELDS}
-    return render_template("dashboard/broadcast.html", broadcast=item, counts=counts, audience_labels=labels,
+    return render_template("broadcasts/broadcast.html", broadcast=item, counts=counts, audience_labels=labels,
                            refresh=REFRESH_SECONDS if running else None, action_form=ActionForm(),
                            may_cancel=current_officer_object().may("broadcasts") and item.status in Broadcast.ACTIVE,
                            may_resume=current_officer_object().may("broadcasts") and item.status == Broadcast.PAUSED,
                            percent=lambda n: (100.0 * n / counts["total"]) if counts["total"] else 0)
 
 
-@bp.post("/broadcasts/<int(max=2147483647):broadcast_id>/cancel")
+@bp.post("/<int(max=2147483647):broadcast_id>/cancel")
 @officer_required("broadcasts")
 def broadcast_cancel(broadcast_id):
     item = _broadcast(actions.get, broadcast_id)
@@ -217,10 +221,10 @@ def broadcast_cancel(broadcast_id):
     else:
         _broadcast(actions.cancel, item.id)
         flash(_("Broadcast cancelled: nothing more is sent. Messages already sent stay sent."), "success")
-    return redirect(url_for("dashboard.broadcast", broadcast_id=item.id))
+    return redirect(url_for("broadcasts.broadcast", broadcast_id=item.id))
 
 
-@bp.post("/broadcasts/<int(max=2147483647):broadcast_id>/resume")
+@bp.post("/<int(max=2147483647):broadcast_id>/resume")
 @officer_required("broadcasts")
 def broadcast_resume(broadcast_id):
     """Carry on after a pause (the AT balance was topped up) or a crash."""
@@ -232,4 +236,4 @@ def broadcast_resume(broadcast_id):
     else:
         _broadcast(actions.resume, item.id)
         flash(_("Broadcast resumed: it carries on with whoever has not had it."), "success")
-    return redirect(url_for("dashboard.broadcast", broadcast_id=item.id))
+    return redirect(url_for("broadcasts.broadcast", broadcast_id=item.id))

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 import click
 from flask.cli import AppGroup
 
-from broadcasts import actions
+from broadcasts import actions, lifecycle
+from broadcasts.audience import preview
+from broadcasts.hours import in_sending_hours, next_sending_start
 from core.clidoor import as_officer_option, refused_as_click
+from core.i18n import NAIROBI
 from models import Broadcast, db
-from sms import broadcasts
-from sms.broadcasts import NAIROBI
 
 broadcast_cli = AppGroup("broadcast", help="Send SMS broadcasts to miners and follow them.")
 
@@ -58,7 +59,7 @@ def show_preview(shown):
 
 
 def show_status(broadcast):
-    data = broadcasts.serialise(broadcast)
+    data = lifecycle.serialise(broadcast)
     counts = data["counts"]
     click.echo(f"broadcast {data['id']}: {data['status']}" + (f" ({data['pause_reason']})" if data["pause_reason"] else ""))
     click.echo("  " + ", ".join(f"{k} {counts[k]}" for k in
@@ -77,7 +78,7 @@ def follow(broadcast_id, expected, poll=0.5):
         while True:
             db.session.expire_all()
             broadcast = db.session.get(Broadcast, broadcast_id)
-            counts = broadcasts.progress(broadcast)
+            counts = lifecycle.progress(broadcast)
             if broadcast.total is not None and bar.length != max(1, broadcast.total):
                 bar.length = max(1, broadcast.total)
             done = min(counts["done"], bar.length)
@@ -119,7 +120,7 @@ def send(text_sw, text_en, county, site, role, gender, language, registered_afte
     with refused_as_click():
         texts, audience = actions.prepare(officer, raw_texts, raw_audience)
     send_at = parse_when(at)
-    shown = broadcasts.preview(texts, audience)
+    shown = preview(texts, audience)
     click.echo(f"Broadcast to {', '.join(f'{k}={v}' for k, v in audience.items()) or 'all miners'}"
                f"{' (URGENT)' if urgent else ''}" + (f", at {send_at:%Y-%m-%d %H:%M} Nairobi" if send_at else ""))
     show_preview(shown)
@@ -134,8 +135,8 @@ def send(text_sw, text_en, county, site, role, gender, language, registered_afte
     if send_at or no_follow:
         click.echo(f"follow it with: flask --app app broadcast status {broadcast.id}")
         return
-    if not urgent and not broadcasts.in_sending_hours():
-        click.echo(f"not urgent: it waits for sending hours (from {broadcasts.next_sending_start():%Y-%m-%d %H:%M} UTC)")
+    if not urgent and not in_sending_hours():
+        click.echo(f"not urgent: it waits for sending hours (from {next_sending_start():%Y-%m-%d %H:%M} UTC)")
         return
     try:
         follow(broadcast.id, shown["recipients"])
@@ -157,7 +158,7 @@ def status(broadcast_id, follow_it):
     """Show a broadcast's progress."""
     broadcast = _get(broadcast_id)
     if follow_it:
-        follow(broadcast.id, broadcast.total or broadcasts.progress(broadcast)["total"])
+        follow(broadcast.id, broadcast.total or lifecycle.progress(broadcast)["total"])
     else:
         show_status(broadcast)
 
@@ -186,6 +187,6 @@ def list_(limit):
     """The latest broadcasts."""
     for broadcast in db.session.execute(
             db.select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)).scalars():
-        counts = broadcasts.progress(broadcast)
+        counts = lifecycle.progress(broadcast)
         click.echo(f"{broadcast.id:>5}  {broadcast.status:<9} {counts['done']}/{counts['total']}  "
                    f"{broadcast.created_at:%Y-%m-%d %H:%M}  {next(iter(broadcast.texts.values()))[:40]}")

@@ -16,16 +16,18 @@ broadcasts.actions' (the same for the dashboard and the CLI); this module parses
 """
 from datetime import datetime
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
-from api import bp
 from api.auth import requires
 from api.errors import ApiError, paged
 from broadcasts import actions
+from broadcasts.lifecycle import serialise
+from core.i18n import NAIROBI
 from core.policy import NotFound, OutOfScope
 from models import db
-from sms import broadcasts
-from sms.broadcasts import NAIROBI
+
+# Mounted at /api/v1/broadcasts by the registry (core/capability.py), with the API's errors.
+bp = Blueprint("broadcasts_api", __name__, url_prefix="/broadcasts")
 
 
 def _body():
@@ -46,7 +48,7 @@ def _send_at(body):
     return send_at if send_at.tzinfo else send_at.replace(tzinfo=NAIROBI)
 
 
-@bp.post("/broadcasts")
+@bp.post("")
 @requires("broadcasts")
 def create_broadcast():
     """Send one text per language to an audience of miners (queued; 202 with its id).
@@ -69,10 +71,10 @@ def create_broadcast():
     send_at = _send_at(body)
     broadcast, shown = actions.create(g.officer, body.get("text"), body.get("audience"),
                                       urgent=body.get("urgent", False), send_at=send_at)
-    return jsonify({**broadcasts.serialise(broadcast), "preview": shown}), 202
+    return jsonify({**serialise(broadcast), "preview": shown}), 202
 
 
-@bp.post("/broadcasts/preview")
+@bp.post("/preview")
 @requires("broadcasts")
 def preview_broadcast():
     """Recipients per language, encoding, SMS parts and cost of a broadcast; sends nothing.
@@ -98,7 +100,7 @@ def preview_broadcast():
     return jsonify(actions.preview(g.officer, body.get("text"), body.get("audience")))
 
 
-@bp.get("/broadcasts")
+@bp.get("")
 @requires("read")
 def list_broadcasts():
     """Broadcasts, newest first (a county officer's own).
@@ -108,7 +110,7 @@ def list_broadcasts():
       responses:
         200: {description: a page of broadcasts}
     """
-    return jsonify(paged(actions.visible_query(g.officer), broadcasts.serialise, db.session))
+    return jsonify(paged(actions.visible_query(g.officer), serialise, db.session))
 
 
 def _visible(action, broadcast_id):
@@ -119,7 +121,7 @@ def _visible(action, broadcast_id):
         raise NotFound(f"no broadcast {broadcast_id}") from None
 
 
-@bp.get("/broadcasts/<int:broadcast_id>")
+@bp.get("/<int:broadcast_id>")
 @requires("read")
 def get_broadcast(broadcast_id):
     """A broadcast's progress: counts queued, sent, delivered, failed, opted out.
@@ -133,10 +135,10 @@ def get_broadcast(broadcast_id):
               schema: {$ref: '#/components/schemas/Broadcast'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return jsonify(broadcasts.serialise(_visible(actions.get, broadcast_id)))
+    return jsonify(serialise(_visible(actions.get, broadcast_id)))
 
 
-@bp.post("/broadcasts/<int:broadcast_id>/cancel")
+@bp.post("/<int:broadcast_id>/cancel")
 @requires("broadcasts")
 def cancel_broadcast(broadcast_id):
     """Stop a broadcast: nothing more is sent; what was sent stays sent.
@@ -150,10 +152,10 @@ def cancel_broadcast(broadcast_id):
               schema: {$ref: '#/components/schemas/Broadcast'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return jsonify(broadcasts.serialise(_visible(actions.cancel, broadcast_id)))
+    return jsonify(serialise(_visible(actions.cancel, broadcast_id)))
 
 
-@bp.post("/broadcasts/<int:broadcast_id>/resume")
+@bp.post("/<int:broadcast_id>/resume")
 @requires("broadcasts")
 def resume_broadcast(broadcast_id):
     """Carry on after a pause (the AT balance was topped up) or a crash, with whoever is left.
@@ -167,4 +169,4 @@ def resume_broadcast(broadcast_id):
               schema: {$ref: '#/components/schemas/Broadcast'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return jsonify(broadcasts.serialise(_visible(actions.resume, broadcast_id)))
+    return jsonify(serialise(_visible(actions.resume, broadcast_id)))
