@@ -330,9 +330,10 @@ def static_targets(journey):
     """(where, state id) for every `next` a journey names as a plain string: its states'
     options and Ask.next, and its MENU_ENTRY."""
     targets = []
-    entry = getattr(journey, "MENU_ENTRY", None)
-    if entry is not None and isinstance(entry.next, str):
-        targets.append(("MENU_ENTRY", entry.next))
+    entries = getattr(journey, "MENU_ENTRIES", None) or [e for e in [getattr(journey, "MENU_ENTRY", None)] if e]
+    for entry in entries:
+        if isinstance(entry.next, str):
+            targets.append(("MENU_ENTRY", entry.next))
     for state in journey.STATES:
         nxt = getattr(state, "next", None)
         if isinstance(nxt, str):

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.capability import Capability, CronEntry, Inbound, Keyword, NavEntry
 from core.jobs import ALERTS, DEFAULT
-from incidents import lexicon, spool
+from incidents import journey, lexicon, spool
 from incidents.cli import incidents_cli
 from incidents.limits import REPORT_RATE_KEY
 from incidents.notify import sweep_unalerted
@@ -25,6 +25,7 @@ from incidents.sms import follow_up, report
 
 CAPABILITY = Capability(
     name="incidents",
+    journey=journey,
     effects={"file_incident": file_incident},
     keywords=(Keyword("REPORT", "RIPOTI", report),),
     # The words are data (incidents/lexicon/*.yaml): sms.intake asks `lexicon.detect` whether a

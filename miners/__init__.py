@@ -4,11 +4,13 @@ forgotten) by USSD and SMS. `models/` keeps the storage; this capability the act
 The capability declares itself here; app.py lists it by name (core/capability.py).
 """
 from core.capability import Capability, Keyword
+from miners import journey
 from miners.effects import EFFECTS
 from sms import commands
 
 CAPABILITY = Capability(
     name="miners",
+    journey=journey,
     effects=EFFECTS,
     keywords=(
         Keyword("STOP", "ACHA", commands.stop, aliases={"SIMAMISHA": "sw", "UNSUBSCRIBE": "en"}, whole_only=True),

@@ -18,8 +18,9 @@ from core.policy import NotFound, require, require_scope, username
 from models import LanguagePreference, Market, Miner, Price, PriceAlert, PriceSubscription, audit, db, utcnow
 from models.claim import claim
 from models.price import ALERT_MODES
-from prices import board
+from prices import board, words
 from prices.units import BadQuantity, parse_kes, parse_purity
+from sms import encoding
 from sms.outbound import queue_sms
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,10 @@ class UnknownMarket(NotFound):
 
 def market_named(name):
     """The market an officer named for publishing: the whole name (any case or spacing)."""
-    found = board.find_market(name, exact=True)
+    markets = board.markets()
+    found = words.find_market(name, markets, exact=True)
     if found is None:
-        raise UnknownMarket(name, [m["name"] for m in board.markets()])
+        raise UnknownMarket(name, [m["name"] for m in markets])
     return db.session.get(Market, found["id"])
 
 
@@ -144,8 +146,11 @@ def unsubscribe(phone, market_id=None):
 # --- alerts ------------------------------------------------------------------------------
 
 def alert_text(market_entry, locale, now=None):
-    return board.fit_one_sms(
-        lambda options: translate(locale, MSG_ALERT, price=board.price_words(market_entry, locale, now, **options)))
+    stale_after = board.stale_days()
+    return encoding.fit_one_sms(
+        translate(locale, MSG_ALERT, price=words.price_words(market_entry, locale, now, stale_after=stale_after,
+                                                             **shorter))
+        for shorter in words.SHORTER)
 
 
 def _is_big_move(new_pure, reference):

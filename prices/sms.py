@@ -1,10 +1,10 @@
 """SMS keywords PRICE / BEI [market] (CONTRACT.md section 2); PRICE STOP / BEI ACHA leaves
 the price alerts (and nothing else)."""
-from sms import encoding
 from core.i18n import N_, translate
 from models import Miner, db
-from prices import board
+from prices import board, words
 from prices.service import unsubscribe
+from sms import encoding
 from sms.keywords import Inbound
 
 MSG_PRICE_REPLY = N_("Madini Salama: gold price %(price)s Use your own scale; sell to licensed buyers.")
@@ -20,12 +20,9 @@ START_WORDS = {"START", "ANZA"}
 
 def fit_list(template_text_for, names):
     """The longest prefix of `names` whose reply still fits one SMS (ending with '...')."""
-    for n in range(len(names), 0, -1):
-        listed = ", ".join(names[:n]) + ("..." if n < len(names) else "")
-        text = template_text_for(listed)
-        if encoding.fits_one_sms(text):
-            return text
-    return template_text_for("")
+    listed = (", ".join(names[:n]) + ("..." if n < len(names) else "") for n in range(len(names), 0, -1))
+    return encoding.fit_one_sms((template_text_for(text) for text in listed),
+                                otherwise=lambda: template_text_for(""))
 
 
 def price_keyword(message: Inbound):
@@ -40,19 +37,21 @@ def price_keyword(message: Inbound):
         return translate(locale, MSG_NO_PRICES)
     name = " ".join(message.args.split())
     if name:
-        market = board.find_market(name, markets)
+        market = words.find_market(name, markets)
         if market is None:
             # Echo what they typed, but only characters that keep the reply one GSM-7 SMS.
             shown = "".join(ch for ch in name[:20] if encoding.septets(ch) == 1)
             return fit_list(lambda listed: translate(locale, MSG_UNKNOWN_MARKET, name=shown, markets=listed), priced)
     else:
         county = db.session.execute(db.select(Miner.county).filter_by(phone=message.phone)).scalar_one_or_none()
-        market = board.market_for_county(county, markets) if county else None
+        market = words.market_for_county(county, markets) if county else None
         if market is None or not market["prices"]:
             return fit_list(lambda listed: translate(locale, MSG_WHICH_MARKET, markets=listed), priced)
     return reply_text(market, locale)
 
 
 def reply_text(market, locale):
-    return board.fit_one_sms(
-        lambda options: translate(locale, MSG_PRICE_REPLY, price=board.price_words(market, locale, **options)))
+    stale_after = board.stale_days()
+    return encoding.fit_one_sms(
+        translate(locale, MSG_PRICE_REPLY, price=words.price_words(market, locale, stale_after=stale_after, **shorter))
+        for shorter in words.SHORTER)

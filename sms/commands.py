@@ -14,7 +14,8 @@ from flask import current_app
 
 from core.i18n import N_, translate
 from flows.engine import Invalid
-from flows.registration import NAME_MAX, NAME_MIN, free_text
+from flows.widgets import free_text
+from miners.journey import NAME_MAX, NAME_MIN
 from models import Miner, db
 from models import miner as miners
 from sms.keywords import Inbound, normalise_word

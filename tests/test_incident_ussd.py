@@ -8,7 +8,7 @@ from rq.registry import ScheduledJobRegistry
 
 from core import jobs
 from tests.journeys import FLOW
-from flows import incident as flow
+from incidents import journey as flow
 from flows.engine import SCREEN_BUDGET, Session
 from incidents import reference, spool
 from incidents.service import LAST_INCIDENT_KEY

@@ -14,7 +14,7 @@ from sms import encoding
 from models import ApiToken, Miner, Officer, Price, PriceAlert, PriceSubscription, db, utcnow
 from models.erasure import erase
 from models.miner import register, set_sms
-from prices import board
+from prices import board, words
 from prices import service as prices
 from prices.sms import price_keyword, reply_text
 from prices.units import BadQuantity, kes, parse_grams, parse_kes, parse_purity, percent, reference_price, short_date
@@ -111,7 +111,7 @@ def test_cli_reference_and_publish(runner, markets):
     assert "KES 9,850/g at 90%" in result.output
     price = db.session.execute(db.select(Price)).scalar_one()
     assert price.published_by == "cli" and price.purity == Decimal("0.9")
-    assert board.find_market("migori")["prices"][0]["kes"] == "9850.00"
+    assert words.find_market("migori", board.markets())["prices"][0]["kes"] == "9850.00"
     result = runner.invoke(args=["price", "publish", "--market", "Nairobi", "--kes-per-gram", "1", "--purity", "1"])
     assert result.exit_code != 0 and "Migori" in result.output
     bad = runner.invoke(args=["price", "publish", "--market", "Migori", "--kes-per-gram", "-5", "--purity", "0.9"])
@@ -270,12 +270,12 @@ def test_unknown_market_list_is_cut_to_one_sms(markets):
 def test_stale_price_says_so_in_both_languages(markets):
     with freeze_time("2026-11-24 07:00:00"):
         publish("Kakamega", "9700", "22k", observed_at=datetime(2026, 11, 16, 8, tzinfo=timezone.utc))
-        entry = board.find_market("Kakamega")
-        assert board.price_words(entry, "en").endswith("Old price: 7 days ago.") is False  # 7 days: not yet
+        entry = words.find_market("Kakamega", board.markets())
+        assert words.price_words(entry, "en", stale_after=board.stale_days()).endswith("Old price: 7 days ago.") is False  # 7 days: not yet
         publish("Vihiga", "9700", "22k", observed_at=datetime(2026, 11, 15, 8, tzinfo=timezone.utc))
-        entry = board.find_market("Vihiga")
-        assert board.price_words(entry, "en").endswith("Old price: 8 days ago.")
-        assert board.price_words(entry, "sw").endswith("Bei ya siku 8 zilizopita.")
+        entry = words.find_market("Vihiga", board.markets())
+        assert words.price_words(entry, "en", stale_after=board.stale_days()).endswith("Old price: 8 days ago.")
+        assert words.price_words(entry, "sw", stale_after=board.stale_days()).endswith("Bei ya siku 8 zilizopita.")
 
 
 def worst_case_entry():

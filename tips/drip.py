@@ -96,8 +96,7 @@ def run_weekly_drip(now=None):
 
 def drip_text(tip, locale):
     """The tip, and how to stop these texts when that still fits one SMS (most tips)."""
-    with_stop = f"{tip} {translate(locale, MSG_STOP)}"
-    return with_stop if encoding.fits_one_sms(with_stop) else tip
+    return encoding.fit_one_sms((f"{tip} {translate(locale, MSG_STOP)}", tip))
 
 
 def weekly_drip_job():

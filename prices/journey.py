@@ -8,8 +8,9 @@
         2 value calculator (grams, purity 30-100% -> KES)
         3 prices by SMS (every new price | only moves over 5% | stop)   4 other market
 
-Screens render from the price board held in memory (prices/board.py), never from the
-database; subscribing is an effect.
+Screens render from the "prices" snapshot (the price board prices/board.py builds) read
+through the session, never from the database; subscribing and remembering the market are
+effects (prices/effects.py).
 """
 import re
 from datetime import datetime
@@ -18,7 +19,7 @@ from decimal import Decimal
 from core.i18n import N_, NAIROBI
 from flows.engine import Ask, End, Invalid, Menu, Option, Say, Session, effect
 from flows.main_menu import MenuEntry
-from prices import board
+from prices import words
 from prices.units import BadQuantity, grams, kes, parse_grams, parse_purity, percent, short_date
 
 CHOOSE, SHOW, HISTORY, NO_PRICE = "price.choose", "price.show", "price.history", "price.no_price"
@@ -33,20 +34,25 @@ MSG_PURITY_RANGE = N_("Purity must be from 30% to 100%.")
 MIN_PURITY = Decimal("0.30")  # below this it is not sold as gold: surely a typing mistake
 
 
+def markets(session: Session):
+    """The markets as the hop service last refreshed them (no I/O)."""
+    return session.snapshot("prices")["markets"]
+
+
 def entry(session: Session):
     """Straight to a market: the one chosen earlier in this session, else the one this phone
     looked at last time, else the caller's county's; or the list."""
     if session.data.get("market_id") is None:
-        markets = board.markets_in_memory()
-        known = {m["id"] for m in markets}
+        board = markets(session)
+        known = {m["id"] for m in board}
         remembered = session.caller.get("market_id")  # read on the first hop (prices/effects.py)
-        mine = board.market_for_county(session.caller.get("county"), markets)
+        mine = words.market_for_county(session.caller.get("county"), board)
         county = session.caller.get("county")
         if remembered in known:
             session.data["market_id"] = remembered
         elif mine is not None and mine["prices"]:
             session.data["market_id"] = mine["id"]
-        elif (near := board.nearest_priced(county, markets)) is not None:
+        elif (near := words.nearest_priced(county, board)) is not None:
             session.data["near_market_id"] = near["id"]
             return NO_PRICE
         elif mine is not None:
@@ -57,7 +63,7 @@ def entry(session: Session):
 
 
 def no_price_title(session: Session):
-    near = next((m for m in board.markets_in_memory() if m["id"] == session.data.get("near_market_id")), None)
+    near = next((m for m in markets(session) if m["id"] == session.data.get("near_market_id")), None)
     return session.t("No gold price for %(county)s yet. Nearest market: %(market)s",
                      county=session.caller.get("county", ""), market=near["name"] if near else "-")
 
@@ -85,19 +91,20 @@ MENU_ENTRY = MenuEntry(3, N_("Gold prices"), entry)
 
 def chosen(session: Session):
     wanted = session.data.get("market_id")
-    return next((m for m in board.markets_in_memory() if m["id"] == wanted), None)
+    return next((m for m in markets(session) if m["id"] == wanted), None)
 
 
 def market_options(session: Session):
     return [Option(m["name"], _chosen_from_list, value=m["id"], literal=True)
-            for m in board.priced_first(board.markets_in_memory())]
+            for m in words.priced_first(markets(session))]
 
 
 def price_screen(session: Session):
     market = chosen(session)
     if market is None:
         return session.t(MSG_GONE)
-    return board.price_words(market, session.locale)
+    stale_after = session.snapshot("prices").get("stale_days", words.DEFAULT_STALE_DAYS)
+    return words.price_words(market, session.locale, stale_after=stale_after)
 
 
 def price_options(session: Session):

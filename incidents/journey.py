@@ -27,11 +27,10 @@ session) carries the same reference, which `file_incident` uses as its idempoten
 Every state before the END is resumable.
 """
 from core.i18n import N_
-from flows.catalog import MINING_COUNTIES, county_code
 from flows.engine import (Ask, End, Invalid, Menu, Option, Session, effect, first_fitting, option_lines,
                           text_room)
 from flows.main_menu import MenuEntry
-from flows.registration import SITE_MAX, SITE_MIN, free_text
+from flows.widgets import SITE_MAX, SITE_MIN, county_picker, free_text
 from incidents.categories import (CATEGORIES, CATEGORY_LABELS, MAX_COUNT, OCCURRED, OCCURRED_LABELS,
                                   is_urgent)
 from incidents.reference import new_reference
@@ -175,17 +174,6 @@ MY_SITE_OPTIONS = [
 ]
 
 
-def county_options(session: Session):
-    return [Option(name, SITE, value=name, literal=True) for name in MINING_COUNTIES] + [
-        Option(N_("Other county"), COUNTY_OTHER, value=None)
-    ]
-
-
-def other_county(raw, session):
-    value = free_text(2, 30)(raw, session)
-    return county_code(value) or value
-
-
 # --- filing early ----------------------------------------------------------------------
 
 def urgent(session: Session):
@@ -318,9 +306,7 @@ STATES = [
     *_casualty_states("injured", INJURED, INJURED_N),
     *_casualty_states("dead", DEAD, DEAD_N),
     Menu(AT_MY_SITE, title=my_site_title, options=MY_SITE_OPTIONS, resumable=True),
-    Menu(COUNTY, title=N_("Which county?"), options=county_options, save_as="county", resumable=True),
-    Ask(COUNTY_OTHER, prompt=N_("Type your county:"), validate=other_county, save_as="county", next=SITE,
-        resumable=True),
+    *county_picker(COUNTY, COUNTY_OTHER, SITE, title=N_("Which county?")),
     Ask(SITE, prompt=N_("Name of the mine, site or village:"), validate=free_text(SITE_MIN, SITE_MAX),
         save_as="site", next=WHEN, resumable=True),
     Menu(WHEN, title=N_("When did it happen?"), save_as="occurred", resumable=True, on_enter=file_early,
