@@ -20,6 +20,7 @@ MOVED_JOBS = {
     "sms.broadcasts.plan": "broadcasts.lifecycle.plan",
     "sms.broadcasts.watch": "broadcasts.reconcile.watch",
     "sms.broadcasts.reconcile": "broadcasts.reconcile.reconcile",
+    "models.erasure.forget_in_redis": "miners.erasure.forget_in_redis",
 }
 
 

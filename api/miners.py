@@ -5,7 +5,8 @@ from api import bp
 from api.auth import requires
 from api.errors import paged
 from api.openapi import register_schema
-from models import db, miner_search
+from miners import search as miner_search
+from models import db
 
 MINER_SCHEMA = register_schema("Miner", {
     "type": "object",

@@ -28,7 +28,8 @@ from dashboard import bp, labels, throttle
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from flows.catalog import MINING_COUNTIES
 from core.policy import Refused
-from models import Officer, audit, db, miner_search
+from miners import search as miner_search
+from models import Officer, audit, db
 
 login_manager = LoginManager()
 login_manager.login_view = "dashboard.login"

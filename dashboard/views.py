@@ -16,8 +16,9 @@ from dashboard.auth import county_choices, current_officer_object, officer_requi
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
 from flows.catalog import GENDER_LABELS, ROLE_LABELS
-from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db, miner_search,
+from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db,
                     utcnow)
+from miners import search as miner_search
 from models.message import not_about_anonymous
 
 nav.add("dashboard.overview", _l("Overview"), action="read", order=10)

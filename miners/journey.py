@@ -160,7 +160,7 @@ def _save_site(session: Session):
 
 
 def _delete(session: Session):
-    session.caller = {"locale": session.locale}  # the language choice is kept (models/erasure.py)
+    session.caller = {"locale": session.locale}  # the language choice is kept (miners/erasure.py)
     return [effect("delete_miner", phone=session.phone)]
 
 

@@ -77,7 +77,7 @@ def _sqlite_settings(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # Erased data (models/erasure.py) is overwritten with zeros, not left in free pages.
+        # Erased data (miners/erasure.py) is overwritten with zeros, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         connection_record.info["busy_timeout_ms"] = int(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])

@@ -134,7 +134,7 @@ def not_about_anonymous(model):
 
 
 def anonymise_messages(phone, miner_id):
-    """Erasure (models/erasure.py): a deleted miner's messages stay counted (costs, broadcast
+    """Erasure (miners/erasure.py): a deleted miner's messages stay counted (costs, broadcast
     totals) but forget who it was and what was said to or by them (a broadcast's text is not
     about them: kept)."""
     who = Message.phone == phone

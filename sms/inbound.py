@@ -39,7 +39,7 @@ from core import filespool, jobs
 from models import InboundMessage, db, utcnow
 from models.base import cached_statement, upsert_insert
 from models.miner import caller_snapshot
-from sms import commands, intake, keywords
+from sms import intake, keywords, replies
 from sms.outbound import queue_sms
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,7 @@ def _handle(row, phone):
         extra={"decision": decision, "evidence": decision.evidence, "raw_args": decision.raw_args or decision.args})
     if route is not None:
         reply = route.handler(message)
-        if reply and route.command not in UNBUDGETED and not commands.within_budget(phone):
+        if reply and route.command not in UNBUDGETED and not replies.within_budget(phone):
             log.warning("reply to %s from %s dropped: over the hourly reply budget", route.command, phone)
             reply = None
     elif decision.intent == "ack":  # "asante", "ok": nothing to answer
@@ -353,7 +353,7 @@ def _handle(row, phone):
             if reply is not None:
                 break
         else:
-            reply = commands.fallback_help(message)
+            reply = replies.fallback_help(message)
     # A handler that joined the message to an incident (a report, a follow-up) says which in
     # `extra`: the message and its reply are tied to it (kept off the miner's page if anonymous).
     incident_id = message.extra.get("incident_id")

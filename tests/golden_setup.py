@@ -20,7 +20,7 @@ def publish_price(market, kes_per_gram, purity, observed_at=None):
 
 def registered(phone, county, locale="sw", name="Amina"):
     """`@call tests.golden_setup:registered +254712000001 Migori en` (with SMS consent)."""
-    from models.miner import register
+    from miners.registration import register
 
     register(phone, name=name, county=county, site="Osiri", role="digger", gender="woman", locale=locale, sms=True)
     db.session.commit()

@@ -5,7 +5,7 @@ from sqlalchemy import event
 
 from incidents import service
 from models import ApiToken, Incident, Miner, Officer, db
-from models.miner import register
+from miners.registration import register
 from sms import outbound
 
 

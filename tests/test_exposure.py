@@ -28,7 +28,7 @@ from dashboard import throttle
 from incidents import actions, service, spool
 from models import ApiToken, AuditEntry, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
 from core.capability import Capability
-from models.erasure import erase
+from miners.erasure import erase
 from models.message import ERASED_TEXT
 from sms.inbound import handle_inbound
 from tests.conftest import Phone

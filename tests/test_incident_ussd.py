@@ -13,7 +13,7 @@ from flows.engine import SCREEN_BUDGET, Session
 from incidents import reference, spool
 from incidents.service import LAST_INCIDENT_KEY
 from models import Incident, db
-from models.erasure import erase
+from miners.erasure import erase
 from tests.conftest import Phone
 from tests.incident_helpers import (DatabaseOutage, add_miner, add_officer, incidents, outbox,  # noqa: F401
                                     reference_in)

@@ -6,7 +6,7 @@ import re
 import pytest
 from datetime import datetime, timedelta, timezone
 
-from models.miner import register
+from miners.registration import register
 from prices import service as prices
 from tests.conftest import Phone
 

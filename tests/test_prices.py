@@ -12,8 +12,9 @@ from sqlalchemy import event
 from core import jobs
 from sms import encoding
 from models import ApiToken, Miner, Officer, Price, PriceAlert, PriceSubscription, db, utcnow
-from models.erasure import erase
-from models.miner import register, set_sms
+from miners.erasure import erase
+from miners.registration import register
+from models.miner import set_sms
 from prices import board, words
 from prices import service as prices
 from prices.sms import price_keyword, reply_text

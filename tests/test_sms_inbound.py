@@ -6,7 +6,7 @@ import pytest
 
 from models import InboundMessage, Message, Miner, db
 from models.miner import LanguagePreference
-from sms import commands
+from miners import keywords as commands
 from tests.sms_checks import BULK_HEADROOM, assert_sms_templates
 from tests.sms_support import _fake_server, _live_servers, add_miner, fake_at, live_url, run_jobs, sms_app  # noqa: F401
 
@@ -230,7 +230,7 @@ def test_opt_out_callback_is_idempotent(client, sms_app):
 
 
 def test_erasure_anonymises_messages(client, fake_at, sms_app):
-    from models import erasure
+    from miners import erasure
 
     miner = add_miner(PHONE)
     text_in(client, "HELP")

@@ -5,7 +5,7 @@ officer publishes a new price from the CLI; the alert job queues the subscriber'
 from rq import Queue
 
 from core import jobs
-from models.miner import register
+from miners.registration import register
 from prices.service import ensure_default_markets
 from tips.catalogue import catalogue, load_file
 from tests.sms_checks import queued_messages

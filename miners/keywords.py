@@ -1,14 +1,10 @@
-"""This capability's SMS keywords (CONTRACT.md section 2), the no-keyword help reply and
-the per-number reply budget.
+"""The miners' SMS keywords (CONTRACT.md section 2): STOP/ACHA, START/ANZA, HELP/MSAADA,
+LANG/LUGHA, REG/SAJILI. Each handler returns the reply in `message.locale` (the miner's
+language, else the message's); REPORT, TIP and PRICE are their own capabilities' keywords in
+the same router.
 
-STOP/ACHA, START/ANZA, HELP/MSAADA, LANG/LUGHA, REG/SAJILI. Each handler returns the reply
-in `message.locale` (the miner's language, else the message's); REPORT, TIP and PRICE are
-registered by their own capabilities in the same router.
-
-Reply budget (no reply loops, no SMS bill run up by one number): help (HELP or a message
-nobody understood) at most once an hour per number; one STOP confirmation (a STOP while
-already stopped gets none); at most REPLY_BUDGET replies to other commands an hour per
-number. Incident replies are never held back.
+One STOP confirmation (a STOP while already stopped gets none); HELP shares the hourly help
+reply and the reply budget of sms/replies.py (the transport's, for every keyword).
 """
 from flask import current_app
 
@@ -19,6 +15,7 @@ from miners.journey import NAME_MAX, NAME_MIN
 from models import Miner, db
 from models import miner as miners
 from sms.keywords import Inbound, normalise_word
+from sms.replies import FALLBACK_HELP, help_reply
 
 STOPPED = N_("Madini Salama: all SMS stopped, safety alerts too. To get them again send START to "
              "%(shortcode)s.")
@@ -31,8 +28,6 @@ LANGUAGE_USAGE = N_("Send LANG EN for English or LANG SW for Kiswahili.")
 REG_USAGE = N_("Send REG and your name, e.g. REG Amina Otieno.")
 REG_NAME_SAVED = N_("Name saved: %(name)s. Dial *384*12# and choose 4 for your account.")
 REG_CONTINUE = N_("Thank you %(name)s. To finish registering, dial *384*12# and choose 4.")
-FALLBACK_HELP = N_("Madini Salama: to report danger SMS what happened and where. HELP for the words, or dial "
-                   "*384*12#. Emergency 999")
 
 LANGUAGE_WORDS = {"EN": "en", "ENGLISH": "en", "KIINGEREZA": "en", "SW": "sw", "SWAHILI": "sw",
                   "KISWAHILI": "sw"}
@@ -47,10 +42,6 @@ TEMPLATES = [
 
 STOP_CONFIRMED_KEY = "sms:stop-confirmed:{phone}"  # one STOP confirmation for a number no miner has
 STOP_CONFIRMED_SECONDS = 90 * 24 * 3600
-HELP_KEY = "sms:fallback-help:{phone}"  # help of either kind: one an hour
-HELP_SECONDS = 3600
-BUDGET_KEY = "sms:reply-budget:{phone}"
-REPLY_BUDGET = 10  # replies to commands (PRICE, TIP, LANG...) per number per hour
 
 
 def _redis():
@@ -102,26 +93,3 @@ def register(message: Inbound):
     # language this person just texted in.
     miners.set_language(message.phone, message.locale)
     return translate(message.locale, REG_CONTINUE, name=name.split(" ")[0][:20])
-
-
-def help_reply(message: Inbound, msgid):
-    """Help, at most one an hour per number (HELP and the reply to a message nobody
-    understood share it), so two auto-responders can never talk to each other forever."""
-    if not _redis().set(HELP_KEY.format(phone=message.phone), "1", nx=True, ex=HELP_SECONDS):
-        return None
-    return translate(message.locale, msgid)
-
-
-def fallback_help(message: Inbound):
-    """The reply to a message no keyword or capability understood (one an hour)."""
-    return help_reply(message, FALLBACK_HELP)
-
-
-def within_budget(phone):
-    """True while this number has had fewer than REPLY_BUDGET command replies this hour."""
-    key = BUDGET_KEY.format(phone=phone)
-    pipe = _redis().pipeline()
-    pipe.set(key, 0, ex=3600, nx=True)  # the hour starts at the first reply
-    pipe.incr(key)
-    _, count = pipe.execute()
-    return count <= REPLY_BUDGET

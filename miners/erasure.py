@@ -24,10 +24,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import text
 
+from core import jobs
 from models.base import db
 from models.message import anonymise_messages
-from models.miner import Miner, _remember_language, caller_changed
+from models.miner import CALLER_KEY, Miner, _remember_language, caller_changed
 from models.ussd_session import UssdSessionOutcome
+from sms import replies
+from ussd import store
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +41,9 @@ def _registry():
 def key_patterns():
     """Every per-phone key shape: the ones every installation has (the USSD sessions, the
     caller cache, the SMS reply budget) and the capabilities' (core.capability.Registry)."""
-    from models.miner import CALLER_KEY
-    from sms.commands import BUDGET_KEY, HELP_KEY, STOP_CONFIRMED_KEY
-    from ussd import store
-
     built_in = [key.replace("{sid}", "*") for key in (store.SESSION_KEY, store.SEEN_KEY, store.LOCK_KEY,
                                                        store.RESUME_KEY)]
-    built_in += [HELP_KEY, BUDGET_KEY, STOP_CONFIRMED_KEY, CALLER_KEY]
+    built_in += [*replies.KEYS, CALLER_KEY]
     return list(dict.fromkeys(built_in + list(_registry().forget_keys)))
 
 
@@ -105,8 +104,6 @@ def _forget_in_redis_now_and_later(phone):
     except Exception as exc:  # the database part is done; the keys expire on their own
         log.error("erasure: Redis keys of a phone not deleted (%s); they expire on their own", type(exc).__name__)
     try:
-        from core import jobs
-
         delay = current_app.config["USSD_SESSION_TTL"] + 5
         jobs.queue(jobs.REPLIES).enqueue_in(timedelta(seconds=delay), forget_in_redis, phone, result_ttl=0,
                                             failure_ttl=3600, description="erasure: forget Redis keys")
