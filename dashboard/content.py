@@ -20,7 +20,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from dashboard import bp, nav
+from dashboard import bp
 from dashboard.auth import current_officer_object, officer_required, require_scope
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm

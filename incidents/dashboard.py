@@ -1,6 +1,7 @@
-"""Incidents for officers: the inbox (filters, paging, CSV export), an incident's page with its
-timeline, acknowledging and changing the status with a note, and who reported it as the role
-allows; and the overview's "open urgent incidents" panel and charts.
+"""Incidents for officers (/dashboard/incidents): the inbox (filters, paging, CSV export), an
+incident's page with its timeline, acknowledging and changing the status with a note, and
+who reported it as the role allows; and the overview's "open urgent incidents" panel and
+charts (declared as the capability's panels in incidents/__init__.py).
 
 Status changes and look-ups go through `incidents.actions` (the functions the API and CLI
 use), which apply the county rule and write the audit entry and the incident's own trail,
@@ -13,7 +14,7 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,17 +27,22 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.phones import mask
-from incidents import actions
-from incidents.actions import NOTE_MAX
-from dashboard import bp, labels, nav
-from dashboard.auth import county_choices, current_officer_object, officer_required, scoped_county
+from dashboard import labels
+from dashboard.auth import (county_choices, current_officer_object, officer_required, protect_unsafe_requests,
+                            scoped_county)
 from dashboard.charts import Series, bar_chart, hbar_chart
 from dashboard.forms import ActionForm
-from dashboard.views import FIRST, WEEKS_SHOWN, _csv_safe, _week_start, csv_download, list_page, overview_panel
-from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
+from dashboard.views import WEEKS_SHOWN, _csv_safe, _week_start, csv_download, list_page
+from incidents import actions
+from incidents.actions import NOTE_MAX
 from incidents.actions import REVEAL_REASON_MAX as REASON_MAX, REVEAL_REASON_MIN as REASON_MIN
+from incidents.categories import CATEGORY_CODES, OPEN_STATUSES, STATUSES
 from models import Incident, Message, ReporterReveal, audit, db, utcnow
 
+
+# Officers' pages at /dashboard/incidents... (the capability's own blueprint; core/capability.py).
+bp = Blueprint("incidents", __name__, url_prefix="/dashboard", template_folder="templates")
+protect_unsafe_requests(bp)
 
 PAGE_SIZE = 25
 URGENT_SHOWN = 5
@@ -119,7 +125,7 @@ def incidents():
     filters = incident_filters(request.args)
     query = select_incidents(officer, filters).options(selectinload(Incident.follow_ups))
     page = list_page(query, PAGE_SIZE)
-    return render_template("dashboard/incidents.html", page=page, filters=filters, statuses=STATUSES,
+    return render_template("incidents/incidents.html", page=page, filters=filters, statuses=STATUSES,
                            categories=CATEGORY_CODES, counties=county_choices(),
                            reporter=lambda incident: reporter_shown(officer, incident))
 
@@ -205,7 +211,7 @@ def _render_incident(incident, *, status_form=None, reveal_form=None, revealed=N
         status_form = StatusForm(formdata=None, status=_suggested_status(incident))
     shown, kind = reporter_shown(officer, incident, revealed)
     return render_template(
-        "dashboard/incident.html", incident=incident, events=timeline(officer, incident),
+        "incidents/incident.html", incident=incident, events=timeline(officer, incident),
         status_form=status_form, reveal_form=reveal_form or RevealForm(formdata=None), action_form=ActionForm(),
         reporter=shown, reporter_kind=kind, revealed=revealed,
         may_change=officer.may("incidents"),
@@ -239,7 +245,7 @@ def incident_acknowledge(reference):
     else:
         _change(incident, "acknowledged", None)
         flash(_("Acknowledged. The reporter is told by SMS when they can be."), "success")
-    return redirect(url_for("dashboard.incident", reference=incident.reference))
+    return redirect(url_for("incidents.incident", reference=incident.reference))
 
 
 @bp.post("/incidents/<reference>/status")
@@ -259,7 +265,7 @@ def incident_status(reference):
     except actions.Refused:
         abort(400)
     flash(_("Status changed to %(status)s.", status=labels.incident_status_label(form.status.data)), "success")
-    return redirect(url_for("dashboard.incident", reference=incident.reference))
+    return redirect(url_for("incidents.incident", reference=incident.reference))
 
 
 @bp.post("/incidents/<reference>/reporter")
@@ -274,25 +280,25 @@ def incident_reveal(reference):
         return _render_incident(incident, reveal_form=form, code=400)
     if not incident.reporter_phone:
         flash(_("The reporter's number was erased at their request."), "error")
-        return redirect(url_for("dashboard.incident", reference=incident.reference))
+        return redirect(url_for("incidents.incident", reference=incident.reference))
     _incident, phone = actions.reveal_reporter(officer, incident, form.reason.data)
     return _render_incident(incident, revealed=phone)
 
 
 # --- overview -------------------------------------------------------------------------
 
-@overview_panel(order=FIRST)
-def _urgent_panel(officer, county):
+def urgent_panel(officer, county):
+    """The overview's open urgent incidents (first on the page)."""
     query = db.select(Incident).where(Incident.urgent.is_(True), Incident.status.in_(OPEN_STATUSES))
     if county:
         query = query.where(func.lower(Incident.county) == county.casefold())
     total = db.session.execute(db.select(func.count()).select_from(query.subquery())).scalar_one()
     rows = db.session.execute(query.order_by(Incident.reported_at.desc()).limit(URGENT_SHOWN)).scalars().all()
-    return {"template": "dashboard/_panel_urgent.html", "total": total, "rows": rows}
+    return {"template": "incidents/_panel_urgent.html", "total": total, "rows": rows}
 
 
-@overview_panel(order=FIRST + 1)
-def _incident_charts(officer, county):
+def charts_panel(officer, county):
+    """The overview's incidents per week by category, and by county."""
     since = datetime.combine(_week_start(utcnow()) - timedelta(weeks=WEEKS_SHOWN - 1), time.min,
                              tzinfo=timezone.utc)
     query = db.select(Incident.reported_at, Incident.category, Incident.county).where(Incident.reported_at >= since)
@@ -316,6 +322,6 @@ def _incident_charts(officer, county):
     places = sorted(by_county.items(), key=lambda item: (-item[1], item[0]))
     counties = hbar_chart([name for name, _n in places], [n for _name, n in places],
                           title=_("Incidents by county, last %(weeks)d weeks", weeks=WEEKS_SHOWN))
-    return {"template": "dashboard/_panel_incident_charts.html", "weekly": weekly, "counties": counties,
+    return {"template": "incidents/_panel_incident_charts.html", "weekly": weekly, "counties": counties,
             "legend": [(n, s.name, sum(s.values)) for n, s in enumerate(series)], "places": places,
             "total": len(rows), "weeks": WEEKS_SHOWN, "officer_may_export": current_user.may("read")}
