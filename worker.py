@@ -21,6 +21,10 @@ MOVED_JOBS = {
     "sms.broadcasts.watch": "broadcasts.reconcile.watch",
     "sms.broadcasts.reconcile": "broadcasts.reconcile.reconcile",
     "models.erasure.forget_in_redis": "miners.erasure.forget_in_redis",
+    "incidents.spool.drain_job": "incidents.filing.drain_spool_job",
+    "incidents.service.notify_filed": "incidents.filing.notify_filed",
+    "incidents.service.alert_again": "incidents.filing.alert_again",
+    "prices.service.send_price_alerts": "prices.publishing.send_price_alerts",
 }
 
 

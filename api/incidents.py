@@ -17,7 +17,7 @@ from datetime import datetime, time, timezone
 from flask import g, jsonify, request
 from sqlalchemy.orm import selectinload
 
-from api import bp
+from api.blueprint import bp
 from api.auth import requires
 from api.errors import ApiError, paged
 from core.phones import mask

@@ -1,16 +1,16 @@
 """/api/v1/prices: publish a gold price (alerts subscribers); the latest price per market.
 
-Publishing's county rule and audit entry are prices.service.publish's; this module parses
+Publishing's county rule and audit entry are prices.publishing.publish's; this module parses
 and renders."""
 from datetime import datetime, timezone
 
 from flask import g, jsonify, request
 
-from api import bp
+from api.blueprint import bp
 from api.auth import requires
 from api.errors import ApiError, paged
 from models import Market, Price, db
-from prices import service as prices
+from prices import publishing as prices
 from prices.units import BadQuantity
 
 

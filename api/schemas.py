@@ -1,8 +1,8 @@
 """Reusable OpenAPI schemas of the officers' API (#/components/schemas/...), shared by the
 routes' docstrings. They describe what the serialisers in api/*.py, broadcasts/lifecycle.py,
-prices/service.py and models/tip.py return; tests/test_openapi.py checks the running app
+prices/publishing.py and models/tip.py return; tests/test_openapi.py checks the running app
 against them."""
-from api.openapi import register_schema
+from api.components import register_schema
 from models.tip import TIP_SCREEN_MAX
 
 NULLABLE_STRING = {"type": "string", "nullable": True}

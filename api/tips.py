@@ -4,10 +4,10 @@ The role check and the audit entry are tips.catalogue's (the same for the dashbo
 CLI); this module parses and renders."""
 from flask import g, jsonify, request
 
-from api import bp
+from api.blueprint import bp
 from api.auth import requires
 from api.errors import ApiError, paged
-from api.openapi import register_path_parameter
+from api.components import register_path_parameter
 from models import Tip, TipTopic, db
 from tips import catalogue as tips_catalogue
 from tips.catalogue import TIP_ID_PATTERN, ContentError

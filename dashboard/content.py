@@ -1,7 +1,7 @@
 """Gold prices and safety tips for officers.
 
 Prices: the latest price of every market in the officer's scope, the publish form, and each
-market's history. Publishing goes through `prices.service.publish` (as the API and CLI do),
+market's history. Publishing goes through `prices.publishing.publish` (as the API and CLI do),
 which applies the county rule, writes the audit entry and enqueues the subscribers' alerts.
 
 Tips: the catalogue by topic; add, edit, retire and restore through `tips.catalogue` (the
@@ -27,7 +27,7 @@ from dashboard.forms import ActionForm
 from dashboard.views import list_page
 from models import Market, Price, Tip, TipTopic, db
 from models.tip import TIP_SCREEN_MAX
-from prices import service as prices
+from prices import publishing as prices
 from prices.units import BadQuantity, parse_kes, parse_purity
 from tips import catalogue as tips_catalogue
 from tips.catalogue import ContentError

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from core.clidoor import as_officer_option, refused_as_click
 from core.i18n import NAIROBI
 from core.phones import mask
-from incidents import actions, notify, spool
+from incidents import actions, filing, notify, spool
 from incidents.categories import OPEN_STATUSES, STATUSES
 from models import Incident, db
 
@@ -60,7 +60,7 @@ def list_incidents(only_open, county, urgent, limit):
 def drain_spool():
     """File reports that waited in the spool while the database was down."""
     waiting = spool.pending()
-    result = spool.drain()
+    result = filing.drain_spool()
     click.echo(f"waiting {waiting}: filed {result['filed']}, already filed {result['already_filed']}, "
                f"failed {result['failed']}, left {result['left']}"
                + (" (database still down)" if result["database_down"] else ""))

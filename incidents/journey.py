@@ -12,7 +12,7 @@ File early: as soon as an urgent report's category, people and place are known (
 "when" or the summary), the hop files it and the officers' alert is queued. A caller who
 drops before pressing Send has still reported. Every later answer (when, words, Send,
 hide my number) updates the same incident (same reference); officers are alerted again only
-when the urgency rises (incidents/service.py).
+when the urgency rises (incidents/filing.py).
 
 Anonymity and the early alert: "hide my number" is asked on the summary, after the early
 filing. The early alert carries the reporter's number (anonymity is opt-in, and a person

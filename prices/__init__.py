@@ -10,8 +10,8 @@ from prices import journey
 from prices.board import BOARD, REMEMBERED_KEY
 from prices.cli import price_cli
 from prices.effects import EFFECTS, last_market
-from prices.service import forget_subscriptions
-from prices.sms import price_keyword
+from prices.publishing import forget_subscriptions
+from prices.keywords import price_keyword
 
 CAPABILITY = Capability(
     name="prices",

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from core.clidoor import as_officer_option, refused_as_click
 from prices import board
-from prices import service as prices
+from prices import publishing as prices
 from prices.units import BadQuantity, kes, parse_purity, percent, reference_price
 
 price_cli = AppGroup("price", help="Gold prices: publish, reference, markets.")

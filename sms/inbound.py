@@ -37,7 +37,7 @@ from rq import Retry
 
 from core import filespool, jobs
 from models import InboundMessage, db, utcnow
-from models.base import cached_statement, upsert_insert
+from models.base import DATABASE_DOWN, cached_statement, upsert_insert
 from models.miner import caller_snapshot
 from sms import intake, keywords, replies
 from sms.outbound import queue_sms
@@ -83,8 +83,6 @@ def accept(fields):
     (AT posted it again) or "spooled" (the database is down: kept in a local file). Raises
     OSError only when neither the database nor the local disk could take it: then the
     callback must not answer 200."""
-    from incidents.service import DATABASE_DOWN  # noqa: PLC0415 (incidents imports sms)
-
     try:
         stored = _insert(fields)
     except DATABASE_DOWN as exc:

@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from models import Miner, db
-from prices import service as prices
+from prices import publishing as prices
 from tips.catalogue import load_file
 
 

@@ -75,7 +75,7 @@ def _round_two_records(people):
     from datetime import datetime, timezone
 
     from models import Incident
-    from prices import service as prices
+    from prices import publishing as prices
     import broadcasts.lifecycle
     from tips import catalogue
 

@@ -25,7 +25,9 @@ import pytest
 from core import logs
 from core.phones import mask
 from dashboard import throttle
-from incidents import actions, service, spool
+from incidents.filing import drain_spool
+from incidents import actions, spool
+from incidents import filing as service
 from models import ApiToken, AuditEntry, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
 from core.capability import Capability
 from miners.erasure import erase
@@ -366,5 +368,5 @@ def test_healthz_writes_and_a_locked_database_spools_a_report_at_once(app, clien
         locker.close()
     assert end.startswith("END ") and "MS-" in end
     assert waited < 2.5, f"the hop waited {waited:.1f} s for the lock (5 s before)"
-    assert spool.drain()["filed"] == 1
+    assert drain_spool()["filed"] == 1
     assert client.get("/healthz").status_code == 200

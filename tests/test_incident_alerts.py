@@ -5,7 +5,7 @@ from core.i18n import translate
 from incidents import texts
 from incidents.categories import CATEGORY_LABELS, STATUSES, is_urgent
 from incidents.actions import change_status
-from incidents.service import file_report
+from incidents.filing import file_report
 from models import Incident
 from models.miner import set_language
 from tests.incident_helpers import add_miner, add_officer, incidents, outbox  # noqa: F401

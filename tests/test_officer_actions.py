@@ -9,7 +9,7 @@ import pytest
 
 from models import ApiToken, AuditEntry, Broadcast, Incident, IncidentStatusChange, Price, ReporterReveal, Tip, db, \
     utcnow
-from prices import service as prices
+from prices import publishing as prices
 from broadcasts import lifecycle
 from tests.dashboard_helpers import OFFICERS, csrf_token, make_miner, make_officers
 from tests.test_dashboard import client_as

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 from models import ApiToken, Incident, db
-from prices import service as prices
+from prices import publishing as prices
 from tips import catalogue as tips_catalogue
 from tests.dashboard_helpers import make_miner, make_officers
 

@@ -16,8 +16,8 @@ from miners.erasure import erase
 from miners.registration import register
 from models.miner import set_sms
 from prices import board, words
-from prices import service as prices
-from prices.sms import price_keyword, reply_text
+from prices import publishing as prices
+from prices.keywords import price_keyword, reply_text
 from prices.units import BadQuantity, kes, parse_grams, parse_kes, parse_purity, percent, reference_price, short_date
 from sms.keywords import Inbound, match
 from tips.catalogue import load_file
@@ -33,7 +33,7 @@ def markets(app):
 @pytest.fixture
 def sent(monkeypatch):
     calls = []
-    monkeypatch.setattr("prices.service.queue_sms", lambda phone, text, **options: calls.append((phone, text, options)))
+    monkeypatch.setattr("prices.publishing.queue_sms", lambda phone, text, **options: calls.append((phone, text, options)))
     return calls
 
 
@@ -186,7 +186,7 @@ def test_publish_really_enqueues_the_alert_job_on_the_bulk_queue(markets, redis)
     price = publish("Narok", "9700", "22k")
     bulk = Queue(jobs.BULK, connection=redis)
     job = bulk.fetch_job(f"price-alerts-{price.id}")
-    assert job is not None and job.func_name == "prices.service.send_price_alerts"
+    assert job is not None and job.func_name == "prices.publishing.send_price_alerts"
     assert job.perform() == 1  # the job itself, as a worker runs it
     [message] = queued_messages(bulk)
     assert message.phone == "+254733000014" and message.text.startswith("Madini Salama: gold price Narok")
@@ -372,7 +372,7 @@ def test_a_market_chosen_from_the_list_is_where_the_caller_starts_next_time(mark
 
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_fixed_sms_replies_fit_one_gsm7_sms(markets, locale):
-    from prices import sms as price_sms
+    from prices import keywords as price_sms
     from tips import keywords as tip_sms
 
     texts = [prices.translate(locale, price_sms.MSG_NO_PRICES), prices.translate(locale, tip_sms.MSG_NO_TIPS)]

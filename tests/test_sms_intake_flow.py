@@ -6,7 +6,7 @@ import pytest
 from core.i18n import translate
 from incidents.texts import alert_text
 from models import Incident, InboundMessage, Miner, PriceSubscription, db
-from prices import service as prices
+from prices import publishing as prices
 from sms import replies
 from tests.incident_helpers import add_officer
 from tests.sms_support import _fake_server, _live_servers, add_miner, fake_at, live_url, run_jobs, sms_app  # noqa: F401
@@ -214,7 +214,7 @@ def test_alert_text_shows_the_registered_place_only_when_it_differs():
 
 def test_every_new_fixed_reply_is_one_gsm7_part_in_both_languages():
     from incidents import texts
-    from prices import sms as price_sms
+    from prices import keywords as price_sms
     from tests.sms_checks import assert_sms_templates
     from tips import keywords as tip_sms
     from tips.drip import MSG_STOP

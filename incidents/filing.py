@@ -12,27 +12,24 @@ and each later answer files it again with `filed` set: that updates the stored i
 (`update_report`), and alerts the officers again only when the urgency rises. The same reference for a different reporter is a clash of two random
 references, never a duplicate: the second report is kept under a new reference.
 """
+import json
 import logging
 from datetime import datetime
 
 from flask import current_app
 from rq import Retry
 from sqlalchemy import bindparam
-from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 
 from core import jobs, metrics
 from incidents import limits, notify, spool
 from incidents.categories import CATEGORY_CODES, CATEGORY_LABELS, MAX_COUNT, OCCURRED_LABELS, is_urgent
 from incidents.reference import new_reference
 from models import Incident, IncidentFollowUp, Miner, db, utcnow
-from models.base import cached_statement, upsert_insert
+from models.base import DATABASE_DOWN, cached_statement, upsert_insert
 from models.message import ERASED_TEXT
 
 log = logging.getLogger(__name__)
-
-# Errors that mean "the database is not there right now", as opposed to a bad report.
-DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 LAST_INCIDENT_KEY = "incidents:last:{phone}"  # the phone's latest report, for SMS follow-ups
 FOLLOW_UP_WINDOW = 30 * 60  # seconds
@@ -376,3 +373,76 @@ def forget_reporter(phone, miner_id):
         .execution_options(synchronize_session=False)
     )
 
+
+# --- the spool: reports that waited while the database was away ---------------------
+
+def _redis():
+    return current_app.extensions["redis"]
+
+
+def drain_spool_job():
+    """The RQ job: drain, then come back later while the database is still away."""
+    _redis().delete(spool.SCHEDULED_KEY)
+    result = drain_spool()
+    if result["left"]:
+        spool.schedule_drain(spool.LATER_RETRY)
+    return result
+
+
+def drain_spool(limit=spool.BATCH):
+    """File spooled reports into the database, oldest first. Returns counts."""
+    result = {"filed": 0, "already_filed": 0, "failed": 0, "left": 0, "database_down": False}
+    lock = _redis().lock(spool.LOCK_KEY, timeout=300, blocking_timeout=0)
+    if not lock.acquire(blocking=False):
+        result["left"] = spool.pending()
+        return result  # another drain is running
+    try:
+        def file_one(payload):
+            try:
+                incident, created = store_report(payload)
+            except DATABASE_DOWN:
+                result["database_down"] = True
+                return "down"
+            except Exception as exc:
+                # No traceback: its SQL parameters would carry the reporter's number, and the
+                # report may be anonymous. The item itself is kept in the failed list.
+                log.error("spooled incident %s cannot be filed (%s); moved aside to %s",
+                          payload.get("reference"), type(exc).__name__, spool.FAILED_KEY)
+                result["failed"] += 1
+                return "failed"
+            if created:
+                result["filed"] += 1
+                log.info("spooled incident %s filed", incident.reference)
+                queue_notifications(incident)
+            else:
+                result["already_filed"] += 1
+            return "done"
+
+        for _ in range(limit):
+            raw = _redis().lindex(spool.SPOOL_KEY, 0)
+            if raw is None:
+                break
+            outcome = file_one(json.loads(raw))
+            if outcome == "down":
+                break
+            pipe = _redis().pipeline()
+            pipe.lrem(spool.SPOOL_KEY, 1, raw)
+            if outcome == "failed":
+                pipe.rpush(spool.FAILED_KEY, raw)
+            pipe.execute()
+        if not result["database_down"] and spool.spool_dir().exists():
+            for path in sorted(spool.spool_dir().glob("*.json"))[:limit]:
+                outcome = file_one(json.loads(path.read_text(encoding="utf-8")))
+                if outcome == "down":
+                    break
+                if outcome == "failed":
+                    path.rename(path.with_suffix(".failed"))
+                else:
+                    path.unlink()
+    finally:
+        try:
+            lock.release()
+        except Exception:
+            pass
+    result["left"] = spool.pending()
+    return result

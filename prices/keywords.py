@@ -3,7 +3,7 @@ the price alerts (and nothing else)."""
 from core.i18n import N_, translate
 from models import Miner, db
 from prices import board, words
-from prices.service import unsubscribe
+from prices.publishing import unsubscribe
 from sms import encoding
 from sms.keywords import Inbound
 

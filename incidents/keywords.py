@@ -26,7 +26,8 @@ from incidents.categories import UNCLASSIFIED, is_urgent
 from incidents.limits import MAX_NEW_REPORTS_PER_HOUR, latest_incident as _latest_incident
 from incidents.limits import too_many_reports as _too_many_reports
 from incidents.reference import leading_reference, new_reference
-from incidents.service import DATABASE_DOWN, add_follow_up, file_report, last_reference
+from incidents.filing import add_follow_up, file_report, last_reference
+from models.base import DATABASE_DOWN
 from models import Incident, Miner, db, utcnow
 from sms.keywords import Inbound
 
