@@ -15,6 +15,7 @@ from decimal import Decimal
 from core import jobs
 from core.i18n import N_, translate
 from core.policy import NotFound, require, require_scope, username
+from flows.catalog import MINING_COUNTIES
 from models import LanguagePreference, Market, Miner, Price, PriceAlert, PriceSubscription, audit, db, utcnow
 from models.claim import claim
 from models.price import ALERT_MODES
@@ -50,8 +51,6 @@ def market_named(name):
 def ensure_default_markets():
     """One buying centre per gold-mining county (the migration adds them too); returns how
     many were missing."""
-    from flows.catalog import MINING_COUNTIES
-
     existing = set(db.session.execute(db.select(Market.name)).scalars())
     missing = [county for county in MINING_COUNTIES if county not in existing]
     for county in missing:

@@ -10,6 +10,7 @@ from core.clidoor import as_officer_option, refused_as_click
 from models import Tip, TipTopic, db
 from tips import catalogue as tips_catalogue
 from tips.catalogue import CONTENT_FILE, ContentError
+from tips.drip import run_weekly_drip
 
 tips_cli = AppGroup("tips", help="Safety tips: load content, add, retire, list, drip.")
 
@@ -115,7 +116,5 @@ def list_tips(topic, retired):
 @click.option("--now", "now_text", default=None, help="Pretend it is this UTC time (ISO 8601), for a dry run.")
 def drip(now_text):
     """Send this week's tip now to consented miners who have not had it (if the slot has passed)."""
-    from tips.drip import run_weekly_drip
-
     now = datetime.fromisoformat(now_text).replace(tzinfo=timezone.utc) if now_text else None
     click.echo(f"queued {run_weekly_drip(now)} weekly tips")
