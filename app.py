@@ -39,7 +39,7 @@ def create_app(overrides=None):
     registry.validate()  # a journey naming an unknown state or effect fails here, at boot
     registry.install(app)  # everything the capabilities declare is wired here, and only here
     from ussd import effects
-    from ussd.service import HopService
+    from ussd.hops import HopService
     from ussd.store import SessionStore
 
     app.extensions["ussd"] = HopService(

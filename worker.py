@@ -12,6 +12,22 @@ from app import create_app
 from core import logs, metrics
 
 
+# Jobs queued (or scheduled: a broadcast's send_at, quiet hours) before a function moved name
+# the old place; they run at the new one. Keep an entry for as long as such jobs may wait.
+MOVED_JOBS = {
+    "sms.broadcasts.start": "broadcasts.lifecycle.start",
+    "sms.broadcasts.send_batch": "broadcasts.lifecycle.send_batch",
+    "sms.broadcasts.plan": "broadcasts.lifecycle.plan",
+    "sms.broadcasts.watch": "broadcasts.reconcile.watch",
+    "sms.broadcasts.reconcile": "broadcasts.reconcile.reconcile",
+    "models.erasure.forget_in_redis": "miners.erasure.forget_in_redis",
+    "incidents.spool.drain_job": "incidents.filing.drain_spool_job",
+    "incidents.service.notify_filed": "incidents.filing.notify_filed",
+    "incidents.service.alert_again": "incidents.filing.alert_again",
+    "prices.service.send_price_alerts": "prices.publishing.send_price_alerts",
+}
+
+
 @lru_cache(maxsize=1)
 def worker_app():
     """The app a worker process runs jobs in (created once per process)."""
@@ -23,6 +39,8 @@ class _InApp:
     was queued with, and counts it (core.metrics)."""
 
     def perform_job(self, job, queue, *args, **kwargs):
+        if job.func_name in MOVED_JOBS:
+            job.func_name = MOVED_JOBS[job.func_name]
         logs.bind_request_id((job.meta or {}).get("request_id") or f"job-{job.id[:12]}")
         # RQ 3 passes the execution as a third argument.
         if has_app_context():

@@ -1,6 +1,8 @@
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from core.policy import Refused
+
 
 class ApiError(Exception):
     def __init__(self, status, code, message):
@@ -17,6 +19,11 @@ def error_response(status, code, message):
 def install_error_handlers(bp):
     @bp.errorhandler(ApiError)
     def _api_error(exc):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @bp.errorhandler(Refused)
+    def _refused(exc):
+        """An officer action the capability refused (core/policy.py): its status and code."""
         return error_response(exc.status, exc.code, exc.message)
 
     @bp.errorhandler(HTTPException)

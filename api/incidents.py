@@ -7,7 +7,9 @@
                                                  reporter's number; the reason is recorded
 
 County officers see and change only their county's incidents. Reporter numbers: none for
-anonymous reports (whatever the role), masked unless the officer is an admin.
+anonymous reports (whatever the role), masked unless the officer is an admin. The county
+rule and the audit entries of status changes and look-ups are incidents.actions' (the same
+for the dashboard and the CLI); this module parses and renders.
 """
 import logging
 from datetime import datetime, time, timezone
@@ -15,18 +17,15 @@ from datetime import datetime, time, timezone
 from flask import g, jsonify, request
 from sqlalchemy.orm import selectinload
 
-from api import bp
+from api.blueprint import bp
 from api.auth import requires
 from api.errors import ApiError, paged
 from core.phones import mask
+from incidents import actions
 from incidents.categories import CATEGORY_CODES, STATUSES
-from incidents import service as incidents_service
-from incidents.service import RevealRefused, StatusError, change_status
 from models import Incident, ReporterReveal, db
 
 log = logging.getLogger(__name__)
-
-NOTE_MAX = 1000
 
 
 def _iso(value):
@@ -131,15 +130,6 @@ def list_incidents():
     return jsonify(paged(query, lambda row: serialise(row, officer), db.session))
 
 
-def _incident_in_scope(reference):
-    incident = db.session.execute(
-        db.select(Incident).filter_by(reference=reference.strip().upper())
-    ).scalar_one_or_none()
-    if incident is None:
-        raise ApiError(404, "not_found", "no incident with this reference")
-    if not g.officer.in_scope(incident.county):
-        raise ApiError(403, "forbidden", "this incident is outside your county")
-    return incident
 
 
 @bp.get("/incidents/<reference>")
@@ -156,7 +146,7 @@ def get_incident(reference):
               schema: {$ref: '#/components/schemas/Incident'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    incident = _incident_in_scope(reference)
+    incident = actions.get(g.officer, reference)
     data = serialise(incident, g.officer, detail=True)
     if g.officer.role == "admin":  # who looked at the reporter's number, and why
         looks = db.session.execute(
@@ -196,25 +186,11 @@ def update_incident(reference):
           description: the status is already that and there is no note
           content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
     """
-    incident = _incident_in_scope(reference)
+    incident = actions.get(g.officer, reference)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "send a JSON object: {\"status\": \"...\", \"note\": \"...\"}")
-    status = body.get("status")
-    if status not in STATUSES:
-        raise ApiError(400, "bad_status", f"status must be one of: {', '.join(STATUSES)}")
-    note = body.get("note")
-    if note is not None and not isinstance(note, str):
-        raise ApiError(400, "bad_note", "note must be text")
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise ApiError(400, "bad_note", f"note must be at most {NOTE_MAX} characters")
-    if status == incident.status and not note:
-        raise ApiError(409, "unchanged", f"the incident is already {status}; add a note to record something")
-    try:
-        change_status(incident, g.officer, status, note)
-    except StatusError as exc:
-        raise ApiError(400, "bad_status", str(exc)) from None
+    incident = actions.change_status(g.officer, incident, body.get("status"), body.get("note"))
     return jsonify(serialise(incident, g.officer, detail=True))
 
 
@@ -253,13 +229,9 @@ def reveal_reporter(reference):
           description: the reporter's number was erased at their request
           content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
     """
-    officer = g.officer
-    incident = _incident_in_scope(reference)
+    incident = actions.get(g.officer, reference)
     body = request.get_json(silent=True) or {}
     reason = body.get("reason") if isinstance(body, dict) else None
-    try:
-        incidents_service.reveal_reporter(incident, officer, reason if isinstance(reason, str) else "")
-    except RevealRefused as refused:
-        raise ApiError(400 if refused.code == "reason_required" else 410, refused.code, str(refused)) from None
-    return jsonify({"reference": incident.reference, "phone": incident.reporter_phone,
+    incident, phone = actions.reveal_reporter(g.officer, incident, reason)
+    return jsonify({"reference": incident.reference, "phone": phone,
                     "anonymous": incident.anonymous, "reason_recorded": True})

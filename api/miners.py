@@ -1,11 +1,12 @@
 """GET /api/v1/miners: registered miners for officers (CONTRACT.md section 3)."""
 from flask import g, request
 
-from api import bp
+from api.blueprint import bp
 from api.auth import requires
 from api.errors import paged
-from api.openapi import register_schema
-from models import db, miner_search
+from api.components import register_schema
+from miners import search as miner_search
+from models import db
 
 MINER_SCHEMA = register_schema("Miner", {
     "type": "object",

@@ -35,52 +35,15 @@ from apispec import APISpec, yaml_utils
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app, jsonify
 
-from api import bp
+import api.schemas  # noqa: F401  (the shared schemas, kept in api/components.py)
+from api.blueprint import bp
+from api.components import _error_response, _path_parameter_schemas, _schemas
+from api.components import register_path_parameter, register_schema  # noqa: F401  (where routes find them)
 from api.errors import MAX_ID, MAX_PAGE
 
 DOCUMENTED_BLUEPRINTS = ("api.",)
 EXTRA_ENDPOINTS = ("health.healthz",)
 METHODS = ("get", "post", "put", "patch", "delete")
-
-_schemas = {}
-
-
-def register_schema(name, schema):
-    """Add a reusable schema (#/components/schemas/<name>) to the description."""
-    _schemas[name] = schema
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-_path_parameter_schemas = {}
-
-
-def register_path_parameter(name, schema):
-    """Describe the URL parameter `<name>` more exactly than "a string" wherever it appears
-    (e.g. the pattern a tip's id follows, so that /tips/topics is never taken for one)."""
-    _path_parameter_schemas[name] = schema
-
-
-def _error_response(description):
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-register_schema("Error", {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {"code": {"type": "string", "example": "forbidden"},
-                       "message": {"type": "string"}}}},
-})
-register_schema("Page", {
-    "type": "object", "required": ["items", "total"],
-    "description": "A page of a list: ?page= (from 1) and ?per_page= (1-200, default 50).",
-    "properties": {"items": {"type": "array", "items": {}},
-                   "total": {"type": "integer", "minimum": 0, "description": "matching rows in all pages"},
-                   "page": {"type": "integer", "minimum": 1},
-                   "per_page": {"type": "integer", "minimum": 1, "maximum": 200}},
-})
-
 
 def _path_parameters(rule):
     parameters = []
@@ -205,6 +168,3 @@ def openapi():
     if cached is None:
         cached = current_app.extensions["openapi_spec"] = build_spec(current_app)
     return jsonify(cached)
-
-
-from api import schemas  # noqa: E402,F401  (the shared schemas register themselves)

@@ -1,8 +1,8 @@
 """Reusable OpenAPI schemas of the officers' API (#/components/schemas/...), shared by the
-routes' docstrings. They describe what the serialisers in api/*.py, sms/broadcasts.py,
-prices/service.py and models/tip.py return; tests/test_openapi.py checks the running app
+routes' docstrings. They describe what the serialisers in api/*.py, broadcasts/lifecycle.py,
+prices/publishing.py and models/tip.py return; tests/test_openapi.py checks the running app
 against them."""
-from api.openapi import register_schema
+from api.components import register_schema
 from models.tip import TIP_SCREEN_MAX
 
 NULLABLE_STRING = {"type": "string", "nullable": True}
@@ -156,6 +156,15 @@ register_schema("TipInput", {
         "sw": TIP_TEXT, "en": TIP_TEXT,
         "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{1,59}$", "description": "default: <topic>-<n>"},
         "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4},
+    },
+})
+register_schema("TipEdit", {
+    "type": "object", "required": ["topic", "sw", "en"], "additionalProperties": False,
+    "properties": {
+        "topic": {"type": "string", "minLength": 1, "pattern": NO_NUL, "description": "a topic code from GET /api/v1/tips/topics"},
+        "sw": TIP_TEXT, "en": TIP_TEXT,
+        "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4,
+                    "description": "default: the tip's sources as they are"},
     },
 })
 register_schema("TipTopic", {

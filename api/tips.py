@@ -1,10 +1,13 @@
-"""/api/v1/tips: list, add, retire and restore safety tips (officers)."""
+"""/api/v1/tips: list, add, edit, retire and restore safety tips (officers).
+
+The role check and the audit entry are tips.catalogue's (the same for the dashboard and the
+CLI); this module parses and renders."""
 from flask import g, jsonify, request
 
-from api import bp
+from api.blueprint import bp
 from api.auth import requires
 from api.errors import ApiError, paged
-from api.openapi import register_path_parameter
+from api.components import register_path_parameter
 from models import Tip, TipTopic, db
 from tips import catalogue as tips_catalogue
 from tips.catalogue import TIP_ID_PATTERN, ContentError
@@ -17,6 +20,17 @@ def _body():
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "send a JSON object")
     return body
+
+
+def _texts(body):
+    """The topic, texts and sources of a tip body, checked as types (400 naming the field)."""
+    sources = body.get("sources") or []
+    if not isinstance(sources, list):
+        raise ApiError(400, "invalid", "sources must be a list of strings")
+    for name in ("topic", "sw", "en"):
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            raise ApiError(400, "invalid", f"{name} is required (a string)")
+    return {"topic": body["topic"], "sw": body["sw"], "en": body["en"], "sources": [str(s) for s in sources]}
 
 
 @bp.get("/tips")
@@ -90,18 +104,11 @@ def add_tip():
           content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
     """
     body = _body()
-    sources = body.get("sources") or []
-    if not isinstance(sources, list):
-        raise ApiError(400, "invalid", "sources must be a list of strings")
-    for name in ("topic", "sw", "en"):
-        if not isinstance(body.get(name), str) or not body[name].strip():
-            raise ApiError(400, "invalid", f"{name} is required (a string)")
+    fields = _texts(body)
     if body.get("id") is not None and not isinstance(body["id"], str):
         raise ApiError(400, "invalid", "id must be a string")
     try:
-        tip = tips_catalogue.add_tip(topic=body["topic"], sw=body["sw"], en=body["en"], tip_id=body.get("id"),
-                                     sources=[str(s) for s in sources], by=g.officer.username,
-                                     officer=g.officer)
+        tip = tips_catalogue.add_tip(**fields, tip_id=body.get("id"), officer=g.officer)
     except ContentError as exc:
         raise ApiError(422, "invalid_tip", "; ".join(exc.problems)) from None
     return jsonify(tip.to_dict()), 201
@@ -122,6 +129,44 @@ def get_tip(tip_id):
         404: {$ref: '#/components/responses/NotFound'}
     """
     tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        raise ApiError(404, "not_found", f"no tip {tip_id}")
+    return jsonify(tip.to_dict())
+
+
+@bp.put("/tips/<tip_id>")
+@requires("tips")
+def edit_tip(tip_id):
+    """Correct a tip: its texts, topic and sources (each text one GSM-7 SMS). The tip keeps
+    the officer's text when the content file is loaded again.
+    ---
+    put:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/TipEdit'}
+      responses:
+        200:
+          description: the tip as corrected
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Tip'}
+        400: {$ref: '#/components/responses/BadRequest'}
+        404: {$ref: '#/components/responses/NotFound'}
+        422:
+          description: the tip cannot be sent as one SMS, or the topic is not usable
+          content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+    """
+    body = _body()
+    fields = _texts(body)
+    if "sources" not in body:
+        tip = db.session.get(Tip, tip_id)
+        fields["sources"] = tip.sources.split() if tip is not None and tip.sources else []
+    try:
+        tip = tips_catalogue.edit_tip(tip_id, **fields, officer=g.officer)
+    except ContentError as exc:
+        raise ApiError(422, "invalid_tip", "; ".join(exc.problems)) from None
     if tip is None:
         raise ApiError(404, "not_found", f"no tip {tip_id}")
     return jsonify(tip.to_dict())

@@ -171,7 +171,7 @@ def main(argv=None):
         seen_requests = first_count = 0
         with app.app_context():
             from models import Broadcast
-            from sms import broadcasts
+            import broadcasts.lifecycle
 
             while time.monotonic() - started < args.timeout:
                 peak = max(peak, tree_rss(workers))
@@ -189,7 +189,7 @@ def main(argv=None):
                 time.sleep(0.2)
             elapsed = time.monotonic() - started
             final = db.session.get(Broadcast, broadcast_id)
-            counts = broadcasts.progress(final)
+            counts = broadcasts.lifecycle.progress(final)
             phases = {
                 "queued_to_started": (final.started_at - final.created_at).total_seconds() if final.started_at else None,
                 "planning": (final.planned_at - final.started_at).total_seconds() if final.planned_at else None,

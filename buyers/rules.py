@@ -13,9 +13,9 @@ E.164. Counties: one of the mining counties (flows/catalog.py), spelt as there.
 """
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
+from core.i18n import NAIROBI
+
 EXPIRING_DAYS = 30  # the dashboard lists licences that expire within this many days
 
 NAME_MIN, NAME_MAX = 2, 60

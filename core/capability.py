@@ -106,6 +106,7 @@ class Capability:
     panels: Sequence[Panel] = ()
     cron: Sequence[CronEntry] = ()
     inbound: Inbound | None = None
+    audiences: Sequence[Any] = ()  # broadcasts.audience.Audience filters it adds (e.g. finance's leads)
 
 
 # --- the registry ---------------------------------------------------------------------
@@ -185,6 +186,16 @@ class Registry:
                 return snapshot
         raise KeyError(f"no capability declares a snapshot named {name!r}")
 
+    @cached_property
+    def audiences(self):
+        """The broadcast audience filters the capabilities add, by key."""
+        added = {}
+        for audience in self._all("audiences"):
+            if audience.key in added:
+                raise CapabilityError(f"audience filter {audience.key!r} is added twice")
+            added[audience.key] = audience
+        return added
+
     @property
     def nav(self):
         return self._all("nav")
@@ -200,6 +211,11 @@ class Registry:
     @property
     def commands(self):
         return self._all("commands")
+
+    @property
+    def dashboards(self):
+        """The capabilities' dashboard blueprints (officer pages)."""
+        return [c.dashboard for c in self.capabilities if c.dashboard is not None]
 
     @property
     def inbound(self):
@@ -277,6 +293,7 @@ class Registry:
             if capability.api is not None:
                 _install_api(app, capability.api)
             if capability.dashboard is not None:
+                # The dashboard's error pages and labels reach it too (dashboard.init_app).
                 app.register_blueprint(capability.dashboard)
         for command in self.commands:
             app.cli.add_command(command)
@@ -324,9 +341,10 @@ def static_targets(journey):
     """(where, state id) for every `next` a journey names as a plain string: its states'
     options and Ask.next, and its MENU_ENTRY."""
     targets = []
-    entry = getattr(journey, "MENU_ENTRY", None)
-    if entry is not None and isinstance(entry.next, str):
-        targets.append(("MENU_ENTRY", entry.next))
+    entries = getattr(journey, "MENU_ENTRIES", None) or [e for e in [getattr(journey, "MENU_ENTRY", None)] if e]
+    for entry in entries:
+        if isinstance(entry.next, str):
+            targets.append(("MENU_ENTRY", entry.next))
     for state in journey.STATES:
         nxt = getattr(state, "next", None)
         if isinstance(nxt, str):

@@ -8,6 +8,7 @@ and `translate_plural(locale, ...)` are extraction keywords too (see bin/i18n).
 """
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -16,6 +17,9 @@ from babel.support import NullTranslations, Translations
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LOCALES = ("sw", "en")
 LANGUAGE_NAMES = {"sw": "Kiswahili", "en": "English"}
+# Kenya's time (EAT, UTC+3, no daylight saving): what callers and officers read and type.
+# The one definition; stored times are UTC.
+NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def N_(msgid):

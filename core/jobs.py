@@ -9,8 +9,12 @@ sms/ratelimit.py); `replies` (person-to-person: answers to SMS, status updates);
 The worker class that runs jobs inside the app is in the top-level `worker.py` (it builds
 the app; nothing under core/ imports app.py).
 """
+import time
+from datetime import timezone
+
 from flask import current_app
 from rq import Queue
+from rq.job import Job
 
 from core import logs
 
@@ -32,3 +36,26 @@ class AppQueue(Queue):
 def queue(name, connection=None):
     """The RQ queue `name` on the app's Redis."""
     return AppQueue(name, connection=connection or current_app.extensions["redis"])
+
+
+def unix_time(moment):
+    """RQ's datetimes are UTC, some without a zone: seconds since the epoch (0 for None)."""
+    if moment is None:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def queue_ages(queues=QUEUES, redis=None):
+    """{queue: (waiting jobs, seconds the oldest has waited)} (doctor and /metrics)."""
+    redis = redis or current_app.extensions["redis"]
+    ages = {}
+    for name in queues:
+        waiting = queue(name, redis)
+        depth, age = waiting.count, 0.0
+        first = waiting.get_job_ids(0, 1)
+        if first:
+            job = Job.fetch(first[0], connection=redis)
+            if job.enqueued_at:
+                age = max(0.0, time.time() - unix_time(job.enqueued_at))
+        ages[name] = (depth, age)
+    return ages

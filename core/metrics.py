@@ -22,6 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client import multiprocess  # noqa: E402
 from prometheus_client.core import GaugeMetricFamily  # noqa: E402
 
+from core import jobs  # noqa: E402
+
 USSD_HOPS = Counter("madini_ussd_hops_total", "USSD hops answered, by journey and outcome",
                     ["journey", "outcome"])
 USSD_HOP_SECONDS = Histogram("madini_ussd_hop_seconds", "Time to answer a USSD hop",
@@ -76,13 +78,11 @@ class QueueCollector:
         self.redis = redis
 
     def collect(self):
-        from ops.doctor import queue_ages
-
         depth = GaugeMetricFamily("madini_queue_jobs", "Jobs waiting in each RQ queue", labels=["queue"])
         age = GaugeMetricFamily("madini_queue_oldest_job_seconds", "Seconds the oldest waiting job has waited",
                                 labels=["queue"])
         try:
-            ages = queue_ages(redis=self.redis)
+            ages = jobs.queue_ages(redis=self.redis)
         except Exception:  # Redis away: the scrape still answers with the counters
             ages = {}
         for name, (jobs_waiting, oldest) in ages.items():

@@ -5,9 +5,11 @@ request to the dashboard and simulator, not on gateway callbacks or the bearer-t
 the sign-in rate limit (`limits` on the app's Redis), the officer's language
 (Flask-Babel), the navigation and RQ's queue view (admins only).
 
-Other capabilities add pages by putting routes on `dashboard.bp` in their own module
-(`dashboard/<thing>.py`, imported at the bottom of `dashboard/views.py`), protecting each
-with `@officer_required("<action>")`, and listing them with `nav.add(...)`.
+A capability adds its own pages as a Blueprint (`Capability.dashboard`, e.g.
+incidents/dashboard.py), protecting each route with `@officer_required("<action>")` and its
+forms with `protect_unsafe_requests(bp)`, and lists them in `Capability.nav`; its overview
+panels are `Capability.panels`. The dashboard's own entries and panels are declared in
+dashboard/nav.py (CORE) and dashboard/views.py (CORE_PANELS).
 """
 from flask import Blueprint, redirect, url_for
 
@@ -18,10 +20,11 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard",
 
 def init_app(app):
     from dashboard import auth, labels, queues, simulator, views  # noqa: F401  (routes register on import)
-    from dashboard import broadcasts, content, health, incidents  # noqa: F401  (after views: they add overview panels)
+    from dashboard import content, health  # noqa: F401  (after views)
 
     auth.init_app(app)
     app.register_blueprint(bp)
+    auth.install_officer_pages(app, app.extensions["capabilities"].dashboards)
     # The service's root leads to the officers' pages (sign-in first when needed).
     app.add_url_rule("/", "root", lambda: redirect(url_for("dashboard.overview")))
     if simulator.available(app):  # never in production: it dials and texts as any phone

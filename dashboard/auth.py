@@ -14,7 +14,7 @@ import hmac
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime, get_locale, lazy_gettext
 from flask_babel import gettext as _
@@ -24,10 +24,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.errors import contains_nul
 from core.i18n import LOCALES
-from dashboard import bp, throttle
+from dashboard import bp, labels, throttle
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from flows.catalog import MINING_COUNTIES
-from models import Officer, audit, db, miner_search
+from core.policy import Refused
+from miners import search as miner_search
+from models import Officer, audit, db
 
 login_manager = LoginManager()
 login_manager.login_view = "dashboard.login"
@@ -314,6 +316,46 @@ def _forbidden(exc):
 @bp.errorhandler(404)
 def _not_found(exc):
     return render_template("dashboard/error.html", code=404, message=_("There is no such page or record.")), 404
+
+
+@bp.errorhandler(Refused)
+def _refused(exc):
+    """An officer action a capability refused (core/policy.py) and the page did not handle."""
+    if exc.status == 404:
+        return _not_found(exc)
+    if exc.status == 403:
+        return _forbidden(exc)
+    return render_template("dashboard/error.html", code=400, message=exc.message), 400
+
+
+def install_officer_pages(app, blueprints):
+    """The capabilities' dashboard blueprints (Capability.dashboard) get what the dashboard's
+    own pages have: its error pages (CSRF, 403, 404, 429, a refused action) and the labels
+    their templates use (dashboard/labels.py). App-wide handlers that answer only for those
+    blueprints' requests; anything else keeps its own answer. Each blueprint protects its
+    forms itself (protect_unsafe_requests) and its routes (officer_required)."""
+    names = {blueprint.name for blueprint in blueprints}
+    if not names:
+        return
+
+    def officer_page(handler):
+        def handle(exc):
+            return handler(exc) if request.blueprint in names else exc
+        return handle
+
+    for code_or_exception, handler in ((CSRFError, _csrf_error), (429, _too_many), (403, _forbidden),
+                                       (404, _not_found)):
+        app.register_error_handler(code_or_exception, officer_page(handler))
+
+    @app.errorhandler(Refused)
+    def _refused_elsewhere(exc):
+        if request.blueprint in names:
+            return _refused(exc)
+        raise exc
+
+    @app.context_processor
+    def _labels_for_capability_pages():
+        return labels.page_labels() if has_request_context() and request.blueprint in names else {}
 
 
 def current_officer_object():

@@ -55,7 +55,7 @@ def purpose_label(code):
 
 
 @bp.context_processor
-def _labels():
+def page_labels():
     return {"status_label": status_label, "incident_status_label": incident_status_label,
             "broadcast_status_label": broadcast_status_label, "category_label": category_label,
             "occurred_label": occurred_label, "purpose_label": purpose_label}

@@ -1,27 +1,24 @@
 """The navigation bar, by role: each page says which action it needs (see Officer.may).
 
-The dashboard's own pages add theirs with `nav.add(...)`; a capability declares its entries
-(`Capability.nav`, core.capability.NavEntry) and the registry hands them over. Entries whose
-endpoint is not registered are left out.
+The dashboard's own entries are listed below (CORE); a capability declares its entries
+(`Capability.nav`, core.capability.NavEntry) and the registry hands them over. Nothing is
+added by importing a module. Entries whose endpoint is not registered are left out (the
+simulator outside development).
 """
-from dataclasses import dataclass
-
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
+from core.capability import NavEntry
+from dashboard.simulator import allowed as may_simulate
 
-@dataclass(frozen=True)
-class Entry:
-    endpoint: str
-    label: object  # a lazy_gettext string: translated when the page is drawn
-    action: object  # an Officer.may action, or a callable(officer) -> bool
-    order: int
-
-
-_entries: dict[str, Entry] = {}
-
-
-def add(endpoint, label, *, action="read", order=50):
-    _entries[endpoint] = Entry(endpoint, label, action, order)
+CORE = (
+    NavEntry("dashboard.overview", _l("Overview"), action="read", order=10),
+    NavEntry("dashboard.miners", _l("Miners"), action="read", order=40),
+    NavEntry("dashboard.officers", _l("Officers"), action="officers", order=80),
+    NavEntry("dashboard.audit_log", _l("Audit log"), action="audit", order=85),
+    NavEntry("dashboard.queues", _l("Queues"), action="queues", order=90),
+    NavEntry("simulator.page", _l("Phone simulator"), action=may_simulate, order=95),
+)
 
 
 def for_officer(officer):
@@ -30,9 +27,7 @@ def for_officer(officer):
         return []
     registered = current_app.view_functions
     registry = current_app.extensions.get("capabilities")
-    entries = dict(_entries)
-    for entry in (registry.nav if registry is not None else ()):
-        entries[entry.endpoint] = Entry(entry.endpoint, entry.label, entry.action, entry.order)
+    entries = {entry.endpoint: entry for entry in CORE + tuple(registry.nav if registry is not None else ())}
     return [entry for entry in sorted(entries.values(), key=lambda e: (e.order, e.endpoint))
             if entry.endpoint in registered and _allowed(entry, officer)]
 

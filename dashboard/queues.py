@@ -12,7 +12,6 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from rq import Queue, Worker
 from rq.job import Job
@@ -20,13 +19,12 @@ from rq.job import Job
 from core import jobs
 from core import redis as redis_setup
 from core.phones import mask_in_text
-from dashboard import bp, nav
+from dashboard import bp
 from dashboard.auth import login_manager, officer_required
 
 URL_PREFIX = "/dashboard/rq"
 BLUEPRINT = "rq_dashboard"
 
-nav.add("dashboard.queues", _l("Queues"), action="queues", order=90)
 FAILED_SHOWN = 10
 
 

@@ -14,11 +14,9 @@ import requests
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.phones import InvalidPhone, mask, normalise
-from dashboard import nav
 from models import audit
 from dashboard.auth import login_manager, protect_unsafe_requests
 
@@ -55,7 +53,6 @@ def allowed(officer):
     return bool(officer is not None and getattr(officer, "is_authenticated", False) and officer.may("simulator"))
 
 
-nav.add("simulator.page", _l("Phone simulator"), action=allowed, order=95)
 
 
 @bp.before_request

@@ -6,44 +6,25 @@ from datetime import datetime, timedelta, timezone
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_
 
 from api.errors import MAX_PAGE
-from dashboard import bp, nav
+from core.capability import Panel
+from dashboard import bp
 from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
+from dashboard.health import service_checks
 from flows.catalog import GENDER_LABELS, ROLE_LABELS
-from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db, miner_search,
+from models import (AuditEntry, InboundMessage, Message, Miner, Officer, UssdSessionOutcome, audit, db,
                     utcnow)
+from miners import search as miner_search
 from models.message import not_about_anonymous
-
-nav.add("dashboard.overview", _l("Overview"), action="read", order=10)
-nav.add("dashboard.miners", _l("Miners"), action="read", order=40)
-nav.add("dashboard.officers", _l("Officers"), action="officers", order=80)
-nav.add("dashboard.audit_log", _l("Audit log"), action="audit", order=85)
 
 WEEKS_SHOWN = 12
 FIRST = 10  # panels ordered below LATE come before the miners' numbers ("urgent first")
 LATE = 50
-
-_overview_panels = []
-
-
-def overview_panel(order=LATE):
-    """Register a panel of the overview: `loader(officer, county)` returns None (nothing to
-    show) or a dict with `template` (an include that reads `panel`) and whatever it needs.
-    `county` is the officer's county scope (None: all). Panels ordered below LATE come before
-    the miners' numbers: open urgent incidents, for example."""
-
-    def register(loader):
-        _overview_panels.append((order, loader))
-        return loader
-
-    return register
-
 
 def list_page(query, per_page):
     """The page of a list asked for with ?page= (1 when not a number, capped at MAX_PAGE so the
@@ -96,8 +77,10 @@ def overview():
     chart = bar_chart([format_date(start, "d MMM") for start, _n in weeks], [n for _start, n in weeks],
                       title=_("Registrations per week, last %(weeks)d weeks", weeks=WEEKS_SHOWN))
     officer = current_officer_object()
-    loaders = _overview_panels + [(p.order, p.loader) for p in current_app.extensions["capabilities"].panels]
-    panels = [(order, loader(officer, county)) for order, loader in sorted(loaders, key=lambda p: p[0])]
+    # A panel's loader(officer, county) returns None (nothing to show) or a dict with `template`
+    # (an include that reads `panel`); `county` is the officer's county scope (None: all).
+    loaders = CORE_PANELS + tuple(current_app.extensions["capabilities"].panels)
+    panels = [(p.order, p.loader(officer, county)) for p in sorted(loaders, key=lambda p: p.order)]
     return render_template("dashboard/overview.html", by_county=by_county, total=total,
                            receiving_sms=receiving_sms, weeks=weeks, chart=chart, county=county,
                            this_week=weeks[-1][1] if weeks else 0,
@@ -108,12 +91,15 @@ def overview():
 USSD_DAYS = 7
 
 
-@overview_panel(order=60)
 def _ussd_panel(officer, county):
     # Sessions have no county: only officers who see all counties get this panel.
     if county:
         return None
     return {"template": "dashboard/_panel_ussd.html", "days": USSD_DAYS, "counts": ussd_outcomes(USSD_DAYS)}
+
+
+# The dashboard's own overview panels; the capabilities' come from the registry (Capability.panels).
+CORE_PANELS = (Panel(service_checks, order=FIRST - 1), Panel(_ussd_panel, order=60))
 
 
 def ussd_outcomes(days):

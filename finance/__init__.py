@@ -6,7 +6,7 @@ be contacted: USSD 6 -> 4 (finance/journey.py), stored as one lead per phone and
 (models/lead.py; asking again updates it). Officers see the leads per county and kind
 (dashboard /dashboard/finance/leads, GET /api/v1/leads, `flask finance leads`), export them
 as CSV (audited: phones are personal data) and send an SMS to exactly those miners through
-the broadcasts (the audience filter `lead_kind`, added through sms.broadcasts.add_audience).
+the broadcasts (the audience filter `lead_kind`, declared in `Capability.audiences`).
 The overview gets a leads panel; /dashboard/finance/impact is the printable impact summary
 (finance/impact.py). A miner's leads are erased with the miner (the erasure hook
 `service.forget`). See docs/finance.md.
@@ -30,5 +30,6 @@ CAPABILITY = Capability(
     nav=(NavEntry("finance.leads", _l("Finance leads"), action="read", order=60),
          NavEntry("finance.impact_page", _l("Impact summary"), action="read", order=65)),
     panels=(Panel(dashboard.leads_panel, order=70),),
+    audiences=(service.LEADS_AUDIENCE,),
 )
 

@@ -15,8 +15,8 @@ from api.openapi import register_schema
 from finance import service
 from finance.labels import EQUIPMENT, KINDS
 from models import db
-from sms import broadcasts
-from sms.broadcasts import BroadcastError
+from broadcasts import lifecycle as broadcasts
+from broadcasts.audience import BroadcastError
 from dashboard.views import csv_download
 
 # Mounted at /api/v1 by the registry (core.capability._install_api): /api/v1/leads...

@@ -25,8 +25,9 @@ from finance import impact, service
 from finance.labels import EQUIPMENT_LABELS, KIND_LABELS, KINDS
 from flows.catalog import GENDER_LABELS
 from incidents.categories import CATEGORY_LABELS
-from sms import broadcasts, encoding
-from sms.broadcasts import MAX_SEGMENTS, BroadcastError
+from broadcasts import audience as broadcasts
+from broadcasts.audience import MAX_SEGMENTS, BroadcastError
+from sms import encoding
 
 bp = Blueprint("finance", __name__, url_prefix="/dashboard/finance", template_folder="templates",
                static_folder="static", static_url_path="/static")

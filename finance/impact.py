@@ -11,19 +11,19 @@ import importlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from core.i18n import NAIROBI
 from flows.catalog import GENDERS
 from incidents.categories import CATEGORY_CODES
-from models import Incident, Message, Miner, db, miner_search, utcnow
+from miners import search as miner_search
+from models import Incident, Message, Miner, db, utcnow
 from models.message import DELIVERED, SENT, SUBMITTED
 
 log = logging.getLogger(__name__)
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 MAX_DAYS = 366 * 5
 SENT_STATUSES = (SENT, SUBMITTED, DELIVERED)
 TIP_PURPOSES = ("tip", "tip_drip")

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from core.i18n import N_
 from finance.labels import EQUIPMENT, KINDS, LOAN
-from models import Miner, audit, db, miner_search, utcnow
+from miners import search as miner_search
+from models import Miner, audit, db, utcnow
 from models.base import upsert_insert
 from models.lead import Lead
-from sms import broadcasts
-from sms.broadcasts import BroadcastError
+from broadcasts import audience as broadcasts, lifecycle
+from broadcasts.audience import Audience, BroadcastError
 
 AUDIENCE_KEY = "lead_kind"
 CSV_COLUMNS = ["id", "phone", "name", "county", "site", "kind", "equipment", "consent_at", "updated_at"]
@@ -172,7 +173,7 @@ def broadcast_to_leads(officer, texts, kind, county=None, *, urgent=False, door=
     audience = lead_audience(officer, kind, county)
     texts = broadcasts.clean_texts(texts)
     recipients = recipients_count(audience)
-    broadcast = broadcasts.create(texts, audience, urgent=urgent, officer_id=officer.id)
+    broadcast = lifecycle.create(texts, audience, urgent=urgent, officer_id=officer.id)
     audit.record(officer, "broadcast_created", target=f"broadcast {broadcast.id}",
                  detail={"audience": broadcast.audience, "urgent": broadcast.urgent, "recipients": recipients,
                          "languages": sorted(broadcast.texts), "door": door, "to": "finance leads"})
@@ -197,8 +198,5 @@ def _leads_condition(kinds):
     return Miner.id.in_(select(Lead.miner_id).where(Lead.kind.in_(kinds), Lead.miner_id.is_not(None)))
 
 
-def install_audience():
-    broadcasts.add_audience(AUDIENCE_KEY, _clean_kind, _leads_condition, label=N_("Finance leads"))
-
-
-install_audience()
+# Declared by the capability (finance/__init__.py: Capability.audiences).
+LEADS_AUDIENCE = Audience(AUDIENCE_KEY, _clean_kind, _leads_condition, label=N_("Finance leads"))

@@ -1,27 +1,31 @@
 """The USSD engine, the menus and the widgets journeys share; `build_flow` assembles journeys.
 
 A journey module (`<capability>/journey.py`) declares `STATES` and, when it has a menu
-number, `MENU_ENTRY`. The capability registry (core/capability.py) builds the one Flow of the
-app from its capabilities' journeys: `registry.flow`.
+number, `MENU_ENTRY` (or `MENU_ENTRIES`, a tuple, for a capability with two numbers: the
+miners' 4 and 5). The capability registry (core/capability.py) builds the one Flow of the
+app from its capabilities' journeys: `registry.flow`. Nothing here knows a journey by name.
 """
-from flows import account, incident, language, prices, registration
 from flows.engine import Flow, Reply, Session
 from flows.main_menu import MENUS, MORE, main_menu, more_entry, more_menu, resume_states
 
-# Journeys not yet moved into their capability's folder (they join every flow).
-CORE_JOURNEYS = (incident, prices, registration, account, language)
+
+def journey_menu_entries(journey):
+    """The MenuEntry objects a journey module declares (MENU_ENTRIES, else MENU_ENTRY)."""
+    entries = getattr(journey, "MENU_ENTRIES", None)
+    if entries is None:
+        entry = getattr(journey, "MENU_ENTRY", None)
+        entries = () if entry is None else (entry,)
+    return tuple(entries)
 
 
 def menu_entries(journeys):
     """{menu: [MenuEntry]} of the journeys; the main menu gets 6 when "more" has any entry."""
     entries = {menu: [] for menu in MENUS}
     for journey in journeys:
-        entry = getattr(journey, "MENU_ENTRY", None)
-        if entry is None:
-            continue
-        if entry.menu not in entries:
-            raise ValueError(f"{journey.__name__}: MENU_ENTRY names menu {entry.menu!r} (main or more)")
-        entries[entry.menu].append(entry)
+        for entry in journey_menu_entries(journey):
+            if entry.menu not in entries:
+                raise ValueError(f"{journey.__name__}: MENU_ENTRY names menu {entry.menu!r} (main or more)")
+            entries[entry.menu].append(entry)
     if entries[MORE]:
         entries["main"].append(more_entry())
     for menu, listed in entries.items():
@@ -32,10 +36,10 @@ def menu_entries(journeys):
 
 
 def build_flow(journeys, sources=None):
-    """One Flow of the core journeys and `journeys`, with their menus; `sources` maps snapshot
-    names to functions returning their data (what `session.snapshot(name)` reads)."""
-    journeys = list(CORE_JOURNEYS) + [j for j in journeys if j not in CORE_JOURNEYS]
-    journeys.sort(key=lambda j: getattr(getattr(j, "MENU_ENTRY", None), "number", 99))
+    """One Flow of `journeys`, with their menus; `sources` maps snapshot names to functions
+    returning their data (what `session.snapshot(name)` reads)."""
+    journeys = sorted(journeys,
+                      key=lambda j: min((e.number for e in journey_menu_entries(j)), default=99))
     entries = menu_entries(journeys)
     extra = [[more_menu(entries[MORE])]] if entries[MORE] else []
     return Flow(
@@ -47,4 +51,4 @@ def build_flow(journeys, sources=None):
     )
 
 
-__all__ = ["Flow", "Reply", "Session", "build_flow"]
+__all__ = ["Flow", "Reply", "Session", "build_flow", "journey_menu_entries"]

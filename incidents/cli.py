@@ -2,21 +2,23 @@
 
     flask --app app incidents list [--open] [--county Migori] [--urgent] [--limit 50]
     flask --app app incidents show MS-7K3Q
+    flask --app app incidents status MS-7K3Q responding [--note "..."] [--as OFFICER]
+    flask --app app incidents reveal MS-7K3Q --reason "..." --as ADMIN
     flask --app app incidents drain-spool      (the cron process does the same every minute:
                                                 files spooled reports, then queues the alerts
                                                 nothing queued yet)
 """
 import click
 from flask.cli import AppGroup
-from zoneinfo import ZoneInfo
 
+from core.clidoor import as_officer_option, refused_as_click
+from core.i18n import NAIROBI
 from core.phones import mask
-from incidents import notify, spool
-from incidents.categories import OPEN_STATUSES
+from incidents import actions, filing, notify, spool
+from incidents.categories import OPEN_STATUSES, STATUSES
 from models import Incident, db
 
 incidents_cli = AppGroup("incidents", help="Incident reports.")
-NAIROBI = ZoneInfo("Africa/Nairobi")
 
 
 def _reporter(incident):
@@ -58,7 +60,7 @@ def list_incidents(only_open, county, urgent, limit):
 def drain_spool():
     """File reports that waited in the spool while the database was down."""
     waiting = spool.pending()
-    result = spool.drain()
+    result = filing.drain_spool()
     click.echo(f"waiting {waiting}: filed {result['filed']}, already filed {result['already_filed']}, "
                f"failed {result['failed']}, left {result['left']}"
                + (" (database still down)" if result["database_down"] else ""))
@@ -92,3 +94,28 @@ def show_incident(reference):
     for change in incident.status_changes:
         click.echo(f"  * {local(change.created_at)} {change.officer_username}: {change.old_status} -> "
                    f"{change.new_status}" + (f" ({change.note})" if change.note else ""))
+
+
+@incidents_cli.command("status")
+@click.argument("reference")
+@click.argument("status", type=click.Choice(STATUSES))
+@click.option("--note", default=None, help="What was done, who was sent.")
+@as_officer_option
+def change_status(reference, status, note, officer):
+    """Change an incident's status (the reporter is told by SMS when they can be)."""
+    with refused_as_click():
+        incident = actions.change_status(officer, reference, status, note)
+    click.echo(f"{incident.reference}: {incident.status}")
+
+
+@incidents_cli.command("reveal")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why you need the reporter's number (kept for ever).")
+@as_officer_option
+def reveal_reporter(reference, reason, officer):
+    """Show who reported an incident (admins; --as names the admin, the reason is kept)."""
+    if officer is None:
+        raise click.UsageError("say who looks with --as ADMIN: the look-up is kept with who looked and why")
+    with refused_as_click():
+        incident, phone = actions.reveal_reporter(officer, reference, reason)
+    click.echo(f"{incident.reference}: reported by {phone}")

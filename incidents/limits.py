@@ -10,6 +10,7 @@ import logging
 from flask import current_app
 
 from models import Incident, db
+from models.base import DATABASE_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ def too_many_reports(phone):
 def latest_incident(phone):
     """The phone's newest report, or None (also when the database is away: then the report
     is filed, or spooled, as a new one)."""
-    from incidents.service import DATABASE_DOWN
-
     try:
         return db.session.execute(
             db.select(Incident).filter_by(reporter_phone=phone).order_by(Incident.id.desc()).limit(1)

@@ -12,6 +12,7 @@ from anyascii import anyascii
 from core.i18n import N_, translate, translate_plural
 from core.phones import dialled
 from incidents.categories import CATEGORY_LABELS, OCCURRED_LABELS
+from sms.encoding import CODEC, fit_one_sms
 
 SEGMENT = 160
 
@@ -52,8 +53,6 @@ STATUS_TEXTS = {
 
 def septets(text):
     """Length in GSM-7 septets; raises UnicodeEncodeError when the text is not GSM-7."""
-    from sms.encoding import CODEC
-
     return len(text.encode(CODEC))
 
 
@@ -139,12 +138,11 @@ def _fit(locale, msgids, counts, county, alerted, **params):
     parts = [officers]
     if alerted and county:
         parts.append(translate(locale, OFFICERS_TOLD_NO_COUNTY))
-    for officers_part in parts:  # "officers in Migori" matters more than the emergency number
-        for msgid in msgids:
-            text = translate(locale, msgid, counts=said, officers=officers_part, **params)
-            if septets(text) <= SEGMENT:
-                return text
-    return render(locale, msgids[-1], shrink=("counts", "officers"), counts=said, officers=parts[-1], **params)
+    # "officers in Migori" matters more than the emergency number
+    richest_first = (translate(locale, msgid, counts=said, officers=officers_part, **params)
+                     for officers_part in parts for msgid in msgids)
+    return fit_one_sms(richest_first, otherwise=lambda: render(locale, msgids[-1], shrink=("counts", "officers"),
+                                                               counts=said, officers=parts[-1], **params))
 
 
 def sms_reply_text(locale, reference, category, counts=None, county=None, alerted=False):

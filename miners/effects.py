@@ -3,12 +3,13 @@
 Handlers run inside the hop that produced them, so what must be stored before the END
 screen (a registration) is committed by then.
 """
-from models import erasure
+from miners import erasure
+from miners.registration import register
 from models import miner as miners
 
 
 def register_miner(phone, **details):
-    miners.register(phone, **details)
+    register(phone, **details)
 
 
 def set_language(phone, locale):

@@ -4,7 +4,13 @@ from datetime import datetime, timezone
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.types import TypeDecorator
+
+# Errors that mean "the database is not there right now", as opposed to bad data: callers
+# keep what they were given elsewhere (the incident spool, the inbound SMS file spool).
+DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 # Named constraints so that Alembic migrations are the same on SQLite and PostgreSQL.
 metadata = MetaData(naming_convention={
@@ -77,7 +83,7 @@ def _sqlite_settings(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # Erased data (models/erasure.py) is overwritten with zeros, not left in free pages.
+        # Erased data (miners/erasure.py) is overwritten with zeros, not left in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         connection_record.info["busy_timeout_ms"] = int(dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0])
@@ -86,7 +92,7 @@ def _sqlite_settings(dbapi_connection, connection_record):
 @event.listens_for(Engine, "checkin")
 def _sqlite_usual_lock_wait(dbapi_connection, connection_record):
     """A connection goes back to the pool with its usual lock wait (the USSD hop that files a
-    report shortens it for its insert: incidents.service.store_report)."""
+    report shortens it for its insert: incidents.filing.store_report)."""
     usual = connection_record.info.get("busy_timeout_ms") if connection_record is not None else None
     if usual is not None and connection_record.info.pop("lock_wait_changed", False):
         dbapi_connection.execute(f"PRAGMA busy_timeout = {usual}")

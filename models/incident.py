@@ -3,7 +3,7 @@ anonymous reporter's number.
 
 An incident outlives its reporter's registration: when a miner erases their data the
 report stays (officers need the history) but loses its phone number and miner link
-(`incidents.service.forget_reporter`).
+(`incidents.filing.forget_reporter`).
 """
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import text as sa_text

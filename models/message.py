@@ -39,7 +39,7 @@ class Broadcast(db.Model):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"), nullable=True,
                                                    index=True)
     texts = mapped_column(JSON, nullable=False)  # {"sw": "...", "en": "..."} as sent (GSM-7 where possible)
-    audience = mapped_column(JSON, nullable=False)  # filters, see sms/broadcasts.py
+    audience = mapped_column(JSON, nullable=False)  # filters, see broadcasts/audience.py
     urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     send_at = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(12), nullable=False, default=SCHEDULED, index=True)
@@ -134,7 +134,7 @@ def not_about_anonymous(model):
 
 
 def anonymise_messages(phone, miner_id):
-    """Erasure (models/erasure.py): a deleted miner's messages stay counted (costs, broadcast
+    """Erasure (miners/erasure.py): a deleted miner's messages stay counted (costs, broadcast
     totals) but forget who it was and what was said to or by them (a broadcast's text is not
     about them: kept)."""
     who = Message.phone == phone

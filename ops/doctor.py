@@ -6,7 +6,6 @@ same checks (less the live questions to AT) feed the warnings on the dashboard o
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timezone
 
 from flask import current_app
 from sqlalchemy import func, text
@@ -33,13 +32,6 @@ class Check:
     def line(self):
         text_ = f"{self.status.upper():<4} {self.name}: {self.detail}"
         return text_ + (f" -> {self.fix}" if self.fix and self.status != OK else "")
-
-
-def _unix(moment):
-    """RQ's datetimes are UTC, some without a zone."""
-    if moment is None:
-        return 0.0
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -127,7 +119,7 @@ def check_workers(queues=jobs.QUEUES):
         return Check("workers", FAIL, f"cannot read RQ's workers ({type(exc).__name__})", "check Redis")
     now, served = time.time(), {}
     for worker in workers:
-        beat = _unix(worker.last_heartbeat)
+        beat = jobs.unix_time(worker.last_heartbeat)
         if now - beat <= WORKER_STALE_SECONDS:
             for name in worker.queue_names():
                 served[name] = served.get(name, 0) + 1
@@ -155,27 +147,9 @@ def check_cron():
     return Check("cron", OK, f"seen {age:.0f} s ago")
 
 
-def queue_ages(queues=jobs.QUEUES, redis=None):
-    """{queue: (waiting jobs, seconds the oldest has waited)}."""
-    from rq.job import Job
-
-    redis = redis or current_app.extensions["redis"]
-    ages = {}
-    for name in queues:
-        queue = jobs.queue(name, redis)
-        depth, age = queue.count, 0.0
-        first = queue.get_job_ids(0, 1)
-        if first:
-            job = Job.fetch(first[0], connection=redis)
-            if job.enqueued_at:
-                age = max(0.0, time.time() - _unix(job.enqueued_at))
-        ages[name] = (depth, age)
-    return ages
-
-
 def check_queues():
     try:
-        ages = queue_ages()
+        ages = jobs.queue_ages()
     except Exception as exc:
         return Check("queues", FAIL, f"cannot read ({type(exc).__name__})", "check Redis")
     worst = max(age for _depth, age in ages.values())

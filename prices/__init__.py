@@ -6,14 +6,16 @@ The capability declares itself below; app.py lists it by name (core/capability.p
 from flask_babel import lazy_gettext as _l
 
 from core.capability import CallerDetail, Capability, Keyword, NavEntry
+from prices import journey
 from prices.board import BOARD, REMEMBERED_KEY
 from prices.cli import price_cli
 from prices.effects import EFFECTS, last_market
-from prices.service import forget_subscriptions
-from prices.sms import price_keyword
+from prices.publishing import forget_subscriptions
+from prices.keywords import price_keyword
 
 CAPABILITY = Capability(
     name="prices",
+    journey=journey,
     effects=EFFECTS,
     keywords=(Keyword("PRICE", "BEI", price_keyword),),
     # The market this phone looked at last time (a convenience kept in Redis): read with the

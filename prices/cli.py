@@ -5,8 +5,9 @@ from decimal import Decimal
 import click
 from flask.cli import AppGroup
 
+from core.clidoor import as_officer_option, refused_as_click
 from prices import board
-from prices import service as prices
+from prices import publishing as prices
 from prices.units import BadQuantity, kes, parse_purity, percent, reference_price
 
 price_cli = AppGroup("price", help="Gold prices: publish, reference, markets.")
@@ -18,14 +19,14 @@ price_cli = AppGroup("price", help="Gold prices: publish, reference, markets.")
 @click.option("--purity", required=True, help="0.9, 90%, or 22k")
 @click.option("--source", default="", help="Where the price comes from, e.g. 'Migori buying centre'")
 @click.option("--observed-at", default=None, help="When the price held (ISO 8601, UTC); default now")
-def publish(market, kes_per_gram, purity, source, observed_at):
+@as_officer_option
+def publish(market, kes_per_gram, purity, source, observed_at, officer):
     """Publish a price and alert the market's subscribers."""
     try:
-        found = prices.market_named(market)
         observed = datetime.fromisoformat(observed_at).replace(tzinfo=timezone.utc) if observed_at else None
-        price = prices.publish(found, kes_per_gram, purity, source=source, by="cli", observed_at=observed)
-    except prices.UnknownMarket as exc:
-        raise click.ClickException(str(exc)) from None
+        with refused_as_click():
+            found = prices.market_named(market)
+            price = prices.publish(officer, found, kes_per_gram, purity, source=source, observed_at=observed)
     except (BadQuantity, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"published {found.name}: {kes(price.kes_per_gram, 'en')}/g at {percent(price.purity, 'en')} "

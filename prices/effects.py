@@ -1,6 +1,6 @@
 """USSD effects of the prices journey (flows/prices.py), and the caller detail it reads."""
 from prices.board import REMEMBERED_KEY, remember_market
-from prices.service import subscribe, unsubscribe
+from prices.publishing import subscribe, unsubscribe
 
 
 def last_market(raw):

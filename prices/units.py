@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from core.i18n import NAIROBI
+
 TROY_OUNCE_GRAMS = Decimal("31.1034768")
 MAX_GRAMS = Decimal("100000")  # 100 kg: more than any artisanal sale; longer input is a typo
 MAX_KES_PER_GRAM = Decimal("1000000")
@@ -107,6 +109,4 @@ def percent(fraction, locale, signed=False):
 
 def short_date(moment, locale):
     """24 Nov (in the reader's language; the zone is Nairobi's)."""
-    from zoneinfo import ZoneInfo
-
-    return format_date(moment.astimezone(ZoneInfo("Africa/Nairobi")).date(), "d MMM", locale=babel_locale(locale))
+    return format_date(moment.astimezone(NAIROBI).date(), "d MMM", locale=babel_locale(locale))

@@ -155,6 +155,18 @@ def fits_one_sms(text):
     return n is not None and n <= GSM7_SINGLE
 
 
+def fit_one_sms(candidates, otherwise=None):
+    """The one place that fits a text into one SMS: the first of `candidates` (texts, the
+    richest first; a generator is only read as far as needed) that is one GSM-7 part. When
+    none is, `otherwise()` if given (e.g. a version shortened letter by letter), else the
+    last candidate."""
+    text = None
+    for text in candidates:
+        if fits_one_sms(text):
+            return text
+    return otherwise() if otherwise is not None else text
+
+
 def template_problems(text, limit=GSM7_SINGLE):
     """Human-readable reasons why `text` is not a single-part GSM-7 SMS (empty list: fine)."""
     if not text or not text.strip():

@@ -37,9 +37,9 @@ from rq import Retry
 
 from core import filespool, jobs
 from models import InboundMessage, db, utcnow
-from models.base import cached_statement, upsert_insert
+from models.base import DATABASE_DOWN, cached_statement, upsert_insert
 from models.miner import caller_snapshot
-from sms import commands, intake, keywords
+from sms import intake, keywords, replies
 from sms.outbound import queue_sms
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,6 @@ def accept(fields):
     (AT posted it again) or "spooled" (the database is down: kept in a local file). Raises
     OSError only when neither the database nor the local disk could take it: then the
     callback must not answer 200."""
-    from incidents.service import DATABASE_DOWN  # noqa: PLC0415 (incidents imports sms)
-
     try:
         stored = _insert(fields)
     except DATABASE_DOWN as exc:
@@ -341,7 +339,7 @@ def _handle(row, phone):
         extra={"decision": decision, "evidence": decision.evidence, "raw_args": decision.raw_args or decision.args})
     if route is not None:
         reply = route.handler(message)
-        if reply and route.command not in UNBUDGETED and not commands.within_budget(phone):
+        if reply and route.command not in UNBUDGETED and not replies.within_budget(phone):
             log.warning("reply to %s from %s dropped: over the hourly reply budget", route.command, phone)
             reply = None
     elif decision.intent == "ack":  # "asante", "ok": nothing to answer
@@ -353,7 +351,7 @@ def _handle(row, phone):
             if reply is not None:
                 break
         else:
-            reply = commands.fallback_help(message)
+            reply = replies.fallback_help(message)
     # A handler that joined the message to an incident (a report, a follow-up) says which in
     # `extra`: the message and its reply are tied to it (kept off the miner's page if anonymous).
     incident_id = message.extra.get("incident_id")

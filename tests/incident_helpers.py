@@ -3,9 +3,9 @@ database that really refuses connections, and a report made through the real /us
 import pytest
 from sqlalchemy import event
 
-from incidents import service
+from incidents import filing as service
 from models import ApiToken, Incident, Miner, Officer, db
-from models.miner import register
+from miners.registration import register
 from sms import outbound
 
 
@@ -43,7 +43,7 @@ def outbox(monkeypatch):
                      "incident_id": message.incident_id})
 
     monkeypatch.setattr(outbound, "enqueue_send", capture)
-    # Alerts and receipts are worked out by a job (incidents.service.notify_filed); here it
+    # Alerts and receipts are worked out by a job (incidents.filing.notify_filed); here it
     # runs as soon as it is queued, so that a test sees the SMS the report leads to.
     # tests/test_incident_end_to_end.py runs the real job on a worker.
     monkeypatch.setattr(service, "queue_notifications", lambda incident: service.notify_filed(incident.id))

@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from core import jobs
-from incidents import notify, service
+from incidents import filing as service
+from incidents import notify
 from models import Incident, InboundMessage, Message, db
 from sms import ratelimit
 from tests.conftest import Phone

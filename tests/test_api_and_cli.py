@@ -2,7 +2,8 @@
 /healthz."""
 import redis as redis_lib
 
-from models import Miner, Officer, db, miner as miners
+from miners.registration import register
+from models import Miner, Officer, db
 
 
 def add_officer(runner, username, role, county=None, phone=None):
@@ -19,9 +20,9 @@ def add_officer(runner, username, role, county=None, phone=None):
 
 
 def seed_miners():
-    miners.register("+254712000001", name="Amina", county="Migori", site="Osiri", role="digger",
+    register("+254712000001", name="Amina", county="Migori", site="Osiri", role="digger",
                     gender="woman", locale="sw", sms=True)
-    miners.register("+254712000002", name="Otieno", county="Kakamega", site="Rosterman", role="buyer",
+    register("+254712000002", name="Otieno", county="Kakamega", site="Rosterman", role="buyer",
                     gender="man", locale="en", sms=False)
 
 
@@ -79,7 +80,7 @@ def test_miners_filters_and_paging(client, runner):
 
 def test_erasure_removes_the_miner_and_keeps_the_language(app):
     from models import LanguagePreference
-    from models.erasure import erase
+    from miners.erasure import erase
 
     seed_miners()
     locale = db.session.execute(db.select(Miner.locale).filter_by(phone="+254712000001")).scalar_one()

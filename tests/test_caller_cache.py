@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 from models import Message, Miner, db
+from miners.registration import register
 from models import miner as miners
-from models.erasure import erase
+from miners.erasure import erase
 from tests.sms_support import add_miner, run_jobs
 
 PHONE = "+254722000001"
@@ -95,7 +96,7 @@ def test_a_reader_that_read_before_a_change_cannot_leave_the_old_snapshot(app, r
     """A first hop read the database, then a registration committed and wrote the cache, then
     the first hop fills: the fill (SET NX) loses to the committed write."""
     old = stored()
-    miners.register(PHONE, name="Baraka", county="Migori", site="Osiri", role="digger", gender="man",
+    register(PHONE, name="Baraka", county="Migori", site="Osiri", role="digger", gender="man",
                     locale="en", sms=True)
     redis.set(key(), orjson.dumps(old or miners.UNKNOWN_CALLER), nx=True)  # the late reader's fill
     assert cached(redis)["name"] == "Baraka"
@@ -110,7 +111,7 @@ def test_a_first_hop_that_read_the_database_before_a_registration_does_not_undo_
 
     def read_then_someone_registers(phone):
         before = read(phone)
-        miners.register(phone, name="Baraka", county="Migori", site="Osiri", role="digger", gender="man",
+        register(phone, name="Baraka", county="Migori", site="Osiri", role="digger", gender="man",
                         locale="en", sms=True)
         return before
 
@@ -266,7 +267,7 @@ def test_an_edit_through_the_orm_writes_the_cache(app, redis):
 # Functions that change miners or language preferences with a Core statement (which no ORM
 # event sees) must mark the phones with caller_changed; statement builders are exempt (their
 # executors are checked). A new writer anywhere in the code fails this test until it does.
-STATEMENT_BUILDERS = {("models/miner.py", "_language_upsert"), ("models/miner.py", "_registration_upsert")}
+STATEMENT_BUILDERS = {("models/miner.py", "_language_upsert"), ("miners/registration.py", "_registration_upsert")}
 WRITES = ("update(Miner", "delete(Miner", "insert(Miner", "upsert_insert(Miner", "update(LanguagePreference",
           "delete(LanguagePreference", "insert(LanguagePreference", "upsert_insert(LanguagePreference",
           "_language_upsert()", "_registration_upsert(", "_remember_language(")
@@ -289,7 +290,7 @@ def _writers():
 
 def test_every_core_statement_that_changes_a_caller_marks_the_phone():
     found = {(path, name) for path, name, _ in _writers()}
-    assert {("models/miner.py", "register"), ("models/miner.py", "set_language"), ("models/erasure.py", "erase"),
+    assert {("miners/registration.py", "register"), ("models/miner.py", "set_language"), ("miners/erasure.py", "erase"),
             ("sms/delivery.py", "record_delivery"), ("sms/outbound.py", "_mark_miners")} <= found
     unmarked = [(path, name) for path, name, body in _writers()
                 if (path, name) not in STATEMENT_BUILDERS and "caller_changed(" not in body

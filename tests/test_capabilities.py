@@ -62,12 +62,27 @@ def test_the_validator_reads_effects_from_the_journey_source():
     assert capability.impure_imports(journey) == []
 
 
-def test_a_journey_importing_models_is_refused():
+def test_every_registered_journey_is_pure():
+    from core import capability
+    from tests.journeys import REGISTRY
+
+    for journey in REGISTRY.journeys:
+        assert capability.impure_imports(journey) == [], journey.__name__
+
+
+def test_a_journey_importing_models_is_refused(tmp_path):
+    import importlib.util
+
     from core import capability
 
-    import flows.prices  # not yet moved out of flows/: it reads the board straight from prices.board
-
-    assert any("prices.board" in p for p in capability.impure_imports(flows.prices))
+    path = tmp_path / "journey.py"
+    path.write_text("from models import db\nfrom prices import board\nfrom flows.engine import End\nSTATES = []\n")
+    spec = importlib.util.spec_from_file_location("trainingish.journey", path)
+    journey = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(journey)
+    problems = capability.impure_imports(journey)
+    assert any("models" in p for p in problems) and any("prices.board" in p for p in problems)
+    assert not any("flows.engine" in p for p in problems)
 
 
 def _more_journey():

@@ -75,14 +75,14 @@ def _round_two_records(people):
     from datetime import datetime, timezone
 
     from models import Incident
-    from prices import service as prices
-    from sms import broadcasts
+    from prices import publishing as prices
+    import broadcasts.lifecycle
     from tips import catalogue
 
     db.session.add(Incident(reference="MS-2A2A", category="COLLAPSE", county="Migori", site="Macalder",
                             channel="ussd", reporter_phone="+254711000001", urgent=True, trapped=1))
     db.session.commit()
-    broadcast = broadcasts.create({"sw": "Kwa wote."}, {}, send_at=datetime(2099, 1, 1, tzinfo=timezone.utc),
+    broadcast = broadcasts.lifecycle.create({"sw": "Kwa wote."}, {}, send_at=datetime(2099, 1, 1, tzinfo=timezone.utc),
                                   officer_id=people["officers"]["admin"].id)
     prices.ensure_default_markets()
     catalogue.load_file()
@@ -393,7 +393,8 @@ def test_navigation_shows_only_what_the_role_may_open(app, people):
 def test_every_menu_entry_opens_a_registered_page(app):
     from dashboard import nav
 
-    missing = [entry.endpoint for entry in nav._entries.values() if entry.endpoint not in app.view_functions]
+    entries = nav.CORE + tuple(app.extensions["capabilities"].nav)
+    missing = [entry.endpoint for entry in entries if entry.endpoint not in app.view_functions]
     assert not missing, f"menu entries without a page: {missing}"
 
 
@@ -489,7 +490,7 @@ def test_miner_page_shows_their_messages_both_ways(app, people):
 
 
 def test_capabilities_add_overview_panels_urgent_ones_first(app, people, monkeypatch):
-    from dashboard import views
+    from core.capability import Capability, Panel
 
     seen = []
 
@@ -498,8 +499,9 @@ def test_capabilities_add_overview_panels_urgent_ones_first(app, people, monkeyp
         return {"template": "dashboard/_panel_card.html", "title": "Urgent", "text": "2 open urgent incidents",
                 "link": "/dashboard/miners", "link_label": "Open them", "css": "urgent"}
 
-    monkeypatch.setattr(views, "_overview_panels", list(views._overview_panels))
-    views.overview_panel(order=views.FIRST)(urgent)
+    registry = app.extensions["capabilities"]
+    monkeypatch.setitem(app.extensions, "capabilities",
+                        registry.with_capability(Capability("urgentish", panels=(Panel(urgent, order=10),))))
     page = client_as(app, "county_officer").get("/dashboard/").get_data(as_text=True)
     assert page.index("2 open urgent incidents") < page.index("Registered miners")
     assert seen == [("otieno", "Migori")]

@@ -1,5 +1,5 @@
 """Dashboard broadcasts: compose with server-side counts, the audience's recipients and cost,
-a confirm step, sending through sms.broadcasts (to the real fake gateway, by a real RQ worker
+a confirm step, sending through broadcasts.actions (to the real fake gateway, by a real RQ worker
 in burst mode), the progress page that refreshes itself until done, cancel, county scoping."""
 import re
 

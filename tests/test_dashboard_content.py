@@ -1,10 +1,10 @@
-"""Dashboard prices and tips: publishing through prices.service (alerts queued), history per
+"""Dashboard prices and tips: publishing through prices.publishing (alerts queued), history per
 market, county scoping; tips by topic, add, edit, retire and restore through tips.catalogue."""
 from rq import Queue
 
 from core import jobs
 from models import AuditEntry, Market, Price, Tip, db
-from prices import service as prices
+from prices import publishing as prices
 from tests.dashboard_helpers import csrf_token, make_officers
 from tests.test_dashboard import client_as
 from tips import catalogue

@@ -27,10 +27,12 @@ import pytest
 from core import logs
 from core.phones import mask
 from dashboard import throttle
-from incidents import service, spool
+from incidents.filing import drain_spool
+from incidents import actions, spool
+from incidents import filing as service
 from models import ApiToken, AuditEntry, Incident, IncidentFollowUp, InboundMessage, Message, Officer, db
 from core.capability import Capability
-from models.erasure import erase
+from miners.erasure import erase
 from models.message import ERASED_TEXT
 from sms.inbound import handle_inbound
 from tests.conftest import Phone
@@ -81,7 +83,7 @@ def test_no_page_export_or_api_answer_links_an_anonymous_report_to_its_miner(app
     incident = anonymous_report(client, NUMBER)
     _sms(NUMBER, "BEI Migori", "ATXid_price_1")  # an ordinary message: it does show on the miner page
     admin = db.session.execute(db.select(Officer).filter_by(username=OFFICERS["admin"][0])).scalar_one()
-    service.change_status(incident, admin, "acknowledged", "on our way")  # a status SMS to the reporter
+    actions.change_status(admin, incident, "acknowledged", "on our way")  # a status SMS to the reporter
     about = db.session.execute(db.select(Message).filter_by(incident_id=incident.id)).scalars().all()
     assert {m.purpose for m in about if m.phone == NUMBER} >= {"incident_receipt", "incident_status", "reply_help"}
     assert db.session.execute(db.select(InboundMessage.incident_id).filter_by(text=FOLLOW_UP)).scalar() == incident.id
@@ -380,5 +382,5 @@ def test_healthz_writes_and_a_locked_database_spools_a_report_at_once(app, clien
         locker.close()
     assert end.startswith("END ") and "MS-" in end
     assert waited < 2.5, f"the hop waited {waited:.1f} s for the lock (5 s before)"
-    assert spool.drain()["filed"] == 1
+    assert drain_spool()["filed"] == 1
     assert client.get("/healthz").status_code == 200

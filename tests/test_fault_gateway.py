@@ -21,7 +21,9 @@ import pytest
 
 from models import Broadcast, Message, Miner, Officer, db, utcnow
 from models.message import SENDING
-from sms import broadcasts, gateway
+import broadcasts.lifecycle
+import broadcasts.reconcile
+from sms import gateway
 from tests.sms_support import _fake_server, _live_servers, fake_at, live_url, run_jobs, sms_app  # noqa: F401
 
 pytestmark = [pytest.mark.fault, pytest.mark.timeout(120)]
@@ -70,7 +72,7 @@ def test_lost_answers_in_a_broadcast_are_adopted_by_delivery_reports_not_sent_tw
     add_miners(total)
     # Two requests are taken by AT but answered too late: the worker never learns the ids.
     fake_at.set_faults(timeouts=2, timeout_seconds=0.8, dlr=True, dlr_delay=0.05)
-    broadcast = broadcasts.create(TEXTS, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create(TEXTS, {}, urgent=True)
     run_jobs(sms_app)
     db.session.expire_all()
     in_doubt = db.session.execute(db.select(db.func.count()).select_from(Message).where(
@@ -79,11 +81,11 @@ def test_lost_answers_in_a_broadcast_are_adopted_by_delivery_reports_not_sent_tw
     wait_for(lambda: fake_at.pending_reports() == 0, 30, "delivery reports")
     # What the watch job does after SMS_CLAIM_TIMEOUT_SECONDS, with no wait: nothing AT took
     # is released, because the delivery reports adopted every row in doubt.
-    assert broadcasts.reconcile(broadcast.id, stale_after=0) == 0
+    assert broadcasts.reconcile.reconcile(broadcast.id, stale_after=0) == 0
     run_jobs(sms_app)
     assert sent_per_miner(fake_at, total) == Counter({phone(i): 1 for i in range(total)})
     final = fresh(broadcast.id)
-    counts = broadcasts.progress(final)
+    counts = broadcasts.lifecycle.progress(final)
     assert final.status == "done" and counts["queued"] == 0
     assert counts["sent"] + counts["delivered"] == total
     assert db.session.execute(db.select(db.func.count()).select_from(Message).where(
@@ -101,16 +103,16 @@ def test_lost_answers_without_delivery_reports_wait_for_the_claim_timeout_before
     total = 30
     add_miners(total)
     fake_at.set_faults(timeouts=1, timeout_seconds=0.8, dlr=False)
-    broadcast = broadcasts.create(TEXTS, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create(TEXTS, {}, urgent=True)
     run_jobs(sms_app)
-    assert broadcasts.reconcile(broadcast.id) == 0  # within the claim timeout: left alone
+    assert broadcasts.reconcile.reconcile(broadcast.id) == 0  # within the claim timeout: left alone
     run_jobs(sms_app)
     assert fresh(broadcast.id).status == "sending"
     counts = sent_per_miner(fake_at, total)
     assert sum(counts.values()) == total and max(counts.values()) == 1
-    in_doubt = broadcasts.progress(fresh(broadcast.id))["queued"]
+    in_doubt = broadcasts.lifecycle.progress(fresh(broadcast.id))["queued"]
     assert in_doubt == 10
-    assert broadcasts.reconcile(broadcast.id, stale_after=0) == in_doubt  # the claim timed out
+    assert broadcasts.reconcile.reconcile(broadcast.id, stale_after=0) == in_doubt  # the claim timed out
     run_jobs(sms_app)
     assert fresh(broadcast.id).status == "done"
     counts = sent_per_miner(fake_at, total)
@@ -143,18 +145,18 @@ def test_500s_timeouts_and_an_empty_balance_in_one_broadcast_with_two_worker_pro
                        latency_ms=5)
     workers = [_worker(sms_app, tmp_path, i) for i in range(2)]
     try:
-        broadcast = broadcasts.create(TEXTS, {}, urgent=True)
+        broadcast = broadcasts.lifecycle.create(TEXTS, {}, urgent=True)
         wait_for(lambda: fresh(broadcast.id).status == "paused", 60, "the 405 to pause the broadcast")
         paused = fresh(broadcast.id)
         assert "InsufficientBalance" in paused.pause_reason
         wait_for(lambda: fake_at.pending_reports() == 0, 30, "delivery reports")
         time.sleep(1.0)  # batches already claimed when the pause came finish their request
-        before = broadcasts.progress(fresh(broadcast.id))
+        before = broadcasts.lifecycle.progress(fresh(broadcast.id))
         assert 0 < before["sent"] + before["delivered"] < total and before["failed"] == 0
         assert fake_at.stats()["status_codes"].get("405", 0) > 0
         # Topped up: the officer resumes; the worker processes carry on.
         fake_at.set_faults(balance_after=None)
-        broadcasts.resume(broadcast.id)
+        broadcasts.reconcile.resume(broadcast.id)
         wait_for(lambda: fresh(broadcast.id).status == "done", 60, "the broadcast to finish")
         wait_for(lambda: fake_at.pending_reports() == 0, 30, "delivery reports")
     finally:
@@ -170,7 +172,7 @@ def test_500s_timeouts_and_an_empty_balance_in_one_broadcast_with_two_worker_pro
     assert "timeout waiting for AT" in logs, "the lost answers were seen"
     assert sent_per_miner(fake_at, total) == Counter({phone(i): 1 for i in range(total)})
     final = fresh(broadcast.id)
-    counts = broadcasts.progress(final)
+    counts = broadcasts.lifecycle.progress(final)
     assert counts["sent"] + counts["delivered"] == total and counts["queued"] == 0 and counts["failed"] == 0
     assert db.session.execute(db.select(db.func.count()).select_from(Message).where(
         Message.broadcast_id == broadcast.id)).scalar_one() == total

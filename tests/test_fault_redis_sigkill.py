@@ -24,6 +24,7 @@ import uuid
 import pytest
 
 from core.redis import ensure_embedded, stop_embedded
+from incidents.filing import drain_spool
 from incidents import notify
 from models import Incident, InboundMessage, Message, db
 from sms import inbound, outbound
@@ -283,7 +284,7 @@ def test_step5_the_cron_process_runs_each_sweep_every_minute_once():
         cron._job_data_registry[:] = saved
     registered = Counter(job["func"] for job in jobs)
     every_minute = {job["func"] for job in jobs if job["cron"] == "* * * * *"}
-    for sweep in (inbound.sweep, notify.sweep_unalerted, outbound.sweep_stuck, spool.drain):
+    for sweep in (inbound.sweep, notify.sweep_unalerted, outbound.sweep_stuck, drain_spool):
         assert registered[sweep] == 1, sweep.__name__
         assert sweep in every_minute, sweep.__name__
 
@@ -291,7 +292,7 @@ def test_step5_the_cron_process_runs_each_sweep_every_minute_once():
 # --- a status change while Redis is down ---------------------------------------------------------
 
 def test_a_status_change_while_redis_is_down_answers_200_and_its_sms_follows(durable_app, embedded):
-    from incidents.service import file_report
+    from incidents.filing import file_report
 
     _, token = add_officer("migori2", county="Migori")
     incident, _ = file_report({"reference": "MS-DUR1", "phone": "+254712300009", "locale": "sw", "channel": "ussd",

@@ -8,9 +8,9 @@ import pytest
 
 from finance import service
 from models import ApiToken, AuditEntry, Broadcast, Lead, db
-from models import erasure
-from sms import broadcasts
-from sms.broadcasts import BroadcastError
+from miners import erasure
+from broadcasts import audience as broadcasts
+from broadcasts.audience import BroadcastError
 from tests.conftest import Phone
 from tests.dashboard_helpers import csrf_token, make_miner, make_officers, new_client, sign_in
 

@@ -3,7 +3,7 @@ characters in both languages, a registered caller's choices end in one `finance_
 effect, a refusal stores nothing, and an unregistered caller is told to register."""
 import pytest
 
-from flows import registration
+from miners import journey as registration
 from flows.engine import SCREEN_BUDGET, Session
 from sms.encoding import analyse
 from tests.journeys import FLOW  # the app's flow, built from its capabilities

@@ -5,8 +5,6 @@ import ast
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {".venv", "tests", "bench", "migrations", "instance", "node_modules", "docs", "locales", "content"}
 
@@ -85,8 +83,6 @@ def _folder(module):
     return str(path.parent.relative_to(ROOT))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 not finished: flows/ still holds the prices, incident and "
-                   "miners journeys, so core.capability -> flows -> prices -> core.capability is a cycle")
 def test_no_import_cycle_crosses_folders():
     crossing = [group for group in cycles(graph()) if len({_folder(m) for m in group}) > 1]
     assert not crossing, "import cycles across folders:\n" + "\n".join(" <-> ".join(g) for g in crossing)

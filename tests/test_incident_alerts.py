@@ -4,7 +4,8 @@ import pytest
 from core.i18n import translate
 from incidents import texts
 from incidents.categories import CATEGORY_LABELS, STATUSES, is_urgent
-from incidents.service import change_status, file_report
+from incidents.actions import change_status
+from incidents.filing import file_report
 from models import Incident
 from models.miner import set_language
 from tests.incident_helpers import add_miner, add_officer, incidents, outbox  # noqa: F401
@@ -103,8 +104,8 @@ def test_status_change_reaches_the_reporter_in_their_language(client, outbox, of
     set_language("+254712000503", "en")  # unregistered, chose English
     en_incident = report(phone="+254712000503", category="MERCURY", locale="en")
     outbox.clear()
-    change_status(sw_incident, officers["migori"], "acknowledged", "seen")
-    change_status(en_incident, officers["migori"], "resolved", "done")
+    change_status(officers["migori"], sw_incident, "acknowledged", "seen")
+    change_status(officers["migori"], en_incident, "resolved", "done")
     assert [(m["phone"], m["locale"], m["text"]) for m in outbox] == [
         ("+254712000502", "sw",
          f"Madini Salama: afisa ameona ripoti yako {sw_incident.reference} na ataifuatilia."),
@@ -119,7 +120,7 @@ def test_miner_who_switched_language_gets_the_new_one(client, outbox, officers):
     incident = report(phone="+254712000504", category="ENV")
     set_language("+254712000504", "en")
     outbox.clear()
-    change_status(incident, officers["migori"], "rejected")
+    change_status(officers["migori"], incident, "rejected")
     assert outbox[0]["locale"] == "en" and outbox[0]["text"].startswith("Madini Salama: your report")
 
 
@@ -127,15 +128,15 @@ def test_status_sms_for_anonymous_reports_only_on_opt_in(client, outbox, officer
     silent = report(category="CHILD", anonymous=True, notify_reporter=False)
     asked = report(category="CHILD", anonymous=True, notify_reporter=True, phone="+254712000505")
     outbox.clear()
-    change_status(silent, officers["migori"], "responding")
-    change_status(asked, officers["migori"], "responding")
+    change_status(officers["migori"], silent, "responding")
+    change_status(officers["migori"], asked, "responding")
     assert [m["phone"] for m in outbox] == ["+254712000505"]
 
 
 def test_same_status_with_a_note_is_audited_but_not_texted(client, outbox, officers):
     incident = report(category="ENV")
     outbox.clear()
-    change_status(incident, officers["migori"], "new", "called the site, no answer")
+    change_status(officers["migori"], incident, "new", "called the site, no answer")
     assert outbox == []
     assert [(c.old_status, c.new_status, c.note) for c in incident.status_changes] == [
         ("new", "new", "called the site, no answer")]

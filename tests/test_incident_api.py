@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from core.phones import mask
-from incidents.service import file_report
+from incidents.filing import file_report
 from models import ReporterReveal, db, utcnow
 from tests.conftest import Phone
 from tests.incident_helpers import add_officer, incidents, outbox, reference_in  # noqa: F401
@@ -180,7 +180,7 @@ def test_cli_drains_the_spool(app, runner, redis, outbox):
 
 
 def test_cli_shows_one_incident_with_its_history(app, client, runner, outbox, tokens):
-    from incidents.service import add_follow_up
+    from incidents.filing import add_follow_up
 
     incident = report("MS-FFFF", trapped=2, description="Wawili wamenaswa")
     add_follow_up(incident, "Mmoja ameokolewa")

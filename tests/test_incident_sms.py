@@ -2,10 +2,11 @@
 import pytest
 
 from core import jobs
-from incidents import sms as incident_sms
+from incidents.filing import drain_spool
+from incidents import keywords as incident_sms
 from incidents import spool
 from incidents.categories import UNCLASSIFIED
-from incidents.service import LAST_INCIDENT_KEY
+from incidents.filing import LAST_INCIDENT_KEY
 from models import IncidentFollowUp, db
 from sms import keywords
 from sms.keywords import Inbound
@@ -149,7 +150,7 @@ def test_sms_report_with_the_database_down_is_spooled_and_keeps_its_reference(ap
         assert send(message) == first  # AT (or the job) retries while the database is away
     ref = reference_in(first)
     assert incidents() == [] and redis.llen(spool.SPOOL_KEY) == 1
-    assert spool.drain()["filed"] == 1
+    assert drain_spool()["filed"] == 1
     [incident] = incidents()
     assert (incident.reference, incident.trapped, incident.at_message_id) == (ref, 3, "ATdown")
     assert send(message) == first and len(incidents()) == 1
@@ -158,7 +159,7 @@ def test_sms_report_with_the_database_down_is_spooled_and_keeps_its_reference(ap
 
 def test_sms_report_is_filed_once_when_storing_fails_after_the_reference_was_claimed(app, client, redis, outbox,
                                                                                      monkeypatch):
-    from incidents import service
+    from incidents import filing as service
 
     real_store = service.store_report
     outage = DatabaseOutage(app)
@@ -174,7 +175,7 @@ def test_sms_report_is_filed_once_when_storing_fails_after_the_reference_was_cla
     second = send(message)  # the same AT message again while the report waits in the spool
     assert reference_in(second) == reference_in(first) and redis.llen(spool.SPOOL_KEY) == 1
     monkeypatch.setattr(service, "store_report", real_store)
-    assert spool.drain()["filed"] == 1
+    assert drain_spool()["filed"] == 1
     [incident] = incidents()
     assert incident.reference == reference_in(first) and incident.at_message_id == "ATlate"
 
@@ -186,7 +187,7 @@ def test_alert_really_goes_on_the_alerts_queue(client, redis):
     ref = reference_in(reply)
     queue = jobs.queue(jobs.ALERTS)
     [notify_job] = queue.get_jobs()  # the report is stored; a job works out who is told what
-    assert notify_job.func_name == "incidents.service.notify_filed"
+    assert notify_job.func_name == "incidents.filing.notify_filed"
     notify_job.perform()  # as a worker would
     notify_job.delete()
     [job] = queue.get_jobs()

@@ -8,12 +8,13 @@ from rq.registry import ScheduledJobRegistry
 
 from core import jobs
 from tests.journeys import FLOW
-from flows import incident as flow
+from incidents.filing import drain_spool, drain_spool_job
+from incidents import journey as flow
 from flows.engine import SCREEN_BUDGET, Session
 from incidents import reference, spool
-from incidents.service import LAST_INCIDENT_KEY
+from incidents.filing import LAST_INCIDENT_KEY
 from models import Incident, db
-from models.erasure import erase
+from miners.erasure import erase
 from tests.conftest import Phone
 from tests.incident_helpers import (DatabaseOutage, add_miner, add_officer, incidents, outbox,  # noqa: F401
                                     reference_in)
@@ -71,7 +72,7 @@ def test_done_when_collapse_in_swahili_alerts_migori_and_status_reaches_the_mine
 
     alerts_queue, replies = jobs.queue(jobs.ALERTS), jobs.queue(jobs.REPLIES)
     [notify_job] = alerts_queue.get_jobs()  # the confirming hop only stored the report (urgent: alerts first)
-    assert notify_job.func_name == "incidents.service.notify_filed"
+    assert notify_job.func_name == "incidents.filing.notify_filed"
     notify_job.perform()  # as a worker would: alerts and receipt, each its own send job
     notify_job.delete()
     queued = [(m.phone, m.text, m.purpose) for m in queued_messages(alerts_queue)]
@@ -137,15 +138,15 @@ def test_database_down_then_up_loses_nothing_and_files_exactly_once(app, client,
         # summary and on Send: three items, one report
         assert redis.llen(spool.SPOOL_KEY) == 3
         assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 1  # the drain job waits
-        result = spool.drain()  # the database is still down: nothing moves
+        result = drain_spool()  # the database is still down: nothing moves
         assert result["database_down"] and result["left"] == 3
     assert incidents() == []
-    result = spool.drain_job()
+    result = drain_spool_job()
     assert (result["filed"], result["already_filed"], result["left"]) == (1, 2, 0)
     rows = incidents()
     assert len(rows) == 1 and rows[0].reference == ref and rows[0].injured == 3 and rows[0].urgent
     assert [m["phone"] for m in outbox if m["purpose"] == "incident_alert"] == ["+254722000001"]
-    assert spool.drain()["filed"] == 0 and len(incidents()) == 1
+    assert drain_spool()["filed"] == 0 and len(incidents()) == 1
 
 
 def test_spooled_twice_while_down_is_filed_once(app, client, redis, outbox):
@@ -157,7 +158,7 @@ def test_spooled_twice_while_down_is_filed_once(app, client, redis, outbox):
         redis.set(SESSION_KEY.format(sid=phone.session_id, phone=phone.number), before_confirm)
         assert phone.repeat() == end  # the retried hop spools the same reference again
         assert redis.llen(spool.SPOOL_KEY) == 4  # early filing, summary, Send, Send again
-    result = spool.drain()
+    result = drain_spool()
     assert (result["filed"], result["already_filed"], result["left"]) == (1, 3, 0)
     assert [i.reference for i in incidents()] == [reference_in(end)]
     assert len([m for m in outbox if m["purpose"] == "incident_receipt"]) == 1
@@ -172,7 +173,7 @@ def test_database_down_mid_session_keeps_the_miner_link(app, client, redis, outb
     assert len(incidents()) == 1
     with DatabaseOutage(app):
         end = phone.send("1")  # Send: the update waits in the spool
-    assert spool.drain()["already_filed"] == 1
+    assert drain_spool()["already_filed"] == 1
     incident = incidents()[0]
     assert incident.reference == reference_in(end) and incident.miner_id is not None
     assert (incident.county, incident.site, incident.trapped) == ("Kakamega", "Rosterman", 2)
@@ -189,7 +190,7 @@ def test_redis_and_database_both_down_spools_to_a_file(app, client, redis, outbo
     with monkeypatch.context() as patch:
         patch.setattr(spool, "_redis", lambda: NoRedis())
         with DatabaseOutage(app):
-            from incidents.service import file_report
+            from incidents.filing import file_report
 
             assert file_report(payload) == (None, False)
     files = list(spool.spool_dir().glob("*.json"))
@@ -198,7 +199,7 @@ def test_redis_and_database_both_down_spools_to_a_file(app, client, redis, outbo
     assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 0
     file_report({**payload, "reference": "MS-NEXT", "phone": "+254712000311"})
     assert ScheduledJobRegistry(queue=jobs.queue(jobs.DEFAULT)).count == 1
-    result = spool.drain()
+    result = drain_spool()
     assert result["filed"] == 1 and not list(spool.spool_dir().glob("*.json"))
     assert [i.reference for i in incidents()] == ["MS-NEXT", "MS-FILE"]
 
@@ -302,7 +303,7 @@ def test_anonymous_report_during_an_outage_never_logs_the_number(app, client, re
         for answer in ["1", "1", "2", "1", "1", "1", "Osiri", "1", "2"]:
             phone.send(answer)
         end = phone.send("2")  # anonymous, no SMS
-    assert spool.drain()["filed"] == 1
+    assert drain_spool()["filed"] == 1
     [incident] = incidents()
     assert incident.reference == reference_in(end) and incident.anonymous and not incident.notify_reporter
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
@@ -332,7 +333,7 @@ def test_a_spooled_report_that_can_never_be_filed_is_moved_aside(client, redis, 
     spool.put({"reference": "MS-BAD2", "phone": "+254712000313", "channel": "ussd", "category": "FLOOD",
                "reported_at": "not a date"})
     spool.put({"reference": "MS-GUD2", "phone": "+254712000313", "channel": "ussd", "category": "FLOOD"})
-    result = spool.drain()
+    result = drain_spool()
     assert (result["filed"], result["failed"], result["left"]) == (1, 1, 0)
     assert [i.reference for i in incidents()] == ["MS-GUD2"]
     assert json.loads(redis.lindex(spool.FAILED_KEY, 0))["reference"] == "MS-BAD2"
@@ -349,7 +350,7 @@ def _run_alert_again_jobs():
     how many ran."""
     ran = 0
     for job in jobs.queue(jobs.ALERTS).get_jobs():
-        if job.func_name == "incidents.service.alert_again":
+        if job.func_name == "incidents.filing.alert_again":
             job.perform()
             job.delete()
             ran += 1

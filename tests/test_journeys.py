@@ -9,40 +9,25 @@ The testdata format (one YAML file beside the journey):
     data:      {...}                                            # session data screens read
     snapshots: {<snapshot name>: <what it holds>}               # as Snapshot.build returns it
 """
-from pathlib import Path
-
 import gsm0338  # noqa: F401  registers the "gsm03.38" codec
 import pytest
-import yaml
 
 from core.i18n import LOCALES
-from flows import build_flow
+from flows import journey_menu_entries
 from flows.engine import MSG_FAILED, SCREEN_BUDGET, End, Menu, Session
-from tests.journeys import REGISTRY
+from tests.journeys import JOURNEYS, flow_with
+from tests.journeys import testdata as _testdata
 
 ERROR = "Invalid choice. Try again."
 
 
-def _testdata(capability):
-    path = Path(capability.journey.__file__).parent / "testdata" / "journey.yaml"
-    assert path.exists(), f"{capability.name}: a journey needs its worst-case testdata at {path}"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
-
-JOURNEYS = [c for c in REGISTRY if c.journey is not None]
-
-
 def test_every_registered_journey_is_walked():
-    assert {c.name for c in JOURNEYS} >= {"tips"}
+    assert {c.name for c in JOURNEYS} >= {"miners", "incidents", "tips", "prices"}
 
 
 def _flow_with(testdata):
     """The app's flow, its snapshots holding the testdata (the others as the registry has them)."""
-    sources = {s.name: s.current for s in REGISTRY.snapshots}
-    for name, data in (testdata.get("snapshots") or {}).items():
-        assert name in sources, f"testdata names snapshot {name!r}, which no capability declares"
-        sources[name] = (lambda value: lambda: value)(data)
-    return build_flow(REGISTRY.journeys, sources=sources)
+    return flow_with(testdata.get("snapshots"))
 
 
 def _fits(page):
@@ -82,8 +67,11 @@ def test_every_journey_is_reached_from_its_menu_and_walks_without_failing(capabi
     no step fails (a `next` naming nothing would end the session with the apology)."""
     testdata = _testdata(capability)
     flow = _flow_with(testdata)
-    entry = capability.journey.MENU_ENTRY
-    path = [entry.number] if entry.menu == "main" else [6, entry.number]
+    for entry in journey_menu_entries(capability.journey):
+        _walk_from(flow, testdata, [entry.number] if entry.menu == "main" else [6, entry.number])
+
+
+def _walk_from(flow, testdata, path):
     for locale in LOCALES:
         seen = set()
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 from models import ApiToken, Incident, db
-from prices import service as prices
+from prices import publishing as prices
 from tips import catalogue as tips_catalogue
 from tests.dashboard_helpers import make_miner, make_officers
 
@@ -161,10 +161,10 @@ def test_the_app_answers_as_described(app, admin_token):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/api/v1/miners", "/healthz"}
     # Whether a schema-valid new tip is accepted depends on the database (its topic must exist,
-    # its id must be new): that operation is checked for everything but accepting valid data.
-    # Likewise a training session: its start must be in the future (the clock), and a cancelled
-    # or started session can no longer be changed or announced.
-    depends_on_data = {("POST", "/api/v1/tips"), ("POST", "/api/v1/trainings"),
+    # its id must be new; an edited tip must exist): those operations are checked for
+    # everything but accepting valid data. Likewise a training session: its start must be in the
+    # future (the clock), and a cancelled or started session can no longer be changed or announced.
+    depends_on_data = {("POST", "/api/v1/tips"), ("PUT", "/api/v1/tips/{tip_id}"), ("POST", "/api/v1/trainings"),
                        ("PATCH", "/api/v1/trainings/{training_id}"),
                        ("POST", "/api/v1/trainings/{training_id}/invite")}
     for operation in operations:

@@ -12,7 +12,7 @@ from core import jobs
 from models import Officer, Tip, db
 from ops import balance as at_balance
 from ops import content, doctor
-from sms import broadcasts
+import broadcasts.audience
 from sms.keywords import Inbound, match
 from tests.conftest import Phone
 from tests.dashboard_helpers import csrf_token, make_miner, make_officers, new_client, sign_in
@@ -205,7 +205,7 @@ def test_preview_shows_when_the_balance_is_short(fake_at):
         make_miner(f"+25471100020{n}", "Miner", "Migori", "Osiri")
     texts = {"sw": "Tahadhari: mvua kubwa leo.", "en": "Alert: heavy rain today."}
     fake_at.set_faults(balance=1.0)
-    shown = broadcasts.preview(texts, {"county": ["Migori"]})
+    shown = broadcasts.audience.preview(texts, {"county": ["Migori"]})
     assert shown["balance_kes"] == 1.0 and shown["cost_kes"] > 1.0 and shown["balance_short"] is True
     make_officers()
     fake_at_app = current_app._get_current_object()
@@ -218,7 +218,7 @@ def test_preview_shows_when_the_balance_is_short(fake_at):
     redis = fake_at_app.extensions["redis"]
     fake_at.set_faults(balance=50000.0)
     redis.delete(at_balance.KEY)
-    assert broadcasts.preview(texts, {"county": ["Migori"]})["balance_short"] is False
+    assert broadcasts.audience.preview(texts, {"county": ["Migori"]})["balance_short"] is False
 
 
 def test_admins_see_the_checks_on_the_overview(app):

@@ -161,7 +161,7 @@ def test_every_sms_reply_fits_one_sms(app, officers):
 
 
 def test_erasure_forgets_the_phone(app, officers):
-    from models import erasure
+    from miners import erasure
 
     make_miner(MIGORI_PHONE, "Akinyi Odhiambo", "Migori", "Osiri")
     request, _ = callbacks.request_callback(MIGORI_PHONE, "Migori")

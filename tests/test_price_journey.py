@@ -6,15 +6,15 @@ import re
 import pytest
 from datetime import datetime, timedelta, timezone
 
-from models.miner import register
-from prices import service as prices
+from miners.registration import register
+from prices import publishing as prices
 from tests.conftest import Phone
 
 
 def _publish(county, kes, purity="0.9", days_ago=0):
     prices.ensure_default_markets()
     observed = datetime.now(timezone.utc) - timedelta(days=days_ago, hours=1)
-    prices.publish(prices.market_named(county), kes, purity, source="test", by="test", observed_at=observed)
+    prices.publish(None, prices.market_named(county), kes, purity, source="test", by="test", observed_at=observed)
 
 
 def _registered(phone, county):
@@ -74,7 +74,7 @@ def test_calculator_refuses_a_purity_outside_30_to_100_percent(client, redis):
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_every_price_sms_says_who_writes(locale):
     from core.i18n import translate
-    from prices import sms as price_sms
+    from prices import keywords as price_sms
 
     templates = [prices.MSG_ALERT] + [getattr(price_sms, name) for name in dir(price_sms) if name.startswith("MSG_")]
     assert len(templates) >= 7

@@ -12,11 +12,12 @@ from sqlalchemy import event
 from core import jobs
 from sms import encoding
 from models import ApiToken, Miner, Officer, Price, PriceAlert, PriceSubscription, db, utcnow
-from models.erasure import erase
-from models.miner import register, set_sms
-from prices import board
-from prices import service as prices
-from prices.sms import price_keyword, reply_text
+from miners.erasure import erase
+from miners.registration import register
+from models.miner import set_sms
+from prices import board, words
+from prices import publishing as prices
+from prices.keywords import price_keyword, reply_text
 from prices.units import BadQuantity, kes, parse_grams, parse_kes, parse_purity, percent, reference_price, short_date
 from sms.keywords import Inbound, match
 from tips.catalogue import load_file
@@ -32,12 +33,12 @@ def markets(app):
 @pytest.fixture
 def sent(monkeypatch):
     calls = []
-    monkeypatch.setattr("prices.service.queue_sms", lambda phone, text, **options: calls.append((phone, text, options)))
+    monkeypatch.setattr("prices.publishing.queue_sms", lambda phone, text, **options: calls.append((phone, text, options)))
     return calls
 
 
 def publish(name, kes_per_gram, purity="0.9", **options):
-    return prices.publish(prices.market_named(name), kes_per_gram, purity, **options)
+    return prices.publish(None, prices.market_named(name), kes_per_gram, purity, **options)
 
 
 def alert(price):
@@ -111,7 +112,7 @@ def test_cli_reference_and_publish(runner, markets):
     assert "KES 9,850/g at 90%" in result.output
     price = db.session.execute(db.select(Price)).scalar_one()
     assert price.published_by == "cli" and price.purity == Decimal("0.9")
-    assert board.find_market("migori")["prices"][0]["kes"] == "9850.00"
+    assert words.find_market("migori", board.markets())["prices"][0]["kes"] == "9850.00"
     result = runner.invoke(args=["price", "publish", "--market", "Nairobi", "--kes-per-gram", "1", "--purity", "1"])
     assert result.exit_code != 0 and "Migori" in result.output
     bad = runner.invoke(args=["price", "publish", "--market", "Migori", "--kes-per-gram", "-5", "--purity", "0.9"])
@@ -185,7 +186,7 @@ def test_publish_really_enqueues_the_alert_job_on_the_bulk_queue(markets, redis)
     price = publish("Narok", "9700", "22k")
     bulk = Queue(jobs.BULK, connection=redis)
     job = bulk.fetch_job(f"price-alerts-{price.id}")
-    assert job is not None and job.func_name == "prices.service.send_price_alerts"
+    assert job is not None and job.func_name == "prices.publishing.send_price_alerts"
     assert job.perform() == 1  # the job itself, as a worker runs it
     [message] = queued_messages(bulk)
     assert message.phone == "+254733000014" and message.text.startswith("Madini Salama: gold price Narok")
@@ -270,12 +271,12 @@ def test_unknown_market_list_is_cut_to_one_sms(markets):
 def test_stale_price_says_so_in_both_languages(markets):
     with freeze_time("2026-11-24 07:00:00"):
         publish("Kakamega", "9700", "22k", observed_at=datetime(2026, 11, 16, 8, tzinfo=timezone.utc))
-        entry = board.find_market("Kakamega")
-        assert board.price_words(entry, "en").endswith("Old price: 7 days ago.") is False  # 7 days: not yet
+        entry = words.find_market("Kakamega", board.markets())
+        assert words.price_words(entry, "en", stale_after=board.stale_days()).endswith("Old price: 7 days ago.") is False  # 7 days: not yet
         publish("Vihiga", "9700", "22k", observed_at=datetime(2026, 11, 15, 8, tzinfo=timezone.utc))
-        entry = board.find_market("Vihiga")
-        assert board.price_words(entry, "en").endswith("Old price: 8 days ago.")
-        assert board.price_words(entry, "sw").endswith("Bei ya siku 8 zilizopita.")
+        entry = words.find_market("Vihiga", board.markets())
+        assert words.price_words(entry, "en", stale_after=board.stale_days()).endswith("Old price: 8 days ago.")
+        assert words.price_words(entry, "sw", stale_after=board.stale_days()).endswith("Bei ya siku 8 zilizopita.")
 
 
 def worst_case_entry():
@@ -371,7 +372,7 @@ def test_a_market_chosen_from_the_list_is_where_the_caller_starts_next_time(mark
 
 @pytest.mark.parametrize("locale", ["sw", "en"])
 def test_fixed_sms_replies_fit_one_gsm7_sms(markets, locale):
-    from prices import sms as price_sms
+    from prices import keywords as price_sms
     from tips import keywords as tip_sms
 
     texts = [prices.translate(locale, price_sms.MSG_NO_PRICES), prices.translate(locale, tip_sms.MSG_NO_TIPS)]

@@ -7,26 +7,25 @@ import pytest
 from babel.messages.pofile import read_po
 
 from core.i18n import LOCALES
-from tests.journeys import FLOW
-from flows.catalog import MINING_COUNTIES
-from flows.engine import SCREEN_BUDGET, Invalid, Session
+from flows.engine import SCREEN_BUDGET, Session
+from tests.journeys import OWNER, TESTDATA, WORST_FLOW, flow_with
 
-LONGEST_COUNTY = max(MINING_COUNTIES, key=len)
-NAME_40 = "Wanjiku Nyambura Achieng Atieno Chepkoec"[:40]
-SITE_40 = "Rosterman Ikolomani Shinyalu Bushiangala"[:40]
+# The worst case is each journey's own testdata (<capability>/testdata/journey.yaml): a state
+# renders with its journey's data and caller; the menus the flow builds (main, resume, more)
+# with everyone's data and the miners' caller (the longest name).
+FLOW = WORST_FLOW
+ALL_DATA = {key: value for t in TESTDATA.values() for key, value in (t.get("data") or {}).items()}
+DEFAULT_CALLER = TESTDATA["miners"]["caller"]
 
-WORST_DATA = {
-    "name": NAME_40, "county": LONGEST_COUNTY, "site": SITE_40, "role": "processor",
-    "gender": "undisclosed", "sms": True, "new_site": SITE_40, "new_locale": "sw",
-    # tips and prices (the primed catalogue and board below)
-    "tip_topic": "shafts", "tip_index": 0, "market_id": 1, "grams": "9999999.99", "purity": "0.9999",
-    "alert_mode": "move5",
-    # an incident report: every kind of casualty, three-digit counts, the longest words
-    "category": "FALL", "trapped": 500, "injured": 500, "dead": 500, "occurred": "earlier",
-    "description": "W" * 120, "reference": "MS-WWWW", "anonymous": True, "near_market_id": 1,
-    # finance: the kind with the longest phrase on the consent and confirmation screens
-    "fin_kind": "mercury_free",
-}
+
+def worst_data(state_id):
+    owner = TESTDATA.get(OWNER.get(state_id), {})
+    return dict(ALL_DATA, **(owner.get("data") or {}))
+
+
+def worst_caller(state_id, locale):
+    owner = TESTDATA.get(OWNER.get(state_id), {})
+    return dict(owner.get("caller") or DEFAULT_CALLER, locale=locale)
 
 
 def _content_catalogue():
@@ -46,29 +45,11 @@ def _content_catalogue():
     }
 
 
-def _worst_board():
-    """One market with the longest name and five large, old prices."""
-    prices = [{"id": n, "kes": "1234567.89", "purity": "0.9999", "source": "X" * 60, "pure": "1234691.35",
-               "observed": f"2026-0{9 - n}-2{n}T10:00:00+00:00"} for n in range(1, 7)]
-    return {"markets": [{"id": 1, "name": "Taita Taveta Buying Centre"[:40], "county": "Taita Taveta",
-                         "prices": prices}]}
-
-
-@pytest.fixture(autouse=True)
-def primed_content():
-    """Tips and prices in memory, as the USSD layer leaves them before a flow runs."""
-    from prices.board import BOARD
-    from tips.catalogue import CATALOGUE
-
-    CATALOGUE.prime(_content_catalogue())
-    BOARD.prime(_worst_board())
-    yield
-    CATALOGUE.prime(CATALOGUE.empty)
-    BOARD.prime(BOARD.empty)
-WORST_CALLER = {
-    "registered": True, "name": NAME_40, "county": LONGEST_COUNTY, "site": SITE_40,
-    "role": "processor", "gender": "undisclosed", "locale": "sw", "sms": True,
-}
+def new_session(state_id, locale, registered, **data):
+    session = Session(phone="+254712345678", locale=locale, state=state_id, data=dict(worst_data(state_id), **data),
+                      caller=worst_caller(state_id, locale) if registered else {"locale": locale})
+    session.sources = FLOW.sources  # what the flow gives a session before a step (Session.snapshot)
+    return session
 
 
 def is_gsm7(text):
@@ -95,8 +76,7 @@ ERRORS = [
 @pytest.mark.parametrize("state_id", sorted(FLOW.states))
 @pytest.mark.parametrize("registered", [True, False], ids=["registered", "new-caller"])
 def test_every_screen_fits_and_is_gsm7(state_id, locale, registered):
-    session = Session(phone="+254712345678", locale=locale, state=state_id,
-                      data=dict(WORST_DATA), caller=dict(WORST_CALLER) if registered else {"locale": locale})
+    session = new_session(state_id, locale, registered)
     for page_number, page in enumerate(all_pages(session)):
         assert len(page) <= SCREEN_BUDGET, f"{state_id} page {page_number} ({locale}): {len(page)} chars\n{page}"
         assert is_gsm7(page), f"{state_id} ({locale}) is not GSM-7: {page!r}"
@@ -125,11 +105,8 @@ def test_every_choice_is_on_the_first_page(state_id, locale, registered):
     """With the longest data, every screen offering a short list of choices shows all of them
     on its first page, also with an error line (a caller who hangs up there has seen "1 Send");
     only long lists (counties, markets) are spread over pages."""
-    data = dict(WORST_DATA, category=_longest_category(locale))
-    session = Session(phone="+254712345678", locale=locale, state=state_id, data=data,
-                      caller=dict(WORST_CALLER, locale=locale) if registered else {"locale": locale})
+    session = new_session(state_id, locale, registered, category=_longest_category(locale))
     state = FLOW.states[state_id]
-    session.sources = FLOW.sources  # what the flow gives a session before a step (Session.snapshot)
     options = state.lines(session)
     nav = [session.t("0 Back 00 Home")] if state.nav else []
     if len("\n".join(options + nav)) > SCREEN_BUDGET:
@@ -167,8 +144,7 @@ def test_incident_end_screen_fits_for_every_category(locale, anonymous):
     from incidents.categories import CATEGORY_LABELS
 
     for category in CATEGORY_LABELS:
-        session = Session(phone="+254712345678", locale=locale, state="inc.done",
-                          data=dict(WORST_DATA, category=category, anonymous=anonymous), caller={"locale": locale})
+        session = new_session("inc.done", locale, False, category=category, anonymous=anonymous)
         pages = FLOW.pages(session)
         assert len(pages) == 1 and len(pages[0]) <= SCREEN_BUDGET and is_gsm7(pages[0]), (category, pages)
 
@@ -177,12 +153,11 @@ def test_incident_end_screen_fits_for_every_category(locale, anonymous):
 def test_every_tip_screen_fits(locale):
     """Each tip on its USSD screen: every page within 160 characters (long tips page with 98)."""
     catalogue = _content_catalogue()
+    shipped = flow_with({"tips": catalogue})
     for topic, ids in catalogue["by_topic"].items():
         for index, tip_id in enumerate(ids):
-            data = dict(WORST_DATA, tip_topic=topic, tip_index=index, tips_sent=[tip_id])
-            session = Session(phone="+254712345678", locale=locale, state="tips.show", data=data,
-                              caller={"locale": locale})
-            for page in FLOW.pages(session):
+            session = new_session("tips.show", locale, False, tip_topic=topic, tip_index=index, tips_sent=[tip_id])
+            for page in shipped.pages(session):
                 assert len(page) <= SCREEN_BUDGET and is_gsm7(page), f"{tip_id} ({locale}): {page!r}"
 
 
@@ -191,8 +166,7 @@ def test_end_screens_fit_on_one_page():
         if type(state).__name__ != "End":
             continue
         for locale in LOCALES:
-            session = Session(phone="+254712345678", locale=locale, state=state_id,
-                              data=dict(WORST_DATA), caller=dict(WORST_CALLER))
+            session = new_session(state_id, locale, True)
             assert len(FLOW.pages(session)) == 1, f"END screen {state_id} ({locale}) needs paging"
 
 

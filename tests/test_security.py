@@ -209,12 +209,12 @@ def test_logs_never_contain_a_full_phone_number(app, client, redis, captured_log
     phone = Phone(client, "+254733111222")
     client.post("/ussd/events", data={"sessionId": "ATUid_f", "phoneNumber": "0733111222", "status": "Failed",
                                       "errorMessage": "timeout talking to 254733111222 (+254733111222)"})
-    from models import miner as miners
+    from miners import effects
 
     def failing_register(phone, **details):
         raise RuntimeError(f"database refused the row for {phone} / 0{phone[4:]}")
 
-    monkeypatch.setattr(miners, "register", failing_register)
+    monkeypatch.setattr(effects, "register", failing_register)
     phone.dial()
     for answer in ("4", "Juma", "1", "Site", "1", "2", "1"):
         phone.send(answer)

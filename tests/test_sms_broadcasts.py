@@ -14,8 +14,11 @@ import pytest
 
 from core import jobs
 from models import ApiToken, Broadcast, Message, Miner, Officer, db, utcnow
-from sms import broadcasts
-from sms.broadcasts import NAIROBI
+import broadcasts.audience
+import broadcasts.hours
+import broadcasts.lifecycle
+import broadcasts.reconcile
+from core.i18n import NAIROBI
 from tests.sms_support import _fake_server, _live_servers, add_miner, fake_at, live_url, run_jobs, sms_app  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +40,7 @@ def gateway_counts(fake_at):
 
 
 def send_now(sms_app, texts=TEXTS, audience=None, urgent=True):
-    broadcast = broadcasts.create(texts, audience or {}, urgent=urgent)
+    broadcast = broadcasts.lifecycle.create(texts, audience or {}, urgent=urgent)
     run_jobs(sms_app)
     return fresh(broadcast)
 
@@ -49,7 +52,7 @@ def test_each_miner_gets_the_text_in_their_language(fake_at, sms_app):
     assert broadcast.status == "done"
     assert [m["text"] for m in fake_at.messages(phone(1))] == [TEXTS["sw"]]
     assert [m["text"] for m in fake_at.messages(phone(2))] == [TEXTS["en"]]
-    counts = broadcasts.progress(broadcast)
+    counts = broadcasts.lifecycle.progress(broadcast)
     assert (counts["total"], counts["sent"], counts["queued"], counts["done"]) == (2, 2, 0, 2)
 
 
@@ -73,7 +76,7 @@ def test_audience_filters_and_exclusions(fake_at, sms_app):
     db.session.commit()
 
     def audience(**filters):
-        shown = broadcasts.preview(TEXTS, broadcasts.clean_audience(filters))
+        shown = broadcasts.audience.preview(TEXTS, broadcasts.audience.clean_audience(filters))
         return shown["recipients"]
 
     assert audience() == 3
@@ -84,10 +87,10 @@ def test_audience_filters_and_exclusions(fake_at, sms_app):
     assert audience(language="en") == 1
     assert audience(registered_before=(datetime.now(NAIROBI) - timedelta(days=10)).date().isoformat()) == 1
     assert audience(registered_after=(datetime.now(NAIROBI) - timedelta(days=10)).date().isoformat()) == 2
-    assert broadcasts.preview(TEXTS, {"county": ["Migori"]})["excluded"] == 3
+    assert broadcasts.audience.preview(TEXTS, {"county": ["Migori"]})["excluded"] == 3
     broadcast = send_now(sms_app, audience={"county": "Migori"})
     assert set(gateway_counts(fake_at)) == {phone(1), phone(2)}
-    assert broadcasts.progress(broadcast)["opted_out"] == 3
+    assert broadcasts.lifecycle.progress(broadcast)["opted_out"] == 3
 
 
 def test_bad_input_is_refused_with_a_reason():
@@ -96,22 +99,22 @@ def test_bad_input_is_refused_with_a_reason():
         (TEXTS, {"planet": "Mars"}, "unknown audience filter"), (TEXTS, {"language": "fr"}, "audience.language"),
         (TEXTS, {"registered_after": "yesterday"}, "date"), ({"sw": "x" * 1000}, {}, "at most 6"),
     ]:
-        with pytest.raises(broadcasts.BroadcastError, match=words):
-            broadcasts.clean_texts(texts)
-            broadcasts.clean_audience(audience)
+        with pytest.raises(broadcasts.audience.BroadcastError, match=words):
+            broadcasts.audience.clean_texts(texts)
+            broadcasts.audience.clean_audience(audience)
 
 
 def test_preview_encoding_parts_and_cost(sms_app):
     for i in range(3):
         add_miner(phone(i), locale="sw")
     add_miner(phone(9), locale="en")
-    shown = broadcasts.preview({"sw": "Habari “leo” – sawa", "en": "Emoji 😀 " + "x" * 70}, {})
+    shown = broadcasts.audience.preview({"sw": "Habari “leo” – sawa", "en": "Emoji 😀 " + "x" * 70}, {})
     sw, en = shown["languages"]["sw"], shown["languages"]["en"]
     assert (sw["recipients"], sw["encoding"], sw["segments"], sw["text"]) == (3, "GSM-7", 1, 'Habari "leo" - sawa')
     assert (en["recipients"], en["encoding"], en["segments"]) == (1, "UCS-2", 2)
     assert any("UCS-2" in w for w in en["warnings"])
     assert shown["cost_kes"] == pytest.approx(3 * 0.8 + 2 * 0.8)
-    long_one = broadcasts.preview({"sw": "x" * 150}, {})["languages"]["sw"]
+    long_one = broadcasts.audience.preview({"sw": "x" * 150}, {})["languages"]["sw"]
     assert any("opt-out" in w for w in long_one["warnings"])
 
 
@@ -136,13 +139,13 @@ def test_stop_excludes_and_start_includes_again(client, fake_at, sms_app):
 def test_opt_out_between_planning_and_sending_is_skipped(fake_at, sms_app):
     add_miner(phone(1))
     late = add_miner(phone(2))
-    broadcast = broadcasts.create({"sw": "Habari"}, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create({"sw": "Habari"}, {}, urgent=True)
     run_jobs(sms_app, max_jobs=1)  # only the start job: rows planned, batches queued
     assert fresh(broadcast).total == 2
     late.sms_opt_out_at = utcnow()
     db.session.commit()
     run_jobs(sms_app)
-    counts = broadcasts.progress(fresh(broadcast))
+    counts = broadcasts.lifecycle.progress(fresh(broadcast))
     assert (counts["sent"], counts["skipped"], counts["opted_out"]) == (1, 1, 1)
     assert phone(2) not in gateway_counts(fake_at)
 
@@ -155,7 +158,7 @@ def test_ordinary_broadcast_waits_for_sending_hours(fake_at, sms_app):
     assert ordinary.status == "waiting" and fake_at.stats()["accepted"] == 0
     registry = jobs.queue(jobs.BULK).scheduled_job_registry
     scheduled = [registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()]
-    expected = broadcasts.next_sending_start()
+    expected = broadcasts.hours.next_sending_start()
     assert any(abs((when.replace(tzinfo=expected.tzinfo) - expected).total_seconds()) < 1 for when in scheduled)
     urgent = send_now(sms_app, texts={"sw": "Dharura"}, urgent=True)  # safety alerts go at any hour
     assert urgent.status == "done" and fake_at.messages(phone(1))[0]["text"] == "Dharura"
@@ -164,7 +167,7 @@ def test_ordinary_broadcast_waits_for_sending_hours(fake_at, sms_app):
 def test_send_at_is_scheduled_with_rq(fake_at, sms_app):
     add_miner(phone(1))
     when = utcnow() + timedelta(hours=5)
-    broadcast = broadcasts.create(TEXTS, {}, send_at=when)
+    broadcast = broadcasts.lifecycle.create(TEXTS, {}, send_at=when)
     run_jobs(sms_app)
     assert fresh(broadcast).status == "scheduled" and fake_at.stats()["accepted"] == 0
     registry = jobs.queue(jobs.BULK).scheduled_job_registry
@@ -174,11 +177,11 @@ def test_send_at_is_scheduled_with_rq(fake_at, sms_app):
 def test_cancel_stops_what_is_not_sent(fake_at, sms_app):
     for i in range(5):
         add_miner(phone(i))
-    broadcast = broadcasts.create({"sw": "Habari"}, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create({"sw": "Habari"}, {}, urgent=True)
     run_jobs(sms_app, max_jobs=1)
-    broadcasts.cancel(broadcast.id)
+    broadcasts.lifecycle.cancel(broadcast.id)
     run_jobs(sms_app)
-    counts = broadcasts.progress(fresh(broadcast))
+    counts = broadcasts.lifecycle.progress(fresh(broadcast))
     assert fresh(broadcast).status == "cancelled" and counts["cancelled"] == 5 and counts["sent"] == 0
     assert fake_at.stats()["accepted"] == 0
 
@@ -198,7 +201,7 @@ def test_invalid_and_blacklisted_numbers_in_a_broadcast(fake_at, sms_app):
         add_miner(phone(i))
     fake_at.set_faults(number_status={phone(1): 403, phone(2): 406})
     broadcast = send_now(sms_app)
-    counts = broadcasts.progress(broadcast)
+    counts = broadcasts.lifecycle.progress(broadcast)
     assert (counts["sent"], counts["failed"], broadcast.status) == (2, 2, "done")
     miners = {m.phone: m for m in db.session.execute(db.select(Miner)).scalars()}
     assert miners[phone(1)].unreachable_at is not None and miners[phone(2)].sms_opt_out_at is not None
@@ -215,14 +218,14 @@ def test_insufficient_balance_pauses_tells_admins_and_resumes(fake_at, sms_app, 
     fake_at.set_faults(balance_after=25)
     broadcast = send_now(sms_app)
     assert broadcast.status == "paused" and "InsufficientBalance" in broadcast.pause_reason
-    counts = broadcasts.progress(broadcast)
+    counts = broadcasts.lifecycle.progress(broadcast)
     assert counts["sent"] == 25 and counts["queued"] == 35 and counts["failed"] == 0
     assert "Resume with: flask --app app broadcast resume" in caplog.text
     alert = db.session.execute(db.select(Message).filter_by(purpose="admin_alert")).scalar_one()
     assert alert.phone == "+254722000001" and alert.text.startswith("Madini Salama: SMS zimesimama")
 
     fake_at.set_faults(balance_after=None)  # topped up
-    broadcasts.resume(broadcast.id)
+    broadcasts.reconcile.resume(broadcast.id)
     run_jobs(sms_app)
     assert fresh(broadcast).status == "done"
     # Everyone exactly once. (The admins' SMS met the same empty balance: with test backoff of
@@ -255,7 +258,7 @@ def test_worker_killed_mid_broadcast_then_restarted_sends_everyone_exactly_once(
     db.session.commit()
     # Slow answers, so the kill lands while requests are in flight; reports adopt what AT took.
     fake_at.set_faults(latency_ms=40, dlr=True, dlr_delay=0.05)
-    broadcast = broadcasts.create(TEXTS, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create(TEXTS, {}, urgent=True)
     worker = _subprocess_worker(sms_app, fake_at, tmp_path)
     try:
         deadline = time.monotonic() + 60
@@ -283,7 +286,7 @@ def test_worker_killed_mid_broadcast_then_restarted_sends_everyone_exactly_once(
     known = db.session.execute(db.select(db.func.count()).select_from(Message).where(
         Message.at_message_id.is_not(None))).scalar_one()
     assert known == accepted_at_kill, (known, adopted, accepted_at_kill)  # nothing AT took is in doubt
-    broadcasts.reconcile(broadcast.id, stale_after=0)
+    broadcasts.reconcile.reconcile(broadcast.id, stale_after=0)
     restarted = _subprocess_worker(sms_app, fake_at, tmp_path, burst=True)
     assert restarted.wait(timeout=90) == 0
     run_jobs(sms_app)  # anything the burst worker left (none expected)
@@ -293,7 +296,7 @@ def test_worker_killed_mid_broadcast_then_restarted_sends_everyone_exactly_once(
     assert max(counts.values()) == 1, f"sent twice: {[n for n, c in counts.items() if c > 1][:5]}"
     broadcast = fresh(broadcast)
     assert broadcast.status == "done"
-    progress = broadcasts.progress(broadcast)
+    progress = broadcasts.lifecycle.progress(broadcast)
     assert progress["sent"] + progress["delivered"] == total and progress["queued"] == 0
 
 
@@ -356,7 +359,7 @@ def test_cli_send_previews_confirms_and_follows_to_the_end(runner, fake_at, sms_
     assert "2 recipient(s)" in refused.output and "not sent" in refused.output
     assert db.session.execute(db.select(db.func.count()).select_from(Broadcast)).scalar_one() == 0
 
-    from sms import cli
+    from broadcasts import cli
 
     # A worker runs between two polls of the progress bar.
     monkeypatch.setattr(cli.time, "sleep", lambda seconds: run_jobs(sms_app))
@@ -387,15 +390,15 @@ def test_watch_requeues_only_when_a_broadcast_stopped_moving(fake_at, sms_app):
     for i in range(12):
         add_miner(phone(i))
     sms_app.config["AT_BATCH_SIZE"] = 2  # 10 recipients per batch job
-    broadcast = broadcasts.create({"sw": "Habari"}, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create({"sw": "Habari"}, {}, urgent=True)
     run_jobs(sms_app, max_jobs=1)  # planned; its two batch jobs are lost (as with a dead worker)
     bulk = jobs.queue(jobs.BULK)
     bulk.empty()
-    assert broadcasts.watch(broadcast.id) == 12  # first look: nothing known to move, requeue all
+    assert broadcasts.reconcile.watch(broadcast.id) == 12  # first look: nothing known to move, requeue all
     run_jobs(sms_app, max_jobs=1)  # one batch (10) goes out
     bulk.empty()
-    assert broadcasts.watch(broadcast.id) == 0  # it moved since: only stale claims would be redone
-    assert broadcasts.watch(broadcast.id) == 2  # no movement since the last look: requeue
+    assert broadcasts.reconcile.watch(broadcast.id) == 0  # it moved since: only stale claims would be redone
+    assert broadcasts.reconcile.watch(broadcast.id) == 2  # no movement since the last look: requeue
     run_jobs(sms_app)
     assert fresh(broadcast).status == "done"
     assert gateway_counts(fake_at) == Counter({phone(i): 1 for i in range(12)})

@@ -6,7 +6,7 @@ import pytest
 
 from models import InboundMessage, Message, Miner, db
 from models.miner import LanguagePreference
-from sms import commands
+from miners import keywords as commands
 from tests.sms_checks import BULK_HEADROOM, assert_sms_templates
 from tests.sms_support import _fake_server, _live_servers, add_miner, fake_at, live_url, run_jobs, sms_app  # noqa: F401
 
@@ -230,7 +230,7 @@ def test_opt_out_callback_is_idempotent(client, sms_app):
 
 
 def test_erasure_anonymises_messages(client, fake_at, sms_app):
-    from models import erasure
+    from miners import erasure
 
     miner = add_miner(PHONE)
     text_in(client, "HELP")
@@ -264,17 +264,17 @@ def test_two_workers_with_the_same_message_answer_it_once(sms_app, redis):
 def test_a_report_that_beats_the_send_answer_is_not_undone(client, fake_at, sms_app):
     """The fake reports faster than it answers: the report adopts the claimed broadcast row,
     then the worker records AT's answer without moving 'delivered' back to 'sent'."""
-    from sms import broadcasts
+    import broadcasts.lifecycle
 
     add_miner(PHONE)
     fake_at.set_faults(dlr=True, dlr_delay=0.0, latency_ms=300)
-    broadcast = broadcasts.create({"sw": "Habari"}, {}, urgent=True)
+    broadcast = broadcasts.lifecycle.create({"sw": "Habari"}, {}, urgent=True)
     run_jobs(sms_app)
     db.session.expire_all()
     message = db.session.execute(db.select(Message)).scalar_one()
     assert message.status == "delivered" and message.at_status_code == 101
     assert message.at_message_id == fake_at.messages(PHONE)[0]["messageId"]
-    assert broadcasts.progress(db.session.get(type(broadcast), broadcast.id))["delivered"] == 1
+    assert broadcasts.lifecycle.progress(db.session.get(type(broadcast), broadcast.id))["delivered"] == 1
 
 
 def test_a_failed_handler_is_retried_and_answers_once(client, fake_at, sms_app, monkeypatch):

@@ -6,8 +6,8 @@ import pytest
 from core.i18n import translate
 from incidents.texts import alert_text
 from models import Incident, InboundMessage, Miner, PriceSubscription, db
-from prices import service as prices
-from sms import commands
+from prices import publishing as prices
+from sms import replies
 from tests.incident_helpers import add_officer
 from tests.sms_support import _fake_server, _live_servers, add_miner, fake_at, live_url, run_jobs, sms_app  # noqa: F401
 from tests.test_sms_inbound import PHONE, inbox, text_in
@@ -166,15 +166,15 @@ def test_help_floods_get_one_reply_an_hour_and_commands_are_bounded(client, fake
         text_in(client, "blah blah", phone=PHONE)
     run_jobs(sms_app)
     assert len(inbox(fake_at, PHONE)) == 1  # HELP and unknown words share the hour
-    for _ in range(commands.REPLY_BUDGET + 10):
+    for _ in range(replies.REPLY_BUDGET + 10):
         text_in(client, "LANG EN", phone="+254711000103")
     run_jobs(sms_app)
-    assert len(inbox(fake_at, "+254711000103")) == commands.REPLY_BUDGET
+    assert len(inbox(fake_at, "+254711000103")) == replies.REPLY_BUDGET
     assert db.session.execute(db.select(db.func.count()).select_from(InboundMessage)).scalar_one() == 60 + 20
 
 
 def test_reports_are_never_held_back_by_the_reply_budget(client, fake_at, sms_app):
-    for _ in range(commands.REPLY_BUDGET):
+    for _ in range(replies.REPLY_BUDGET):
         text_in(client, "LANG EN", phone=PHONE)
     text_in(client, "help 2 people trapped at osiri", phone=PHONE)
     run_jobs(sms_app)
@@ -214,7 +214,7 @@ def test_alert_text_shows_the_registered_place_only_when_it_differs():
 
 def test_every_new_fixed_reply_is_one_gsm7_part_in_both_languages():
     from incidents import texts
-    from prices import sms as price_sms
+    from prices import keywords as price_sms
     from tests.sms_checks import assert_sms_templates
     from tips import keywords as tip_sms
     from tips.drip import MSG_STOP

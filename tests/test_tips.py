@@ -11,8 +11,8 @@ from rq import Queue
 from core import jobs
 from sms import encoding
 from models import ApiToken, Miner, Officer, Tip, TipDelivery, db
-from models.erasure import erase
-from models.miner import register
+from miners.erasure import erase
+from miners.registration import register
 from sms.keywords import Inbound, match
 from tips import catalogue as tips_catalogue
 from tips.catalogue import CONTENT_FILE, ContentError, catalogue, read_file

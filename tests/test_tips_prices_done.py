@@ -5,8 +5,8 @@ officer publishes a new price from the CLI; the alert job queues the subscriber'
 from rq import Queue
 
 from core import jobs
-from models.miner import register
-from prices.service import ensure_default_markets
+from miners.registration import register
+from prices.publishing import ensure_default_markets
 from tips.catalogue import catalogue, load_file
 from tests.sms_checks import queued_messages
 
@@ -40,7 +40,7 @@ def test_miner_reads_tips_gets_one_by_sms_subscribes_and_is_alerted(runner, phon
                                  "--purity", "0.9"])
     assert result.exit_code == 0, result.output
     bulk = Queue(jobs.BULK, connection=redis)
-    alert_jobs = [j for j in bulk.jobs if j.func_name == "prices.service.send_price_alerts"]
+    alert_jobs = [j for j in bulk.jobs if j.func_name == "prices.publishing.send_price_alerts"]
     assert len(alert_jobs) == 2  # one per publication; the first had no subscriber yet
     for job in alert_jobs:
         job.perform()

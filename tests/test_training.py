@@ -189,7 +189,7 @@ def test_invitation_is_a_broadcast_that_says_how_to_book(app, client):
 
 
 def test_erasure_frees_the_seat_and_forgets_the_phone(app, redis):
-    from models.erasure import erase
+    from miners.erasure import erase
 
     session = service.create(_body(seats=1), None, username="test")
     add_miner("+254712400001", county="Migori")
@@ -245,7 +245,7 @@ def test_dashboard_pages_for_a_county_officer(app):
 def test_training_is_declared_as_a_capability(app, client):
     """What CAPABILITY declares reaches the app through the registry (and only through it)."""
     import training
-    from models.erasure import key_patterns
+    from miners.erasure import key_patterns
     from tests.journeys import REGISTRY
 
     registry = app.extensions["capabilities"]
@@ -358,7 +358,7 @@ def test_impact_summary_counts_sessions_held_seats_booked_and_miners_who_came(ap
     assert training.impact_summary(utc, utc + timedelta(days=1), "Migori")["held"] == 1
     assert training.impact_summary(utc - timedelta(days=1), utc, "Migori")["held"] == 0
     # An erased miner's attendance still counts (the row keeps its status, not the phone).
-    from models.erasure import erase
+    from miners.erasure import erase
 
     with app.test_request_context():
         erase("+254712400002")

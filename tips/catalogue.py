@@ -10,9 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from sms import encoding
+from core import policy
 from core.snapshot import Snapshot
-from models import Tip, TipTopic, db, utcnow
+from models import Tip, TipTopic, audit, db, utcnow
+from sms import encoding
 from models.tip import TIP_SCREEN_MAX
 from tips.view import Catalogue
 
@@ -144,11 +145,11 @@ def load_file(path=CONTENT_FILE, retire_missing=False, replace_edited=False, mis
 
 # --- officers' changes ------------------------------------------------------------------
 # The tips are nationwide content: by the contract's roles only admins change them (an
-# `officer` has incidents, broadcasts and prices; a `viewer` reads). Checked here too, so
-# that the dashboard, the API and whatever comes next cannot differ; the CLI (someone on the
-# server) passes no officer.
+# `officer` has incidents, broadcasts and prices; a `viewer` reads). Checked here, and the
+# audit entry written here, so that the dashboard, the API and the CLI cannot differ
+# (core/policy.py); the CLI without --as (someone on the server) passes no officer.
 
-class NotAllowed(PermissionError):
+class NotAllowed(policy.NotAllowed):
     """This officer's role does not change the nationwide tips."""
 
 
@@ -180,8 +181,9 @@ def add_tip(*, topic, sw, en, sources=(), tip_id=None, by=None, officer=None):
             tip_id = f"{topic}-{n + 1}"
     last = db.session.execute(db.select(db.func.max(Tip.position)).filter_by(topic_code=topic)).scalar()
     tip = Tip(id=tip_id, topic_code=topic, position=(last or 0) + 1, text_sw=sw.strip(), text_en=en.strip(),
-              sources=" ".join(sources), origin="officer", created_by=by)
+              sources=" ".join(sources), origin="officer", created_by=by or policy.username(officer))
     db.session.add(tip)
+    audit.record(officer, "tip_added", target=tip.id, detail={"topic": tip.topic_code}, username=by, commit=False)
     db.session.commit()
     CATALOGUE.invalidate()
     return tip
@@ -195,6 +197,7 @@ def set_retired(tip_id, retired, officer=None):
     if tip is None:
         return None
     tip.retired_at = (tip.retired_at or utcnow()) if retired else None
+    audit.record(officer, "tip_retired" if retired else "tip_restored", target=tip.id, commit=False)
     db.session.commit()
     CATALOGUE.invalidate()
     return tip
@@ -249,12 +252,14 @@ def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None, officer=None):
         problems.append("sources: at most 200 characters in all")
     if problems:
         raise ContentError(problems)
+    before = {"topic": tip.topic_code, "sw": tip.text_sw, "en": tip.text_en}
     if tip.topic_code != topic:
         last = db.session.execute(db.select(db.func.max(Tip.position)).filter_by(topic_code=topic)).scalar()
         tip.topic_code, tip.position = topic, (last or 0) + 1
     tip.text_sw, tip.text_en, tip.sources = sw.strip(), en.strip(), " ".join(sources)
     tip.updated_at = tip.edited_at = utcnow()
-    tip.edited_by = by
+    tip.edited_by = by or policy.username(officer)
+    audit.record(officer, "tip_edited", target=tip.id, detail={"before": before}, username=by, commit=False)
     db.session.commit()
     CATALOGUE.invalidate()
     return tip

@@ -1,13 +1,16 @@
-"""`flask --app app tips ...`: load the content file, add, retire, restore and list tips,
-run the weekly drip by hand."""
+"""`flask --app app tips ...`: load the content file, add, edit, retire, restore and list tips,
+run the weekly drip by hand. add/edit/retire/restore take --as OFFICER (their role applies and
+the audit log names them); tips.catalogue checks the role and writes the audit entry."""
 from datetime import datetime, timezone
 
 import click
 from flask.cli import AppGroup
 
+from core.clidoor import as_officer_option, refused_as_click
 from models import Tip, TipTopic, db
 from tips import catalogue as tips_catalogue
 from tips.catalogue import CONTENT_FILE, ContentError
+from tips.drip import run_weekly_drip
 
 tips_cli = AppGroup("tips", help="Safety tips: load content, add, retire, list, drip.")
 
@@ -36,30 +39,61 @@ def load(path, retire_missing, replace_edited):
 @click.option("--en", required=True, help="English text (GSM-7, at most 160 characters)")
 @click.option("--id", "tip_id", default=None, help="A stable id (default: <topic>-<n>)")
 @click.option("--source", "sources", multiple=True, help="Source key (repeatable)")
-def add(topic, sw, en, tip_id, sources):
+@as_officer_option
+def add(topic, sw, en, tip_id, sources, officer):
     """Add a tip (an officer's own)."""
     try:
-        tip = tips_catalogue.add_tip(topic=topic, sw=sw, en=en, tip_id=tip_id, sources=sources, by="cli")
+        with refused_as_click():
+            tip = tips_catalogue.add_tip(topic=topic, sw=sw, en=en, tip_id=tip_id, sources=sources, officer=officer)
     except ContentError as exc:
         raise click.ClickException("; ".join(exc.problems)) from None
     click.echo(f"added tip {tip.id}")
 
 
+@tips_cli.command("edit")
+@click.argument("tip_id")
+@click.option("--topic", default=None, help="Move it to this topic (default: where it is)")
+@click.option("--sw", default=None, help="New Swahili text (GSM-7, at most 160 characters)")
+@click.option("--en", default=None, help="New English text (GSM-7, at most 160 characters)")
+@click.option("--source", "sources", multiple=True, help="Source key (repeatable; default: as they are)")
+@as_officer_option
+def edit(tip_id, topic, sw, en, sources, officer):
+    """Correct a tip (it keeps this text when the content file is loaded again)."""
+    tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        raise click.ClickException(f"no tip {tip_id}")
+    if topic is None and sw is None and en is None and not sources:
+        raise click.UsageError("give at least one of --topic, --sw, --en, --source")
+    try:
+        with refused_as_click():
+            tips_catalogue.edit_tip(tip_id, topic=topic or tip.topic_code, sw=tip.text_sw if sw is None else sw,
+                                    en=tip.text_en if en is None else en,
+                                    sources=list(sources) if sources else (tip.sources or "").split(),
+                                    officer=officer)
+    except ContentError as exc:
+        raise click.ClickException("; ".join(exc.problems)) from None
+    click.echo(f"edited tip {tip_id}")
+
+
 @tips_cli.command("retire")
 @click.argument("tip_id")
-def retire(tip_id):
+@as_officer_option
+def retire(tip_id, officer):
     """Stop showing and sending a tip."""
-    if tips_catalogue.set_retired(tip_id, True) is None:
-        raise click.ClickException(f"no tip {tip_id}")
+    with refused_as_click():
+        if tips_catalogue.set_retired(tip_id, True, officer=officer) is None:
+            raise click.ClickException(f"no tip {tip_id}")
     click.echo(f"retired {tip_id}")
 
 
 @tips_cli.command("restore")
 @click.argument("tip_id")
-def restore(tip_id):
+@as_officer_option
+def restore(tip_id, officer):
     """Bring a retired tip back."""
-    if tips_catalogue.set_retired(tip_id, False) is None:
-        raise click.ClickException(f"no tip {tip_id}")
+    with refused_as_click():
+        if tips_catalogue.set_retired(tip_id, False, officer=officer) is None:
+            raise click.ClickException(f"no tip {tip_id}")
     click.echo(f"restored {tip_id}")
 
 
@@ -82,7 +116,5 @@ def list_tips(topic, retired):
 @click.option("--now", "now_text", default=None, help="Pretend it is this UTC time (ISO 8601), for a dry run.")
 def drip(now_text):
     """Send this week's tip now to consented miners who have not had it (if the slot has passed)."""
-    from tips.drip import run_weekly_drip
-
     now = datetime.fromisoformat(now_text).replace(tzinfo=timezone.utc) if now_text else None
     click.echo(f"queued {run_weekly_drip(now)} weekly tips")

@@ -10,13 +10,12 @@ outage late in the week catches up, but only in daytime (no tips at 3 am).
 """
 import logging
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from core import jobs
 from sms import encoding
-from core.i18n import N_, translate
+from core.i18n import NAIROBI, N_, translate
 from models import Miner, TipDelivery, db, utcnow
 from models.claim import claim
 from sms.outbound import queue_sms
@@ -25,7 +24,6 @@ from tips.delivery import choose_tips
 
 log = logging.getLogger(__name__)
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 # Catch-up sends (a day after the slot) only within these local hours.
 DAYTIME = (7, 19)
 BATCH = 500
@@ -98,8 +96,7 @@ def run_weekly_drip(now=None):
 
 def drip_text(tip, locale):
     """The tip, and how to stop these texts when that still fits one SMS (most tips)."""
-    with_stop = f"{tip} {translate(locale, MSG_STOP)}"
-    return with_stop if encoding.fits_one_sms(with_stop) else tip
+    return encoding.fit_one_sms((f"{tip} {translate(locale, MSG_STOP)}", tip))
 
 
 def weekly_drip_job():

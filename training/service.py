@@ -287,7 +287,7 @@ def _cancel_session(session, now):
 def invite(session, officer, *, county=None, username=None):
     """An invitation by SMS through the broadcasts: the county's miners who accept SMS get one
     text per language saying how to book (SMS TRAINING / MAFUNZO, or *384*12# then 6, 1)."""
-    from sms import broadcasts
+    from broadcasts import lifecycle as broadcasts
 
     if officer is not None and not officer.in_scope(session.county):
         raise OutOfScope(f"your account covers {officer.county} only")
@@ -539,7 +539,7 @@ def send_reminders(now=None):
     """SMS every booked miner whose session is tomorrow (Nairobi), once per booking, in sending
     hours. The claim (`reminded_at`, set only where still empty) and the SMS row are committed
     together, so a second cron process or a retried job sends nothing twice. Returns how many."""
-    from sms.broadcasts import in_sending_hours
+    from broadcasts.hours import in_sending_hours
 
     now = now or utcnow()
     if not in_sending_hours(now):

@@ -5,11 +5,9 @@ Sessions reach screens as snapshot dicts (training/snapshot.py):
     {"id", "county", "topic", "title": {"sw", "en"}, "venue", "starts_at" (ISO, UTC), "seats", "booked"}
 """
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from core.i18n import N_, translate
+from core.i18n import N_, NAIROBI, translate
 
-NAIROBI = ZoneInfo("Africa/Nairobi")
 TITLE_MAX, VENUE_MAX = 30, 24  # keep every SMS about a session one GSM-7 part (tests/test_training.py)
 SEATS_MAX = 500
 

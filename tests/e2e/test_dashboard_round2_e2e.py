@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Incident, IncidentStatusChange, Message, db, utcnow
-from prices import service as prices
+from prices import publishing as prices
 from tests.dashboard_helpers import make_officers
 from tests.e2e.test_dashboard_e2e import open_menu_item
 from tests.e2e.test_dashboard_e2e import sign_in as submit_sign_in

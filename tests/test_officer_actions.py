@@ -1,0 +1,390 @@
+"""Officer actions own their policy and audit (issue 15): every officer action, driven through
+each of its three doors (dashboard, API, CLI), does the same thing and leaves the same audit
+entry, naming the officer and the door; and the county rule refuses the same things at every
+door (nothing done, nothing recorded).
+
+The actions: broadcasts create/cancel/resume, prices publish, incidents change_status and
+reveal_reporter, and the tip edits (add, edit, retire, restore)."""
+import pytest
+
+from models import ApiToken, AuditEntry, Broadcast, Incident, IncidentStatusChange, Price, ReporterReveal, Tip, db, \
+    utcnow
+from prices import publishing as prices
+from broadcasts import lifecycle
+from tests.dashboard_helpers import OFFICERS, csrf_token, make_miner, make_officers
+from tests.test_dashboard import client_as
+from tests.test_dashboard_incidents import make_incident
+from tips import catalogue
+
+DOORS = ("dashboard", "api", "cli")
+FUTURE = "2099-01-01T10:00"
+
+
+@pytest.fixture
+def world(app):
+    officers = make_officers()
+    tokens = {role: ApiToken.issue(officer) for role, officer in officers.items()}
+    db.session.commit()
+    make_miner("+254711000001", "Amina", "Migori", "Osiri")
+    make_miner("+254711000002", "Otieno", "Kakamega", "Rosterman")
+    prices.ensure_default_markets()
+    catalogue.load_file()
+    return {"officers": officers, "tokens": tokens}
+
+
+class Doors:
+    """One officer at each door: signed in to the dashboard, a bearer token, `--as` at the CLI."""
+
+    def __init__(self, app, world, role):
+        self.app, self.role, self.username = app, role, OFFICERS[role][0]
+        self.token = world["tokens"][role]
+        self._dashboard = None
+
+    @property
+    def dashboard(self):
+        if self._dashboard is None:
+            self._dashboard = client_as(self.app, self.role)
+        return self._dashboard
+
+    def post_form(self, page_url, url, data):
+        token = csrf_token(self.dashboard.get(page_url))
+        return self.dashboard.post(url, data={**data, "csrf_token": token})
+
+    def api(self, method, url, body=None):
+        client = self.app.test_client()
+        return getattr(client, method)(url, json=body, headers={"Authorization": f"Bearer {self.token}"})
+
+    def cli(self, *args, as_officer=True):
+        extra = ["--as", self.username] if as_officer else []
+        return self.app.test_cli_runner().invoke(args=[*args, *extra])
+
+
+def entries(action):
+    return db.session.execute(db.select(AuditEntry).filter_by(action=action).order_by(AuditEntry.id)).scalars().all()
+
+
+def only_entry(action, door, username, target):
+    found = entries(action)
+    assert [(e.door, e.officer_username, e.target) for e in found] == [(door, username, target)]
+    return found[0]
+
+
+def ok(door, result, *codes):
+    """The door answered as success (a redirect or page, a 2xx, exit code 0)."""
+    if door == "cli":
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.status_code in codes, (result.status_code, result.get_data(as_text=True)[:400])
+
+
+# --- broadcasts -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("door", DOORS)
+def test_broadcast_create_is_scoped_and_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        result = officer.post_form("/dashboard/broadcasts/new", "/dashboard/broadcasts/new", {
+            "step": "send", "text_sw": "Mkutano kesho.", "text_en": "", "county": "", "site": "", "role": "",
+            "gender": "", "language": "", "registered_after": "", "registered_before": "", "send_at": FUTURE})
+        ok(door, result, 302)
+    elif door == "api":
+        result = officer.api("post", "/api/v1/broadcasts", {"text": {"sw": "Mkutano kesho."}, "audience": {},
+                                                            "send_at": FUTURE + ":00+03:00"})
+        ok(door, result, 202)
+    else:
+        result = officer.cli("broadcast", "send", "--sw", "Mkutano kesho.", "--at", FUTURE.replace("T", " "),
+                             "--yes")
+        ok(door, result)
+    broadcast = db.session.execute(db.select(Broadcast)).scalar_one()
+    # The county officer's audience is their county, whichever door they used.
+    assert broadcast.audience == {"county": ["Migori"]}
+    assert broadcast.officer_id == world["officers"]["county_officer"].id
+    entry = only_entry("broadcast_created", door, "otieno", f"broadcast {broadcast.id}")
+    assert entry.detail["recipients"] == 1 and entry.detail["audience"] == {"county": ["Migori"]}
+
+
+@pytest.mark.parametrize("door", ("api", "cli"))
+def test_broadcast_to_another_county_is_refused_and_not_recorded(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    if door == "api":
+        result = officer.api("post", "/api/v1/broadcasts", {"text": {"sw": "Habari."},
+                                                            "audience": {"county": "Kakamega"}})
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "out_of_scope"
+    else:
+        result = officer.cli("broadcast", "send", "--sw", "Habari.", "--county", "Kakamega", "--yes")
+        assert result.exit_code == 1 and "only broadcast to Migori" in result.output
+    assert db.session.execute(db.select(Broadcast)).first() is None
+    assert entries("broadcast_created") == []
+
+
+def _broadcast(officer, county="Migori"):
+    broadcast = lifecycle.create({"sw": "Mkutano kesho."}, {"county": [county]}, officer_id=officer.id,
+                                 send_at=utcnow().replace(year=2099))
+    return broadcast.id
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_broadcast_cancel_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    broadcast_id = _broadcast(world["officers"]["county_officer"])
+    if door == "dashboard":
+        page = f"/dashboard/broadcasts/{broadcast_id}"
+        ok(door, officer.post_form(page, page + "/cancel", {}), 302)
+    elif door == "api":
+        ok(door, officer.api("post", f"/api/v1/broadcasts/{broadcast_id}/cancel"), 200)
+    else:
+        ok(door, officer.cli("broadcast", "cancel", str(broadcast_id)))
+    assert db.session.get(Broadcast, broadcast_id, populate_existing=True).status == Broadcast.CANCELLED
+    only_entry("broadcast_cancelled", door, "otieno", f"broadcast {broadcast_id}")
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_broadcast_resume_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "admin")
+    broadcast_id = _broadcast(world["officers"]["county_officer"])
+    lifecycle.pause(broadcast_id, "Africa's Talking: InsufficientBalance")
+    if door == "dashboard":
+        page = f"/dashboard/broadcasts/{broadcast_id}"
+        assert "Resume the broadcast" in officer.dashboard.get(page).get_data(as_text=True)
+        ok(door, officer.post_form(page, page + "/resume", {}), 302)
+    elif door == "api":
+        ok(door, officer.api("post", f"/api/v1/broadcasts/{broadcast_id}/resume"), 200)
+    else:
+        ok(door, officer.cli("broadcast", "resume", str(broadcast_id)))
+    broadcast = db.session.get(Broadcast, broadcast_id, populate_existing=True)
+    assert broadcast.status != Broadcast.PAUSED and broadcast.pause_reason is None
+    entry = only_entry("broadcast_resumed", door, "ada", f"broadcast {broadcast_id}")
+    assert entry.detail["from"] == Broadcast.PAUSED
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_another_countys_broadcast_cannot_be_cancelled_at_any_door(app, world, door):
+    officer = Doors(app, world, "other_county_officer")
+    broadcast_id = _broadcast(world["officers"]["county_officer"])
+    if door == "dashboard":
+        token = csrf_token(officer.dashboard.get("/dashboard/broadcasts"))
+        result = officer.dashboard.post(f"/dashboard/broadcasts/{broadcast_id}/cancel", data={"csrf_token": token})
+        assert result.status_code == 403
+    elif door == "api":
+        assert officer.api("post", f"/api/v1/broadcasts/{broadcast_id}/cancel").status_code == 404
+    else:
+        result = officer.cli("broadcast", "cancel", str(broadcast_id))
+        assert result.exit_code == 1 and "another county" in result.output
+    assert db.session.get(Broadcast, broadcast_id, populate_existing=True).status == Broadcast.SCHEDULED
+    assert entries("broadcast_cancelled") == []
+
+
+# --- prices -------------------------------------------------------------------------------
+
+def _market_id(name):
+    return prices.market_named(name).id
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_price_publish_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        result = officer.post_form("/dashboard/prices", "/dashboard/prices", {
+            "market": _market_id("Migori"), "kes_per_gram": "9,850", "purity": "90%", "source": "board"})
+        ok(door, result, 302)
+    elif door == "api":
+        ok(door, officer.api("post", "/api/v1/prices", {"market": "Migori", "kes_per_gram": 9850, "purity": 0.9}),
+           201)
+    else:
+        ok(door, officer.cli("price", "publish", "--market", "Migori", "--kes-per-gram", "9850", "--purity", "0.9"))
+    price = db.session.execute(db.select(Price)).scalar_one()
+    assert (float(price.kes_per_gram), price.published_by) == (9850.0, "otieno")
+    entry = only_entry("price_published", door, "otieno", "Migori")
+    assert (float(entry.detail["kes_per_gram"]), float(entry.detail["purity"])) == (9850.0, 0.9)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_price_for_another_county_is_refused_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        # The form offers the officer's county's markets only; another's id is refused.
+        result = officer.post_form("/dashboard/prices", "/dashboard/prices", {
+            "market": _market_id("Kakamega"), "kes_per_gram": "9,850", "purity": "90%"})
+        assert result.status_code in (400, 403)
+    elif door == "api":
+        result = officer.api("post", "/api/v1/prices", {"market": "Kakamega", "kes_per_gram": 9850, "purity": 0.9})
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "forbidden"
+    else:
+        result = officer.cli("price", "publish", "--market", "Kakamega", "--kes-per-gram", "9850", "--purity", "0.9")
+        assert result.exit_code == 1 and "covers Migori only" in result.output
+    assert db.session.execute(db.select(Price)).first() is None
+    assert entries("price_published") == []
+
+
+def test_the_cli_without_an_officer_is_recorded_as_the_cli(app, world):
+    result = app.test_cli_runner().invoke(args=["price", "publish", "--market", "Kakamega", "--kes-per-gram", "9850",
+                                                "--purity", "0.9"])
+    assert result.exit_code == 0, result.output
+    entry = only_entry("price_published", "cli", "cli", "Kakamega")
+    assert entry.officer_id is None
+
+
+def test_an_unknown_or_disabled_officer_cannot_act_at_the_cli(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["price", "publish", "--market", "Migori", "--kes-per-gram", "9850", "--purity",
+                                 "0.9", "--as", "nobody"])
+    assert result.exit_code == 1 and "no officer called nobody" in result.output
+    viewer = Doors(app, world, "viewer")
+    result = viewer.cli("price", "publish", "--market", "Migori", "--kes-per-gram", "9850", "--purity", "0.9")
+    assert result.exit_code == 1 and "viewer role may not" in result.output
+    assert entries("price_published") == []
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("door", DOORS)
+def test_incident_status_change_is_audited_at_every_door(app, world, door):
+    make_incident("MS-2A2A", "Migori")
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        page = "/dashboard/incidents/MS-2A2A"
+        ok(door, officer.post_form(page, page + "/status", {"status": "responding", "note": "team sent"}), 302)
+    elif door == "api":
+        ok(door, officer.api("patch", "/api/v1/incidents/ms-2a2a", {"status": "responding", "note": "team sent"}),
+           200)
+    else:
+        ok(door, officer.cli("incidents", "status", "ms-2a2a", "responding", "--note", "team sent"))
+    incident = db.session.execute(db.select(Incident)).scalar_one()
+    assert incident.status == "responding"
+    change = db.session.execute(db.select(IncidentStatusChange)).scalar_one()
+    assert (change.officer_username, change.old_status, change.new_status, change.note) == (
+        "otieno", "new", "responding", "team sent")
+    entry = only_entry("incident_status", door, "otieno", "MS-2A2A")
+    assert entry.detail == {"from": "new", "to": "responding", "note": True}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_another_countys_incident_is_refused_at_every_door(app, world, door):
+    make_incident("MS-5D5D", "Kakamega")
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        token = csrf_token(officer.dashboard.get("/dashboard/incidents"))
+        result = officer.dashboard.post("/dashboard/incidents/MS-5D5D/status",
+                                        data={"status": "resolved", "csrf_token": token})
+        assert result.status_code == 403
+    elif door == "api":
+        result = officer.api("patch", "/api/v1/incidents/MS-5D5D", {"status": "resolved"})
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "forbidden"
+    else:
+        result = officer.cli("incidents", "status", "MS-5D5D", "resolved")
+        assert result.exit_code == 1 and "outside your county" in result.output
+    assert db.session.execute(db.select(Incident.status)).scalar_one() == "new"
+    assert entries("incident_status") == []
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_reporter_look_up_is_audited_at_every_door(app, world, door):
+    make_incident("MS-4C4C", "Migori", anonymous=True, phone="+254711000009")
+    admin = Doors(app, world, "admin")
+    reason = "Police asked to call the witness"
+    if door == "dashboard":
+        page = "/dashboard/incidents/MS-4C4C"
+        result = admin.post_form(page, page + "/reporter", {"reason": reason})
+        ok(door, result, 200)
+        assert "+254711000009" in result.get_data(as_text=True)
+    elif door == "api":
+        result = admin.api("post", "/api/v1/incidents/MS-4C4C/reporter", {"reason": reason})
+        ok(door, result, 200)
+        assert result.get_json()["phone"] == "+254711000009"
+    else:
+        result = admin.cli("incidents", "reveal", "MS-4C4C", "--reason", reason)
+        ok(door, result)
+        assert "+254711000009" in result.output
+    look = db.session.execute(db.select(ReporterReveal)).scalar_one()
+    assert (look.officer_username, look.reason) == ("ada", reason)
+    assert only_entry("incident_reporter_revealed", door, "ada", "MS-4C4C").detail == {"reason": reason}
+
+
+def test_reporter_look_up_at_the_cli_needs_an_admin_and_a_reason(app, world):
+    make_incident("MS-4C4C", "Migori", anonymous=True, phone="+254711000009")
+    runner = app.test_cli_runner()
+    nobody = runner.invoke(args=["incidents", "reveal", "MS-4C4C", "--reason", "Police asked to call"])
+    assert nobody.exit_code == 2 and "--as ADMIN" in nobody.output
+    officer = Doors(app, world, "county_officer").cli("incidents", "reveal", "MS-4C4C", "--reason", "Police asked")
+    assert officer.exit_code == 1 and "+254711000009" not in officer.output
+    short = Doors(app, world, "admin").cli("incidents", "reveal", "MS-4C4C", "--reason", "x")
+    assert short.exit_code == 1 and "say why" in short.output
+    assert entries("incident_reporter_revealed") == [] and db.session.execute(db.select(ReporterReveal)).first() is None
+
+
+# --- tips ---------------------------------------------------------------------------------
+
+TIP_SW = "Vaa kofia ngumu kila unaposhuka shimoni."
+TIP_EN = "Wear a hard hat every time you go down the shaft."
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_tip_add_is_audited_at_every_door(app, world, door):
+    admin = Doors(app, world, "admin")
+    if door == "dashboard":
+        result = admin.post_form("/dashboard/tips/new", "/dashboard/tips/new",
+                                 {"topic": "shafts", "sw": TIP_SW, "en": TIP_EN, "sources": ""})
+        ok(door, result, 302)
+    elif door == "api":
+        ok(door, admin.api("post", "/api/v1/tips", {"topic": "shafts", "sw": TIP_SW, "en": TIP_EN}), 201)
+    else:
+        ok(door, admin.cli("tips", "add", "--topic", "shafts", "--sw", TIP_SW, "--en", TIP_EN))
+    tip = db.session.execute(db.select(Tip).filter_by(origin="officer")).scalar_one()
+    assert (tip.text_en, tip.created_by) == (TIP_EN, "ada")
+    assert only_entry("tip_added", door, "ada", tip.id).detail == {"topic": "shafts"}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_tip_edit_is_audited_at_every_door(app, world, door):
+    admin = Doors(app, world, "admin")
+    before = db.session.get(Tip, "shaft-timber")
+    old = {"topic": before.topic_code, "sw": before.text_sw, "en": before.text_en}
+    if door == "dashboard":
+        page = "/dashboard/tips/shaft-timber/edit"
+        ok(door, admin.post_form(page, page, {"topic": "shafts", "sw": TIP_SW, "en": TIP_EN, "sources": ""}), 302)
+    elif door == "api":
+        ok(door, admin.api("put", "/api/v1/tips/shaft-timber", {"topic": "shafts", "sw": TIP_SW, "en": TIP_EN}), 200)
+    else:
+        ok(door, admin.cli("tips", "edit", "shaft-timber", "--sw", TIP_SW, "--en", TIP_EN))
+    tip = db.session.get(Tip, "shaft-timber", populate_existing=True)
+    assert (tip.text_sw, tip.text_en, tip.edited_by) == (TIP_SW, TIP_EN, "ada")
+    assert only_entry("tip_edited", door, "ada", "shaft-timber").detail == {"before": old}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_tip_retire_and_restore_are_audited_at_every_door(app, world, door):
+    admin = Doors(app, world, "admin")
+    for change in ("retire", "restore"):
+        if door == "dashboard":
+            ok(door, admin.post_form("/dashboard/tips", f"/dashboard/tips/shaft-timber/{change}", {}), 302)
+        elif door == "api":
+            result = admin.api("delete", "/api/v1/tips/shaft-timber") if change == "retire" else \
+                admin.api("patch", "/api/v1/tips/shaft-timber", {"retired": False})
+            ok(door, result, 200)
+        else:
+            ok(door, admin.cli("tips", change, "shaft-timber"))
+        retired = db.session.get(Tip, "shaft-timber", populate_existing=True).retired_at is not None
+        assert retired == (change == "retire")
+        only_entry(f"tip_{change}d", door, "ada", "shaft-timber")
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_county_officer_does_not_change_the_nationwide_tips_at_any_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        token = csrf_token(officer.dashboard.get("/dashboard/tips"))
+        assert officer.dashboard.post("/dashboard/tips/shaft-timber/retire",
+                                      data={"csrf_token": token}).status_code == 403
+    elif door == "api":
+        assert officer.api("delete", "/api/v1/tips/shaft-timber").status_code == 403
+    else:
+        result = officer.cli("tips", "retire", "shaft-timber")
+        assert result.exit_code == 1 and "admins do" in result.output
+    assert db.session.get(Tip, "shaft-timber", populate_existing=True).retired_at is None
+    assert entries("tip_retired") == []
+
+
+def test_the_audit_page_shows_the_door(app, world):
+    Doors(app, world, "admin").cli("tips", "retire", "shaft-timber")
+    page = client_as(app, "admin").get("/dashboard/audit").get_data(as_text=True)
+    assert "tip_retired · shaft-timber" in page and "ada · cli" in page
