@@ -259,7 +259,7 @@ def county_reply(phone, words, locale):
 def file_report(phone, locale, county, problem, buyer_name, buyer_id=None):
     """The `buyer_report` effect: a report in the incidents inbox, category MARKET (never
     urgent: no officer is paged), with the buyer named. Returns {"buy_ref": reference}."""
-    from incidents import service as incidents
+    from incidents import filing as incidents
     from incidents.categories import MARKET
     from incidents.reference import new_reference
 

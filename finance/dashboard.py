@@ -143,7 +143,7 @@ def leads_broadcast():
     broadcast = service.broadcast_to_leads(officer, texts, kind, context["county"] or None,
                                            urgent=form.urgent.data, door="dashboard")
     flash(_("Broadcast %(id)d created.", id=broadcast.id), "success")
-    return redirect(url_for("dashboard.broadcast", broadcast_id=broadcast.id))
+    return redirect(url_for("broadcasts.broadcast", broadcast_id=broadcast.id))
 
 
 # --- impact summary ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from buyers import rules, service, texts
 from models import ApiToken, AuditEntry, Buyer, Incident, Message, db
-from prices import service as prices
+from prices import publishing as prices
 from tests.conftest import Phone
 from tests.dashboard_helpers import csrf_token, make_miner, make_officers, new_client, sign_in
 from tests.sms_support import fake_at, live_url, run_jobs, sms_app  # noqa: F401  (fixtures)
@@ -37,7 +37,7 @@ def _expired(**overrides):
 
 def _migori_directory():
     prices.ensure_default_markets()
-    prices.publish(prices.market_named("Migori"), "9850", "0.9", source="test", by="test")
+    prices.publish(None, prices.market_named("Migori"), "9850", "0.9", source="test", by="test")
     _add(name="Otieno Gold Traders", licence_number="MDL/2024/0153", phone="0712345001", market="Osiri")
     _add(name="Akinyi Minerals", licence_number="MDL/2025/0007", phone="0722345002", market="Macalder")
     _expired(name="Ouma Old Licence", licence_number="MDL/2019/0999", phone="0733345003", market="Osiri")

@@ -138,7 +138,7 @@ def invite(training_id):
         flash(exc.message, "error")
         return redirect(url_for("trainings.training", training_id=training_id))
     flash(_("Invitation sent to the miners of %(county)s.", county=session.county), "success")
-    return redirect(url_for("dashboard.broadcast", broadcast_id=broadcast.id))
+    return redirect(url_for("broadcasts.broadcast", broadcast_id=broadcast.id))
 
 
 @bp.post("/<int:training_id>/cancel")
