@@ -40,15 +40,17 @@ register_schema("Lead", {
         "updated_at": {"type": "string", "format": "date-time"},
     },
 })
+SOME_TEXT = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # a word, and no NUL (PostgreSQL refuses it: 400 bad_characters)
+
 register_schema("LeadBroadcastInput", {
     "type": "object", "required": ["kind", "text"], "additionalProperties": False,
     "properties": {
         "kind": {"type": "string", "enum": list(KINDS)},
-        "county": {"type": "string", "nullable": True, "maxLength": 60,
+        "county": {"type": "string", "nullable": True, "maxLength": 60, "pattern": "^[^\\x00]*$",
                    "description": "a county officer's own county whatever is given; absent: every county"},
         "text": {"type": "object", "minProperties": 1, "additionalProperties": False,
-                 "properties": {"sw": {"type": "string", "minLength": 1, "maxLength": 918, "pattern": "\\S"},
-                                "en": {"type": "string", "minLength": 1, "maxLength": 918, "pattern": "\\S"}}},
+                 "properties": {"sw": {"type": "string", "minLength": 1, "maxLength": 918, "pattern": SOME_TEXT},
+                                "en": {"type": "string", "minLength": 1, "maxLength": 918, "pattern": SOME_TEXT}}},
         "urgent": {"type": "boolean", "default": False},
     },
 })
