@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.capability import CallerDetail, Capability, Keyword, NavEntry
 from prices import journey
+from prices.api import bp as api_bp
 from prices.board import BOARD, REMEMBERED_KEY
 from prices.cli import price_cli
 from prices.effects import EFFECTS, last_market
@@ -24,5 +25,6 @@ CAPABILITY = Capability(
     erasure=(forget_subscriptions,),
     snapshots=(BOARD,),
     commands=(price_cli,),
+    api=api_bp,  # /api/v1/prices
     nav=(NavEntry("dashboard.prices_page", _l("Prices"), action="read", order=50),),
 )

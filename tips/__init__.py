@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from core.capability import Capability, CronEntry, Keyword, NavEntry
 from core.jobs import DEFAULT
 from tips import journey
+from tips.api import bp as api_bp
 from tips.catalogue import CATALOGUE
 from tips.cli import tips_cli
 from tips.delivery import forget_deliveries
@@ -22,6 +23,7 @@ CAPABILITY = Capability(
     erasure=(forget_deliveries,),
     snapshots=(CATALOGUE,),
     commands=(tips_cli,),
+    api=api_bp,  # /api/v1/tips...
     nav=(NavEntry("dashboard.tips", _l("Tips"), action="read", order=60),),
     cron=(CronEntry(weekly_drip_job, cron="*/10 * * * *", name="tips-weekly-drip", queue=DEFAULT, timeout=3600),),
 )

@@ -21,7 +21,7 @@ CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
 FORMAT_VERSION = 1  # the file's `version:` (its layout, not its content: git versions that)
 # A tip's id: lower-case letters, digits, - and _; never "topics", the name of the topic list
-# in the API (/api/v1/tips/topics). api/tips.py routes and describes <tip_id> by this pattern.
+# in the API (/api/v1/tips/topics). tips/api.py routes and describes <tip_id> by this pattern.
 TIP_ID_PATTERN = r"(?!topics$)[a-z0-9][a-z0-9_-]{1,59}"
 TIP_ID = re.compile(f"^{TIP_ID_PATTERN}$")
 
