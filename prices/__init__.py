@@ -10,6 +10,7 @@ from prices import journey
 from prices.api import bp as api_bp
 from prices.board import BOARD, REMEMBERED_KEY
 from prices.cli import price_cli
+from prices.dashboard import bp as dashboard_bp
 from prices.effects import EFFECTS, last_market
 from prices.publishing import forget_subscriptions
 from prices.keywords import price_keyword
@@ -26,5 +27,6 @@ CAPABILITY = Capability(
     snapshots=(BOARD,),
     commands=(price_cli,),
     api=api_bp,  # /api/v1/prices
-    nav=(NavEntry("dashboard.prices_page", _l("Prices"), action="read", order=50),),
+    dashboard=dashboard_bp,  # /dashboard/prices...
+    nav=(NavEntry("prices.prices_page", _l("Prices"), action="read", order=50),),
 )

@@ -132,7 +132,7 @@ def test_install_wires_keywords_effects_commands_and_nav(app):
     registry = app.extensions["capabilities"]
     assert {"TIP", "USHAURI", "REPORT", "PRICE", "STOP", "HELP"} <= set(registry.keyword_router.routes)
     assert {"tips", "price", "incidents", "broadcast"} <= set(app.cli.commands)
-    assert "dashboard.tips" in [entry.endpoint for entry in registry.nav]
+    assert "tips.tips" in [entry.endpoint for entry in registry.nav]
     assert app.extensions["ussd"].flow is registry.flow
 
 

@@ -10,6 +10,7 @@ from tips import journey
 from tips.api import bp as api_bp
 from tips.catalogue import CATALOGUE
 from tips.cli import tips_cli
+from tips.dashboard import bp as dashboard_bp
 from tips.delivery import forget_deliveries
 from tips.drip import weekly_drip_job
 from tips.effects import EFFECTS
@@ -24,6 +25,7 @@ CAPABILITY = Capability(
     snapshots=(CATALOGUE,),
     commands=(tips_cli,),
     api=api_bp,  # /api/v1/tips...
-    nav=(NavEntry("dashboard.tips", _l("Tips"), action="read", order=60),),
+    dashboard=dashboard_bp,  # /dashboard/tips...
+    nav=(NavEntry("tips.tips", _l("Tips"), action="read", order=60),),
     cron=(CronEntry(weekly_drip_job, cron="*/10 * * * *", name="tips-weekly-drip", queue=DEFAULT, timeout=3600),),
 )
