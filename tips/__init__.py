@@ -8,7 +8,7 @@ from core.capability import Capability, CronEntry, Keyword, NavEntry
 from core.jobs import DEFAULT
 from tips import journey
 from tips.api import bp as api_bp
-from tips.catalogue import CATALOGUE
+from tips.catalogue import CATALOGUE, SHIPPED
 from tips.cli import tips_cli
 from tips.dashboard import bp as dashboard_bp
 from tips.delivery import forget_deliveries
@@ -23,6 +23,7 @@ CAPABILITY = Capability(
     keywords=(Keyword("TIP", "USHAURI", tip_keyword),),
     erasure=(forget_deliveries,),
     snapshots=(CATALOGUE,),
+    shipped=(SHIPPED,),  # content/tips.yaml, loaded at db upgrade and release
     commands=(tips_cli,),
     api=api_bp,  # /api/v1/tips...
     dashboard=dashboard_bp,  # /dashboard/tips...

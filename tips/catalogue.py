@@ -6,11 +6,13 @@ left the file is retired only when asked (`retire_missing`), and a retired tip s
 retired until someone restores it (an officer may have retired it on purpose).
 """
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from core import policy
+from core.capability import Shipped
 from core.snapshot import Snapshot
 from models import Tip, TipTopic, audit, db, utcnow
 from sms import encoding
@@ -263,3 +265,26 @@ def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None, officer=None):
     db.session.commit()
     CATALOGUE.invalidate()
     return tip
+
+
+# --- the shipped tips (ops/content.py loads them at db upgrade and release) -------------------
+
+def load_missing_shipped():
+    """Add the shipped tips the database lacks (never undoes an officer's edit or retirement)."""
+    return load_file(missing_only=True)["added"]
+
+
+@lru_cache(maxsize=4)
+def _shipped_tip_ids(path, mtime):
+    _topics, tips = read_file(path)
+    return frozenset(tip["id"] for tip in tips)
+
+
+def count_missing_shipped():
+    """How many tips of content/tips.yaml the database lacks (`flask doctor`)."""
+    shipped = _shipped_tip_ids(str(CONTENT_FILE), CONTENT_FILE.stat().st_mtime)
+    have = set(db.session.execute(db.select(Tip.id)).scalars())
+    return len(shipped - have)
+
+
+SHIPPED = Shipped("tips", load_missing=load_missing_shipped, count_missing=count_missing_shipped)
