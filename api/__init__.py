@@ -1,11 +1,13 @@
 """The officers' JSON API, /api/v1 (CONTRACT.md section 3).
 
 Errors are {"error": {"code", "message"}}; lists are {"items": [...], "total": N}, paged
-with ?page=&per_page=. The routes here are the core's and the older capabilities' (on
-api.blueprint.bp); a capability declares its own API as a Blueprint (`Capability.api`,
-e.g. broadcasts/api.py), which the registry mounts under /api/v1.
+with ?page=&per_page=. api/ holds what every route shares: token auth (auth.py), the error
+shape and paging (errors.py), the OpenAPI description (openapi.py, its schema registry in
+components.py), /healthz and /readyz (health.py). The routes themselves are the
+capabilities': each declares its API as a Blueprint (`Capability.api`, e.g.
+incidents/api.py), which the registry mounts under /api/v1. `bp` is the API's own blueprint
+(/api/v1/openapi.json).
 """
-from api import incidents, miners, openapi, prices, tips  # noqa: F401  (their routes are on bp)
-from api.blueprint import bp
+from api.openapi import bp
 
 __all__ = ["bp"]

@@ -1,9 +1,14 @@
 """The reusable pieces of the API's OpenAPI description: named schemas
 (#/components/schemas/...) and path-parameter schemas. Routes' modules (and capabilities'
 API blueprints) add theirs with `register_schema` / `register_path_parameter`;
-api/openapi.py reads them when it builds the description.
+api/openapi.py reads them when it builds the description. The pieces below are shared: the
+error shape, the page, and the small schemas the capabilities' own schemas are made of.
 """
 
+NULLABLE_STRING = {"type": "string", "nullable": True}
+TIME = {"type": "string", "format": "date-time"}
+NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL characters: the API answers 400 bad_characters
 
 _schemas = {}
 

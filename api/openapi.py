@@ -1,6 +1,6 @@
 """GET /api/v1/openapi.json: the OpenAPI 3 description of this API, generated from the code.
 
-Every route on the `api` blueprint and on the capabilities' API blueprints (and /healthz) is described by its own view's docstring:
+Every route of the capabilities' API blueprints (and /healthz) is described by its own view's docstring:
 a summary line, then YAML after a `---` line, keyed by HTTP method, as apispec reads it:
 
     @bp.get("/things")
@@ -29,17 +29,26 @@ Write only what is particular to the route; the generator adds what every route 
 
 A route without YAML still appears, with its summary and path parameters, so nothing the
 app serves is missing. Shared pieces (the error shape, bearer auth, paging) are components
-below; a capability adds its own schemas with `register_schema(name, schema)`.
+below (api/components.py); a capability adds its own schemas with `register_schema(name, schema)`
+in its api module, beside the routes that answer with them.
+
+An operation's id is `<endpoint>_<method>` (`buyers_api_list_buyers_get`) unless its docstring
+gives one: the routes that moved out of api/ into their capabilities (incidents, miners,
+prices, tips) keep the ids they had there (`api_list_incidents_get`), for clients built on them.
 """
 from apispec import APISpec, yaml_utils
 from apispec_webframeworks.flask import FlaskPlugin
-from flask import current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 
-import api.schemas  # noqa: F401  (the shared schemas, kept in api/components.py)
-from api.blueprint import bp
 from api.components import _error_response, _path_parameter_schemas, _schemas
-from api.components import register_path_parameter, register_schema  # noqa: F401  (where routes find them)
-from api.errors import MAX_ID, MAX_PAGE
+from api.components import register_path_parameter, register_schema  # noqa: F401  (re-exported: capabilities import them from here)
+from api.errors import MAX_ID, MAX_PAGE, install_error_handlers, refuse_nul_characters
+
+# The API's own blueprint (/api/v1): this description. Every other route is a capability's
+# (its `api` blueprint, mounted under /api/v1 by the registry, core/capability.py).
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+install_error_handlers(bp)
+refuse_nul_characters(bp)  # before any route: PostgreSQL refuses NUL in a query
 
 DOCUMENTED_BLUEPRINTS = ("api.",)
 EXTRA_ENDPOINTS = ("health.healthz",)

@@ -19,6 +19,7 @@ from datetime import datetime
 from flask import Blueprint, g, jsonify, request
 
 from api.auth import requires
+from api.components import NULLABLE_STRING, NULLABLE_TIME, register_schema
 from api.errors import ApiError, paged
 from broadcasts import actions
 from broadcasts.lifecycle import serialise
@@ -28,6 +29,73 @@ from models import db
 
 # Mounted at /api/v1/broadcasts by the registry (core/capability.py), with the API's errors.
 bp = Blueprint("broadcasts_api", __name__, url_prefix="/broadcasts")
+
+
+# --- OpenAPI schemas (#/components/schemas/...) of these routes ---------------------------
+
+BROADCAST_TEXT = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",
+                  "description": "at most 6 SMS parts once typographic marks are made GSM-7"}
+AUDIENCE_VALUE = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
+register_schema("BroadcastInput", {
+    "type": "object", "required": ["text"], "additionalProperties": False,
+    "properties": {
+        "text": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                 "properties": {"sw": BROADCAST_TEXT, "en": BROADCAST_TEXT},
+                 "description": "one text per language; each miner gets theirs, else DEFAULT_LOCALE's"},
+        "audience": {
+            "type": "object", "additionalProperties": False,
+            "description": "filters, all optional ({} or absent: every miner who accepts SMS); a county officer's "
+                           "county is filled in and no other is allowed. `{\"all\": true}` is accepted alone.",
+            "properties": {
+                "county": AUDIENCE_VALUE, "site": AUDIENCE_VALUE,
+                "role": {"type": "string", "enum": ["digger", "processor", "buyer", "owner", "other"]},
+                "gender": {"type": "string", "enum": ["woman", "man", "undisclosed"]},
+                "language": {"type": "string", "enum": ["sw", "en"]},
+                "registered_after": {"type": "string", "format": "date"},
+                "registered_before": {"type": "string", "format": "date"}}},
+        "send_at": {"type": "string", "format": "date-time", "nullable": True,
+                    "description": "later sending; without a zone, Nairobi time; null or past: now"},
+        "urgent": {"type": "boolean", "default": False,
+                   "description": "safety alerts go at any hour; others only 07:00-19:00 Nairobi time"},
+    },
+})
+COUNTS = {"type": "object", "required": ["total", "queued", "sent", "delivered", "failed", "skipped", "opted_out"],
+          "properties": {name: {"type": "integer", "minimum": 0} for name in
+                         ("total", "queued", "sent", "delivered", "failed", "skipped", "cancelled", "opted_out",
+                          "done")}}
+register_schema("BroadcastPreview", {
+    "type": "object", "required": ["recipients", "excluded", "languages", "cost_kes", "cost_per_segment_kes"],
+    "properties": {
+        "recipients": {"type": "integer", "minimum": 0},
+        "excluded": {"type": "integer", "minimum": 0, "description": "in the audience but not reachable by SMS"},
+        "languages": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["text", "encoding", "length", "segments", "recipients", "cost_kes"],
+            "properties": {"text": {"type": "string"}, "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
+                           "length": {"type": "integer"}, "segments": {"type": "integer"},
+                           "changed": {"type": "boolean"}, "warnings": {"type": "array", "items": {"type": "string"}},
+                           "recipients": {"type": "integer"}, "cost_kes": {"type": "number"}}}},
+        "cost_kes": {"type": "number"}, "cost_per_segment_kes": {"type": "number"},
+        "balance_kes": {"type": "number", "nullable": True, "description": "Africa's Talking balance; null when unknown"},
+        "balance_short": {"type": "boolean", "description": "the estimated cost is more than the balance"},
+    },
+})
+register_schema("Broadcast", {
+    "type": "object",
+    "required": ["id", "status", "urgent", "text", "audience", "send_at", "created_at", "counts"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string",
+                   "enum": ["scheduled", "planning", "sending", "waiting", "paused", "cancelled", "done"]},
+        "urgent": {"type": "boolean"},
+        "text": {"type": "object", "additionalProperties": {"type": "string"}},
+        "audience": {"type": "object"},
+        "send_at": NULLABLE_TIME, "created_at": NULLABLE_TIME, "started_at": NULLABLE_TIME,
+        "finished_at": NULLABLE_TIME, "cancelled_at": NULLABLE_TIME,
+        "pause_reason": NULLABLE_STRING, "officer_id": {"type": "integer", "nullable": True},
+        "counts": COUNTS,
+        "preview": {"$ref": "#/components/schemas/BroadcastPreview"},
+    },
+})
 
 
 def _body():

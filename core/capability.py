@@ -52,6 +52,18 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class Shipped:
+    """Content shipped with the code (e.g. the safety tips in content/tips.yaml) that
+    `db upgrade`, `release` (ops/content.py) load where the database lacks it and that
+    `flask doctor` checks. load_missing() adds only what is missing and returns how many;
+    count_missing() says how many shipped items the database lacks."""
+
+    name: str
+    load_missing: Callable[[], int]
+    count_missing: Callable[[], int]
+
+
+@dataclass(frozen=True)
 class Panel:
     """An overview panel: loader(officer, county) -> None | dict(template=..., ...)."""
 
@@ -107,6 +119,7 @@ class Capability:
     cron: Sequence[CronEntry] = ()
     inbound: Inbound | None = None
     audiences: Sequence[Any] = ()  # broadcasts.audience.Audience filters it adds (e.g. finance's leads)
+    shipped: Sequence[Shipped] = ()  # content shipped with the code, loaded at db upgrade/release
 
 
 # --- the registry ---------------------------------------------------------------------
@@ -211,6 +224,10 @@ class Registry:
     @property
     def commands(self):
         return self._all("commands")
+
+    @property
+    def shipped(self):
+        return self._all("shipped")
 
     @property
     def dashboards(self):

@@ -24,7 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from api.errors import contains_nul
 from core.i18n import LOCALES
-from dashboard import bp, labels, throttle
+from dashboard import throttle
 from dashboard.forms import LANGUAGES, ROLE_LABELS, LocaleForm, LoginForm, SignOutForm
 from flows.catalog import MINING_COUNTIES
 from core.policy import Refused
@@ -123,7 +123,6 @@ def county_choices():
     return [own] if own else list(MINING_COUNTIES)
 
 
-@bp.before_request
 def _signed_in_everywhere():
     """Defence in depth: every dashboard endpoint but sign-in needs a signed-in officer."""
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
@@ -143,7 +142,6 @@ def select_locale():
     return current_app.config["DEFAULT_LOCALE"]
 
 
-@bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.overview"))
@@ -181,7 +179,6 @@ def login():
     return render_template("dashboard/login.html", form=form)
 
 
-@bp.post("/logout")
 def logout():
     form = SignOutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
@@ -194,7 +191,6 @@ def logout():
     return redirect(url_for("dashboard.login"))
 
 
-@bp.post("/locale")
 def set_locale():
     """Switch the page language; a signed-in officer's choice is kept in their profile."""
     form = LocaleForm()
@@ -292,33 +288,26 @@ def protect_unsafe_requests(blueprint):
         return response
 
 
-protect_unsafe_requests(bp)
 
-
-@bp.errorhandler(CSRFError)
 def _csrf_error(exc):
     message = _("This form has expired or did not come from this site. Go back, reload the page and try again.")
     return render_template("dashboard/error.html", code=400, message=message), 400
 
 
-@bp.errorhandler(429)
 def _too_many(exc):
     return render_template("dashboard/error.html", code=429,
                            message=_("Too many sign-in attempts. Wait a few minutes and try again.")), 429
 
 
-@bp.errorhandler(403)
 def _forbidden(exc):
     return render_template("dashboard/error.html", code=403,
                            message=_("Your role does not allow this page, or the record is outside your county.")), 403
 
 
-@bp.errorhandler(404)
 def _not_found(exc):
     return render_template("dashboard/error.html", code=404, message=_("There is no such page or record.")), 404
 
 
-@bp.errorhandler(Refused)
 def _refused(exc):
     """An officer action a capability refused (core/policy.py) and the page did not handle."""
     if exc.status == 404:
@@ -328,10 +317,10 @@ def _refused(exc):
     return render_template("dashboard/error.html", code=400, message=exc.message), 400
 
 
-def install_officer_pages(app, blueprints):
+def install_officer_pages(app, blueprints, page_labels):
     """The capabilities' dashboard blueprints (Capability.dashboard) get what the dashboard's
     own pages have: its error pages (CSRF, 403, 404, 429, a refused action) and the labels
-    their templates use (dashboard/labels.py). App-wide handlers that answer only for those
+    their templates use (`page_labels`, dashboard/labels.py). App-wide handlers that answer only for those
     blueprints' requests; anything else keeps its own answer. Each blueprint protects its
     forms itself (protect_unsafe_requests) and its routes (officer_required)."""
     names = {blueprint.name for blueprint in blueprints}
@@ -355,7 +344,7 @@ def install_officer_pages(app, blueprints):
 
     @app.context_processor
     def _labels_for_capability_pages():
-        return labels.page_labels() if has_request_context() and request.blueprint in names else {}
+        return page_labels() if has_request_context() and request.blueprint in names else {}
 
 
 def current_officer_object():
@@ -363,3 +352,16 @@ def current_officer_object():
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
+def add_routes(bp):
+    """Add sign-in, sign-out and the language switch to the dashboard's blueprint, with what
+    every dashboard page has: the sign-in gate, CSRF and security headers, the error pages."""
+    bp.before_request(_signed_in_everywhere)
+    bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", view_func=logout, methods=["POST"])
+    bp.add_url_rule("/locale", view_func=set_locale, methods=["POST"])
+    protect_unsafe_requests(bp)
+    bp.register_error_handler(CSRFError, _csrf_error)
+    bp.register_error_handler(429, _too_many)
+    bp.register_error_handler(403, _forbidden)
+    bp.register_error_handler(404, _not_found)
+    bp.register_error_handler(Refused, _refused)

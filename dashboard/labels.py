@@ -3,7 +3,6 @@ page's language. Category and occurrence labels are the callers' msgids (one cat
 the rest are officers' words, marked here with lazy_gettext."""
 from flask_babel import gettext, lazy_gettext as _l
 
-from dashboard import bp
 from incidents.categories import CATEGORY_LABELS, OCCURRED_LABELS
 
 MESSAGE_STATUSES = {
@@ -54,8 +53,9 @@ def purpose_label(code):
     return _label(MESSAGE_PURPOSES, code)
 
 
-@bp.context_processor
 def page_labels():
+    """The label functions templates use (a context processor of the dashboard's pages and of
+    the capabilities' officer pages, dashboard.init_app)."""
     return {"status_label": status_label, "incident_status_label": incident_status_label,
             "broadcast_status_label": broadcast_status_label, "category_label": category_label,
             "occurred_label": occurred_label, "purpose_label": purpose_label}

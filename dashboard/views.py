@@ -11,7 +11,6 @@ from sqlalchemy import func, or_
 
 from api.errors import MAX_PAGE
 from core.capability import Panel
-from dashboard import bp
 from dashboard.auth import county_choices, current_officer_object, officer_required, require_scope, scoped_county
 from dashboard.charts import bar_chart
 from dashboard.forms import ActionForm, ChangePasswordForm, NewPasswordForm, OfficerForm
@@ -53,7 +52,6 @@ def weekly_counts(timestamps, weeks=WEEKS_SHOWN, now=None):
     return list(counts.items())
 
 
-@bp.get("/")
 @officer_required("read")
 def overview():
     county = scoped_county(None)
@@ -122,7 +120,6 @@ def _miner_filters():
     }
 
 
-@bp.get("/miners")
 @officer_required("read")
 def miners():
     filters = _miner_filters()
@@ -133,7 +130,6 @@ def miners():
                            shown_phone=lambda phone: miner_search.shown_phone(current_user, phone))
 
 
-@bp.get("/miners/<int(max=2147483647):miner_id>")
 @officer_required("read")
 def miner(miner_id):
     row = db.get_or_404(Miner, miner_id)
@@ -184,7 +180,6 @@ def csv_download(text, basename):
                              "Cache-Control": "no-store"})
 
 
-@bp.get("/miners.csv")
 @officer_required("read")
 def miners_csv():
     filters = _miner_filters()
@@ -207,7 +202,6 @@ def miners_csv():
     return csv_download(buffer.getvalue(), "miners")
 
 
-@bp.route("/officers", methods=["GET", "POST"])
 @officer_required("officers")
 def officers():
     form = OfficerForm()
@@ -235,7 +229,6 @@ def officers():
                            password_form=NewPasswordForm(formdata=None)), status
 
 
-@bp.post("/officers/<int(max=2147483647):officer_id>/password")
 @officer_required("officers")
 def officer_password(officer_id):
     """An admin sets a new password for an officer who forgot theirs (they get it in person)."""
@@ -250,7 +243,6 @@ def officer_password(officer_id):
     return redirect(url_for("dashboard.officers"))
 
 
-@bp.post("/officers/<int(max=2147483647):officer_id>/<any(disable, enable):change>")
 @officer_required("officers")
 def officer_status(officer_id, change):
     form = ActionForm()
@@ -276,7 +268,6 @@ def officer_status(officer_id, change):
     return redirect(url_for("dashboard.officers"))
 
 
-@bp.get("/audit")
 @officer_required("audit")
 def audit_log():
     action = (request.args.get("action") or "").strip()[:40]
@@ -291,7 +282,6 @@ def audit_log():
     return render_template("dashboard/audit.html", page=page, action=action, who=who, actions=actions)
 
 
-@bp.route("/account", methods=["GET", "POST"])
 @officer_required("read")
 def account():
     """An officer's own account: change the password an admin gave them."""
@@ -308,3 +298,16 @@ def account():
             return redirect(url_for("dashboard.overview"))
     status = 400 if request.method == "POST" else 200
     return render_template("dashboard/account.html", form=form), status
+
+
+def add_routes(bp):
+    """Add the overview, miners, officers, audit log and account pages to the dashboard's blueprint."""
+    bp.add_url_rule("/", view_func=overview, methods=["GET"])
+    bp.add_url_rule("/miners", view_func=miners, methods=["GET"])
+    bp.add_url_rule("/miners/<int(max=2147483647):miner_id>", view_func=miner, methods=["GET"])
+    bp.add_url_rule("/miners.csv", view_func=miners_csv, methods=["GET"])
+    bp.add_url_rule("/officers", view_func=officers, methods=["GET", "POST"])
+    bp.add_url_rule("/officers/<int(max=2147483647):officer_id>/password", view_func=officer_password, methods=["POST"])
+    bp.add_url_rule("/officers/<int(max=2147483647):officer_id>/<any(disable, enable):change>", view_func=officer_status, methods=["POST"])
+    bp.add_url_rule("/audit", view_func=audit_log, methods=["GET"])
+    bp.add_url_rule("/account", view_func=account, methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from core.capability import Capability, CronEntry, Inbound, Keyword, NavEntry, Panel
 from core.jobs import ALERTS, DEFAULT
 from incidents import journey, lexicon
+from incidents.api import bp as api_bp
 from incidents.cli import incidents_cli
 from incidents.dashboard import bp as dashboard_bp
 from incidents.dashboard import charts_panel, urgent_panel
@@ -37,6 +38,7 @@ CAPABILITY = Capability(
     erasure=(forget_reporter,),
     forget_keys=(LAST_INCIDENT_KEY, REPORT_RATE_KEY),
     commands=(incidents_cli,),
+    api=api_bp,  # /api/v1/incidents...
     dashboard=dashboard_bp,  # /dashboard/incidents...
     nav=(NavEntry("incidents.incidents", _l("Incidents"), action="read", order=20),),
     # First on the overview ("urgent first"), before the miners' numbers (dashboard.views.LATE).

@@ -7,8 +7,10 @@ from flask_babel import lazy_gettext as _l
 
 from core.capability import CallerDetail, Capability, Keyword, NavEntry
 from prices import journey
+from prices.api import bp as api_bp
 from prices.board import BOARD, REMEMBERED_KEY
 from prices.cli import price_cli
+from prices.dashboard import bp as dashboard_bp
 from prices.effects import EFFECTS, last_market
 from prices.publishing import forget_subscriptions
 from prices.keywords import price_keyword
@@ -24,5 +26,7 @@ CAPABILITY = Capability(
     erasure=(forget_subscriptions,),
     snapshots=(BOARD,),
     commands=(price_cli,),
-    nav=(NavEntry("dashboard.prices_page", _l("Prices"), action="read", order=50),),
+    api=api_bp,  # /api/v1/prices
+    dashboard=dashboard_bp,  # /dashboard/prices...
+    nav=(NavEntry("prices.prices_page", _l("Prices"), action="read", order=50),),
 )

@@ -132,8 +132,11 @@ def test_install_wires_keywords_effects_commands_and_nav(app):
     registry = app.extensions["capabilities"]
     assert {"TIP", "USHAURI", "REPORT", "PRICE", "STOP", "HELP"} <= set(registry.keyword_router.routes)
     assert {"tips", "price", "incidents", "broadcast"} <= set(app.cli.commands)
-    assert "dashboard.tips" in [entry.endpoint for entry in registry.nav]
+    assert "tips.tips" in [entry.endpoint for entry in registry.nav]
     assert app.extensions["ussd"].flow is registry.flow
+    # Pages and API routes are the capabilities' own blueprints; shipped content is declared.
+    assert {"tips", "prices", "tips_api", "prices_api", "incidents_api", "miners_api"} <= set(app.blueprints)
+    assert [item.name for item in registry.shipped] == ["tips"]
 
 
 def test_a_capability_may_bring_its_own_effect():

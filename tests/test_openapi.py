@@ -206,3 +206,23 @@ def test_nul_characters_get_a_clear_400_not_a_500(app, admin_token, url, method,
     assert r.status_code == 400, (r.status_code, r.get_data(as_text=True)[:300])
     assert r.get_json()["error"]["code"] == "bad_characters"
 
+
+
+def test_operation_ids_are_unique_and_survive_the_move_into_capabilities(app, description):
+    """The routes that moved from api/ into their capabilities (incidents, miners, prices,
+    tips) keep the operation ids clients were built on; no two operations share an id."""
+    ids = [operation["operationId"] for path in description["paths"].values()
+           for operation in path.values() if isinstance(operation, dict) and "operationId" in operation]
+    assert len(ids) == len(set(ids))
+    paths = description["paths"]
+    assert paths["/api/v1/incidents"]["get"]["operationId"] == "api_list_incidents_get"
+    assert paths["/api/v1/miners"]["get"]["operationId"] == "api_list_miners_get"
+    assert paths["/api/v1/prices"]["post"]["operationId"] == "api_publish_price_post"
+    assert paths["/api/v1/tips/{tip_id}"]["put"]["operationId"] == "api_edit_tip_put"
+    # ... and are served by their capability's own blueprint, not by api/.
+    endpoints = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints["/api/v1/incidents"] == "incidents_api.list_incidents"
+    assert endpoints["/api/v1/miners"] == "miners_api.list_miners"
+    assert endpoints["/api/v1/prices"].startswith("prices_api.")
+    assert endpoints["/api/v1/tips/topics"] == "tips_api.list_topics"
+    assert {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")} == {"api.openapi"}

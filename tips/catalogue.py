@@ -6,11 +6,13 @@ left the file is retired only when asked (`retire_missing`), and a retired tip s
 retired until someone restores it (an officer may have retired it on purpose).
 """
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from core import policy
+from core.capability import Shipped
 from core.snapshot import Snapshot
 from models import Tip, TipTopic, audit, db, utcnow
 from sms import encoding
@@ -21,7 +23,7 @@ CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "tips.yaml"
 LOCALES = ("sw", "en")
 FORMAT_VERSION = 1  # the file's `version:` (its layout, not its content: git versions that)
 # A tip's id: lower-case letters, digits, - and _; never "topics", the name of the topic list
-# in the API (/api/v1/tips/topics). api/tips.py routes and describes <tip_id> by this pattern.
+# in the API (/api/v1/tips/topics). tips/api.py routes and describes <tip_id> by this pattern.
 TIP_ID_PATTERN = r"(?!topics$)[a-z0-9][a-z0-9_-]{1,59}"
 TIP_ID = re.compile(f"^{TIP_ID_PATTERN}$")
 
@@ -263,3 +265,26 @@ def edit_tip(tip_id, *, topic, sw, en, sources=(), by=None, officer=None):
     db.session.commit()
     CATALOGUE.invalidate()
     return tip
+
+
+# --- the shipped tips (ops/content.py loads them at db upgrade and release) -------------------
+
+def load_missing_shipped():
+    """Add the shipped tips the database lacks (never undoes an officer's edit or retirement)."""
+    return load_file(missing_only=True)["added"]
+
+
+@lru_cache(maxsize=4)
+def _shipped_tip_ids(path, mtime):
+    _topics, tips = read_file(path)
+    return frozenset(tip["id"] for tip in tips)
+
+
+def count_missing_shipped():
+    """How many tips of content/tips.yaml the database lacks (`flask doctor`)."""
+    shipped = _shipped_tip_ids(str(CONTENT_FILE), CONTENT_FILE.stat().st_mtime)
+    have = set(db.session.execute(db.select(Tip.id)).scalars())
+    return len(shipped - have)
+
+
+SHIPPED = Shipped("tips", load_missing=load_missing_shipped, count_missing=count_missing_shipped)

@@ -225,7 +225,7 @@ def invite_training(training_id):
 
 def _register_schemas():
     from api.openapi import register_schema
-    from api.schemas import NO_NUL
+    from api.components import NO_NUL
     from models.training import TOPICS
     from flows.catalog import MINING_COUNTIES
     from training.texts import SEATS_MAX, TITLE_MAX, VENUE_MAX

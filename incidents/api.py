@@ -10,22 +10,73 @@ County officers see and change only their county's incidents. Reporter numbers: 
 anonymous reports (whatever the role), masked unless the officer is an admin. The county
 rule and the audit entries of status changes and look-ups are incidents.actions' (the same
 for the dashboard and the CLI); this module parses and renders.
+
+The capability's own API blueprint (Capability.api, mounted at /api/v1); its operations keep
+the OpenAPI ids they had when they lived in api/ (`operationId: api_...`).
 """
 import logging
 from datetime import datetime, time, timezone
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from sqlalchemy.orm import selectinload
 
-from api.blueprint import bp
 from api.auth import requires
+from api.components import NULLABLE_STRING, TIME, register_schema
 from api.errors import ApiError, paged
 from core.phones import mask
 from incidents import actions
 from incidents.categories import CATEGORY_CODES, STATUSES
 from models import Incident, ReporterReveal, db
 
+# Mounted at /api/v1 by the registry (core/capability.py), with the API's errors.
+bp = Blueprint("incidents_api", __name__)
+
 log = logging.getLogger(__name__)
+
+
+# --- OpenAPI schemas (#/components/schemas/...) of these routes ---------------------------
+
+INCIDENT_STATUSES = ["new", "acknowledged", "responding", "resolved", "rejected"]
+
+register_schema("Incident", {
+    "type": "object",
+    "required": ["reference", "status", "category", "urgent", "people", "county", "site", "occurred",
+                 "description", "channel", "reporter", "reported_at", "updated_at", "follow_up_count"],
+    "properties": {
+        "reference": {"type": "string", "example": "MS-7K3Q"},
+        "status": {"type": "string", "enum": INCIDENT_STATUSES},
+        "category": {"type": "string", "example": "COLLAPSE"},
+        "urgent": {"type": "boolean"},
+        "people": {"type": "object", "required": ["dead", "injured", "trapped_or_missing"],
+                   "properties": {"dead": {"type": "integer", "minimum": 0},
+                                  "injured": {"type": "integer", "minimum": 0},
+                                  "trapped_or_missing": {"type": "integer", "minimum": 0}}},
+        "county": NULLABLE_STRING, "site": NULLABLE_STRING,
+        "occurred": {"type": "string", "enum": ["now", "today", "earlier"]},
+        "description": NULLABLE_STRING,
+        "channel": {"type": "string", "enum": ["ussd", "sms"]},
+        "reporter": {
+            "type": "object", "required": ["anonymous", "phone", "registered", "locale", "gets_sms_updates"],
+            "properties": {
+                "anonymous": {"type": "boolean"},
+                "phone": {"type": "string", "nullable": True,
+                          "description": "never for anonymous reports; masked unless the officer is an admin"},
+                "registered": {"type": "boolean"}, "locale": {"type": "string"},
+                "gets_sms_updates": {"type": "boolean"}}},
+        "reported_at": TIME, "updated_at": TIME,
+        "follow_up_count": {"type": "integer", "minimum": 0},
+        "follow_ups": {"type": "array", "items": {
+            "type": "object", "required": ["text", "channel", "created_at"],
+            "properties": {"text": {"type": "string"}, "channel": {"type": "string"}, "created_at": TIME}}},
+        "status_history": {"type": "array", "items": {
+            "type": "object", "required": ["officer", "from", "to", "note", "at"],
+            "properties": {"officer": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"},
+                           "note": NULLABLE_STRING, "at": TIME}}},
+        "reporter_looked_up": {"type": "array", "description": "admins only: who looked at the number, and why",
+                               "items": {"type": "object", "properties": {
+                                   "officer": {"type": "string"}, "reason": {"type": "string"}, "at": TIME}}},
+    },
+})
 
 
 def _iso(value):
@@ -93,6 +144,7 @@ def list_incidents():
     """Incidents, newest first.
     ---
     get:
+      operationId: api_list_incidents_get
       description: >
         A county officer sees only their county's incidents (asking for another county is 403).
         Reporter numbers: never for anonymous reports; masked unless the officer is an admin.
@@ -138,6 +190,7 @@ def get_incident(reference):
     """One incident with its follow-ups and status trail.
     ---
     get:
+      operationId: api_get_incident_get
       responses:
         200:
           description: the incident
@@ -163,6 +216,7 @@ def update_incident(reference):
     """Change an incident's status with a note; the reporter is told by SMS when they can be.
     ---
     patch:
+      operationId: api_update_incident_patch
       requestBody:
         required: true
         content:
@@ -200,6 +254,7 @@ def reveal_reporter(reference):
     """An admin looks at who reported, giving a reason that is kept (anonymous reports).
     ---
     post:
+      operationId: api_reveal_reporter_post
       requestBody:
         required: true
         content:

@@ -1,17 +1,50 @@
 """/api/v1/prices: publish a gold price (alerts subscribers); the latest price per market.
 
 Publishing's county rule and audit entry are prices.publishing.publish's; this module parses
-and renders."""
+and renders.
+
+The capability's own API blueprint (Capability.api, mounted at /api/v1); its operations keep
+the OpenAPI ids they had when they lived in api/ (`operationId: api_...`).
+"""
 from datetime import datetime, timezone
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
-from api.blueprint import bp
 from api.auth import requires
+from api.components import NO_NUL, NULLABLE_STRING, TIME, register_schema
 from api.errors import ApiError, paged
 from models import Market, Price, db
 from prices import publishing as prices
 from prices.units import BadQuantity
+
+# Mounted at /api/v1 by the registry (core/capability.py), with the API's errors.
+bp = Blueprint("prices_api", __name__)
+
+
+# --- OpenAPI schemas (#/components/schemas/...) of these routes ---------------------------
+
+register_schema("Price", {
+    "type": "object",
+    "required": ["id", "market", "county", "kes_per_gram", "purity", "kes_per_pure_gram", "source", "observed_at",
+                 "published_at", "published_by"],
+    "properties": {
+        "id": {"type": "integer"}, "market": {"type": "string"}, "county": {"type": "string"},
+        "kes_per_gram": {"type": "number"}, "purity": {"type": "number", "description": "fraction, 0.9 = 90%"},
+        "kes_per_pure_gram": {"type": "number"}, "source": {"type": "string"},
+        "observed_at": TIME, "published_at": TIME, "published_by": NULLABLE_STRING,
+    },
+})
+register_schema("PriceInput", {
+    "type": "object", "required": ["market", "kes_per_gram", "purity"], "additionalProperties": False,
+    "description": "Also accepted: kes_per_gram as text ('9,850'), purity as a percentage ('90%') or karats "
+                   "('22k'), and observed_at (ISO 8601, not in the future; default now).",
+    "properties": {
+        "market": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": NO_NUL, "example": "Migori"},
+        "kes_per_gram": {"type": "integer", "minimum": 1, "maximum": 1000000, "example": 9850},
+        "purity": {"type": "number", "minimum": 0.01, "maximum": 1, "example": 0.9},
+        "source": {"type": "string", "maxLength": 120, "pattern": NO_NUL},
+    },
+})
 
 
 @bp.post("/prices")
@@ -20,6 +53,7 @@ def publish_price():
     """Publish a gold price for a market; its subscribers get an SMS alert.
     ---
     post:
+      operationId: api_publish_price_post
       requestBody:
         required: true
         content:
@@ -64,6 +98,7 @@ def latest_prices():
     """The latest price of every market (in the officer's county when they have one).
     ---
     get:
+      operationId: api_latest_prices_get
       x-page-of: Price
       parameters:
         - {name: market, in: query, description: one market by name (any case), schema: {type: string, maxLength: 60, pattern: '^[^\\x00]*$'}}

@@ -1,18 +1,66 @@
 """/api/v1/tips: list, add, edit, retire and restore safety tips (officers).
 
 The role check and the audit entry are tips.catalogue's (the same for the dashboard and the
-CLI); this module parses and renders."""
-from flask import g, jsonify, request
+CLI); this module parses and renders.
 
-from api.blueprint import bp
+The capability's own API blueprint (Capability.api, mounted at /api/v1); its operations keep
+the OpenAPI ids they had when they lived in api/ (`operationId: api_...`).
+"""
+from flask import Blueprint, g, jsonify, request
+
 from api.auth import requires
+from api.components import NO_NUL, NULLABLE_STRING, NULLABLE_TIME, register_path_parameter, register_schema
 from api.errors import ApiError, paged
-from api.components import register_path_parameter
 from models import Tip, TipTopic, db
+from models.tip import TIP_SCREEN_MAX
 from tips import catalogue as tips_catalogue
 from tips.catalogue import TIP_ID_PATTERN, ContentError
 
+# Mounted at /api/v1 by the registry (core/capability.py), with the API's errors.
+bp = Blueprint("tips_api", __name__)
+
 register_path_parameter("tip_id", {"type": "string", "pattern": f"^{TIP_ID_PATTERN}$"})
+
+
+# --- OpenAPI schemas (#/components/schemas/...) of these routes ---------------------------
+
+register_schema("Tip", {
+    "type": "object",
+    "required": ["id", "topic", "sw", "en", "sources", "origin", "created_by", "retired", "created_at", "retired_at"],
+    "properties": {
+        "id": {"type": "string"}, "topic": {"type": "string"}, "sw": {"type": "string"}, "en": {"type": "string"},
+        "sources": {"type": "array", "items": {"type": "string"}},
+        "origin": {"type": "string", "enum": ["file", "officer"]}, "created_by": NULLABLE_STRING,
+        "retired": {"type": "boolean"}, "created_at": NULLABLE_TIME, "retired_at": NULLABLE_TIME,
+        "edited_by": NULLABLE_STRING, "edited_at": NULLABLE_TIME,
+    },
+})
+TIP_TEXT = {"type": "string", "minLength": 1, "maxLength": TIP_SCREEN_MAX, "pattern": r"^[A-Za-z0-9 .,;:!?'()-]*[A-Za-z0-9][A-Za-z0-9 .,;:!?'()-]*$",
+            "description": f"whole on one USSD screen and one SMS: at most {TIP_SCREEN_MAX} GSM-7 characters"}
+register_schema("TipInput", {
+    "type": "object", "required": ["topic", "sw", "en"], "additionalProperties": False,
+    "properties": {
+        "topic": {"type": "string", "minLength": 1, "pattern": NO_NUL, "description": "a topic code from GET /api/v1/tips/topics"},
+        "sw": TIP_TEXT, "en": TIP_TEXT,
+        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{1,59}$", "description": "default: <topic>-<n>"},
+        "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4},
+    },
+})
+register_schema("TipEdit", {
+    "type": "object", "required": ["topic", "sw", "en"], "additionalProperties": False,
+    "properties": {
+        "topic": {"type": "string", "minLength": 1, "pattern": NO_NUL, "description": "a topic code from GET /api/v1/tips/topics"},
+        "sw": TIP_TEXT, "en": TIP_TEXT,
+        "sources": {"type": "array", "items": {"type": "string", "maxLength": 40, "pattern": NO_NUL}, "maxItems": 4,
+                    "description": "default: the tip's sources as they are"},
+    },
+})
+register_schema("TipTopic", {
+    "type": "object", "required": ["code", "sw", "en", "words"],
+    "properties": {"code": {"type": "string"}, "sw": {"type": "string"}, "en": {"type": "string"},
+                   "words": {"type": "object", "properties": {"en": {"type": "array", "items": {"type": "string"}},
+                                                              "sw": {"type": "array", "items": {"type": "string"}}}}},
+})
 
 
 def _body():
@@ -39,6 +87,7 @@ def list_tips():
     """Safety tips by topic and position.
     ---
     get:
+      operationId: api_list_tips_get
       x-page-of: Tip
       parameters:
         - {name: topic, in: query, schema: {type: string, maxLength: 30, pattern: '^[^\\x00]*$'}}
@@ -63,6 +112,7 @@ def list_topics():
     """The tip topics, in menu order.
     ---
     get:
+      operationId: api_list_topics_get
       responses:
         200:
           description: every topic
@@ -87,6 +137,7 @@ def add_tip():
     """Add a tip (both languages, each one GSM-7 SMS).
     ---
     post:
+      operationId: api_add_tip_post
       requestBody:
         required: true
         content:
@@ -120,6 +171,7 @@ def get_tip(tip_id):
     """One tip.
     ---
     get:
+      operationId: api_get_tip_get
       responses:
         200:
           description: the tip
@@ -141,6 +193,7 @@ def edit_tip(tip_id):
     the officer's text when the content file is loaded again.
     ---
     put:
+      operationId: api_edit_tip_put
       requestBody:
         required: true
         content:
@@ -178,6 +231,7 @@ def retire_tip(tip_id):
     """Retire a tip: kept (deliveries refer to it), no longer shown or sent.
     ---
     delete:
+      operationId: api_retire_tip_delete
       responses:
         200:
           description: the retired tip
@@ -198,6 +252,7 @@ def patch_tip(tip_id):
     """Retire or restore a tip.
     ---
     patch:
+      operationId: api_patch_tip_patch
       requestBody:
         required: true
         content:

@@ -1,12 +1,18 @@
-"""GET /api/v1/miners: registered miners for officers (CONTRACT.md section 3)."""
-from flask import g, request
+"""GET /api/v1/miners: registered miners for officers (CONTRACT.md section 3).
 
-from api.blueprint import bp
+The capability's own API blueprint (Capability.api, mounted at /api/v1); its operations keep
+the OpenAPI ids they had when they lived in api/ (`operationId: api_...`).
+"""
+from flask import Blueprint, g, request
+
 from api.auth import requires
-from api.errors import paged
 from api.components import register_schema
+from api.errors import paged
 from miners import search as miner_search
 from models import db
+
+# Mounted at /api/v1 by the registry (core/capability.py), with the API's errors.
+bp = Blueprint("miners_api", __name__)
 
 MINER_SCHEMA = register_schema("Miner", {
     "type": "object",
@@ -35,6 +41,7 @@ def list_miners():
     """Registered miners, newest first.
     ---
     get:
+      operationId: api_list_miners_get
       description: >
         An officer limited to a county sees only that county's miners, whatever `county` says.
         Phone numbers are masked unless the officer is an admin.
