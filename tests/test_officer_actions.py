@@ -69,6 +69,17 @@ def only_entry(action, door, username, target):
     return found[0]
 
 
+def audit_mark():
+    """The last audit entry so far (what a test's setup recorded stays before it)."""
+    return db.session.execute(db.select(db.func.max(AuditEntry.id))).scalar() or 0
+
+
+def actions_since(mark, *, besides=("sign_in",)):
+    """The actions recorded after `mark` (sign-ins of the test's officers left out)."""
+    return [e.action for e in db.session.execute(db.select(AuditEntry).where(AuditEntry.id > mark)
+                                                 .order_by(AuditEntry.id)).scalars() if e.action not in besides]
+
+
 def ok(door, result, *codes):
     """The door answered as success (a redirect or page, a 2xx, exit code 0)."""
     if door == "cli":
@@ -388,3 +399,195 @@ def test_the_audit_page_shows_the_door(app, world):
     Doors(app, world, "admin").cli("tips", "retire", "shaft-timber")
     page = client_as(app, "admin").get("/dashboard/audit").get_data(as_text=True)
     assert "tip_retired · shaft-timber" in page and "ada · cli" in page
+
+
+# --- training (issue 16) --------------------------------------------------------------------
+
+def _in_days(days, hour=9):
+    from datetime import datetime, timedelta
+
+    from core.i18n import NAIROBI
+
+    day = datetime.now(NAIROBI).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=NAIROBI)
+
+
+TRAINING_TITLE = {"sw": "Huduma ya kwanza", "en": "First aid"}
+
+
+def _training(county="Migori", seats=10):
+    from training import service as trainings
+
+    return trainings.create(None, {"topic": "first_aid", "title": TRAINING_TITLE, "county": county,
+                                   "venue": "Osiri", "starts_at": _in_days(3).isoformat(), "seats": seats}).id
+
+
+def _training_row(training_id):
+    from models.training import TrainingSession
+
+    return db.session.get(TrainingSession, training_id, populate_existing=True)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_training_create_is_audited_at_every_door(app, world, door):
+    from models.training import TrainingSession
+
+    officer = Doors(app, world, "county_officer")
+    start = _in_days(3)
+    if door == "dashboard":
+        ok(door, officer.post_form("/dashboard/trainings/new", "/dashboard/trainings/new", {
+            "topic": "first_aid", "title_sw": TRAINING_TITLE["sw"], "title_en": TRAINING_TITLE["en"],
+            "county": "Migori", "venue": "Osiri", "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "seats": "10"}), 302)
+    elif door == "api":
+        ok(door, officer.api("post", "/api/v1/trainings", {
+            "topic": "first_aid", "title": TRAINING_TITLE, "county": "Migori", "venue": "Osiri",
+            "starts_at": start.isoformat(), "seats": 10}), 201)
+    else:
+        ok(door, officer.cli("training", "create", "--topic", "first_aid", "--title-sw", TRAINING_TITLE["sw"],
+                             "--title-en", TRAINING_TITLE["en"], "--county", "Migori", "--venue", "Osiri",
+                             "--starts-at", start.strftime("%Y-%m-%dT%H:%M"), "--seats", "10"))
+    session = db.session.execute(db.select(TrainingSession)).scalar_one()
+    assert (session.county, session.seats, session.created_by) == ("Migori", 10, "otieno")
+    entry = only_entry("training_created", door, "otieno", str(session.id))
+    assert (entry.detail["county"], entry.detail["seats"]) == ("Migori", 10)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_training_in_another_county_is_refused_at_every_door(app, world, door):
+    from models.training import TrainingSession
+
+    officer = Doors(app, world, "county_officer")
+    start = _in_days(3)
+    if door == "dashboard":
+        # The form offers the officer's own county only; another is refused with the field named.
+        result = officer.post_form("/dashboard/trainings/new", "/dashboard/trainings/new", {
+            "topic": "first_aid", "title_sw": TRAINING_TITLE["sw"], "title_en": TRAINING_TITLE["en"],
+            "county": "Kakamega", "venue": "Osiri", "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "seats": "10"})
+        assert result.status_code in (400, 403)
+    elif door == "api":
+        result = officer.api("post", "/api/v1/trainings", {
+            "topic": "first_aid", "title": TRAINING_TITLE, "county": "Kakamega", "venue": "Osiri",
+            "starts_at": start.isoformat(), "seats": 10})
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "forbidden"
+    else:
+        result = officer.cli("training", "create", "--topic", "first_aid", "--title-sw", TRAINING_TITLE["sw"],
+                             "--title-en", TRAINING_TITLE["en"], "--county", "Kakamega", "--venue", "Osiri",
+                             "--starts-at", start.strftime("%Y-%m-%dT%H:%M"), "--seats", "10")
+        assert result.exit_code == 1 and "covers Migori only" in result.output
+    assert db.session.execute(db.select(TrainingSession)).first() is None
+    assert entries("training_created") == []
+
+
+@pytest.mark.parametrize("door", ("api", "cli"))
+def test_training_update_is_audited_at_its_doors(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    training_id = _training()
+    if door == "api":
+        ok(door, officer.api("patch", f"/api/v1/trainings/{training_id}", {"venue": "Macalder", "seats": 12}), 200)
+    else:
+        ok(door, officer.cli("training", "update", str(training_id), "--venue", "Macalder", "--seats", "12"))
+    session = _training_row(training_id)
+    assert (session.venue, session.seats) == ("Macalder", 12)
+    entry = only_entry("training_updated", door, "otieno", str(training_id))
+    assert entry.detail == {"venue": "Macalder", "seats": 12}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_training_cancel_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    training_id = _training()
+    if door == "dashboard":
+        page = f"/dashboard/trainings/{training_id}"
+        ok(door, officer.post_form(page, page + "/cancel", {}), 302)
+    elif door == "api":
+        ok(door, officer.api("patch", f"/api/v1/trainings/{training_id}", {"status": "cancelled"}), 200)
+    else:
+        ok(door, officer.cli("training", "cancel", str(training_id)))
+    assert _training_row(training_id).status == "cancelled"
+    assert only_entry("training_cancelled", door, "otieno", str(training_id)).detail["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_another_countys_training_cannot_be_changed_at_any_door(app, world, door):
+    officer = Doors(app, world, "other_county_officer")
+    training_id = _training()
+    make_miner("+254711000003", "Akinyi", "Migori", "Osiri")
+    mark = audit_mark()
+    if door == "dashboard":
+        token = csrf_token(officer.dashboard.get("/dashboard/trainings/"))
+        for action, data in (("cancel", {}), ("invite", {}), ("attendance", {"booking": "1"})):
+            result = officer.dashboard.post(f"/dashboard/trainings/{training_id}/{action}",
+                                            data={**data, "csrf_token": token})
+            assert result.status_code == 403, action
+    elif door == "api":
+        for method, url, body in (("patch", "", {"status": "cancelled"}), ("post", "/invite", None),
+                                  ("post", "/attendance", {"phones": ["+254711000003"]})):
+            result = officer.api(method, f"/api/v1/trainings/{training_id}{url}", body)
+            assert result.status_code == 403 and result.get_json()["error"]["code"] == "forbidden", url
+    else:
+        for args in (("cancel", str(training_id)), ("invite", str(training_id)),
+                     ("attend", str(training_id), "+254711000003")):
+            result = officer.cli("training", *args)
+            assert result.exit_code == 1 and "covers Kakamega only" in result.output, args
+    session = _training_row(training_id)
+    assert session.status == "scheduled" and session.invited_broadcast_id is None
+    assert db.session.execute(db.select(Broadcast)).first() is None
+    assert actions_since(mark) == []
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_training_invitation_is_one_broadcast_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    training_id = _training()
+    mark = audit_mark()
+    if door == "dashboard":
+        page = f"/dashboard/trainings/{training_id}"
+        ok(door, officer.post_form(page, page + "/invite", {}), 302)
+    elif door == "api":
+        ok(door, officer.api("post", f"/api/v1/trainings/{training_id}/invite"), 202)
+    else:
+        ok(door, officer.cli("training", "invite", str(training_id)))
+    broadcast = db.session.execute(db.select(Broadcast)).scalar_one()
+    assert broadcast.audience == {"county": ["Migori"]} and "MAFUNZO" in broadcast.texts["sw"]
+    assert broadcast.officer_id == world["officers"]["county_officer"].id
+    assert _training_row(training_id).invited_broadcast_id == broadcast.id
+    # One audit entry: the broadcasts' own, naming the training.
+    entry = only_entry("broadcast_created", door, "otieno", f"broadcast {broadcast.id}")
+    assert entry.detail["training"] == training_id and entry.detail["recipients"] == 1
+    assert actions_since(mark) == ["broadcast_created"]
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_training_attendance_is_audited_at_every_door(app, world, door):
+    from models.training import TrainingBooking
+    from training import service as trainings
+
+    officer = Doors(app, world, "county_officer")
+    training_id = _training()
+    make_miner("+254711000003", "Akinyi", "Migori", "Osiri")
+    trainings.book(training_id, "+254711000003")
+    if door == "dashboard":
+        booking = db.session.execute(db.select(TrainingBooking)).scalar_one()
+        page = f"/dashboard/trainings/{training_id}"
+        ok(door, officer.post_form(page, page + "/attendance", {"booking": str(booking.id)}), 302)
+    elif door == "api":
+        ok(door, officer.api("post", f"/api/v1/trainings/{training_id}/attendance",
+                             {"phones": ["+254711000003"]}), 200)
+    else:
+        ok(door, officer.cli("training", "attend", str(training_id), "0711000003"))
+    booking = db.session.execute(db.select(TrainingBooking).execution_options(populate_existing=True)).scalar_one()
+    assert booking.status == "attended"
+    entry = only_entry("training_attendance", door, "otieno", str(training_id))
+    assert entry.detail == {"attended": 1, "changed": ["+2547******03"]}
+
+
+def test_a_viewer_does_not_manage_trainings_at_any_door(app, world):
+    viewer = Doors(app, world, "viewer")
+    training_id = _training()
+    token = csrf_token(viewer.dashboard.get("/dashboard/trainings/"))
+    assert viewer.dashboard.post(f"/dashboard/trainings/{training_id}/cancel",
+                                 data={"csrf_token": token}).status_code == 403
+    assert viewer.api("patch", f"/api/v1/trainings/{training_id}", {"status": "cancelled"}).status_code == 403
+    result = viewer.cli("training", "cancel", str(training_id))
+    assert result.exit_code == 1 and "viewer role may not" in result.output
+    assert _training_row(training_id).status == "scheduled" and entries("training_cancelled") == []
