@@ -591,3 +591,152 @@ def test_a_viewer_does_not_manage_trainings_at_any_door(app, world):
     result = viewer.cli("training", "cancel", str(training_id))
     assert result.exit_code == 1 and "viewer role may not" in result.output
     assert _training_row(training_id).status == "scheduled" and entries("training_cancelled") == []
+
+
+# --- buyers (issue 16) ----------------------------------------------------------------------
+
+def _buyer_fields(**changes):
+    from datetime import timedelta
+
+    from buyers import rules
+
+    fields = {"name": "Otieno Gold Traders", "licence_number": "MDL/2024/0153",
+              "licence_expires": (rules.today() + timedelta(days=200)).isoformat(), "county": "Migori",
+              "market": "Osiri", "phone": "0712345001"}
+    return {**fields, **changes}
+
+
+def _buyer(**changes):
+    from buyers import service as buyers
+
+    return buyers.create(None, _buyer_fields(**changes)).id
+
+
+def _buyer_cli_args(fields):
+    return [arg for name, value in fields.items() for arg in (f"--{name.replace('_', '-')}", value)]
+
+
+def _buyer_row(buyer_id):
+    from models import Buyer
+
+    return db.session.get(Buyer, buyer_id, populate_existing=True)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_buyer_add_is_audited_at_every_door(app, world, door):
+    from models import Buyer
+
+    officer = Doors(app, world, "county_officer")
+    fields = _buyer_fields()
+    if door == "dashboard":
+        ok(door, officer.post_form("/dashboard/buyers/new", "/dashboard/buyers/new", fields), 302)
+    elif door == "api":
+        ok(door, officer.api("post", "/api/v1/buyers", fields), 201)
+    else:
+        ok(door, officer.cli("buyers", "add", *_buyer_cli_args(fields)))
+    buyer = db.session.execute(db.select(Buyer)).scalar_one()
+    assert (buyer.county, buyer.phone, buyer.created_by) == ("Migori", "+254712345001", "otieno")
+    entry = only_entry("buyer_added", door, "otieno", f"buyer {buyer.id}")
+    assert entry.detail["licence_number"] == "MDL/2024/0153" and entry.detail["phone"] == "+2547******01"
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_buyer_in_another_county_is_refused_at_every_door(app, world, door):
+    from models import Buyer
+
+    officer = Doors(app, world, "county_officer")
+    fields = _buyer_fields(county="Kakamega")
+    if door == "dashboard":
+        # The form offers the officer's own county only.
+        result = officer.post_form("/dashboard/buyers/new", "/dashboard/buyers/new", fields)
+        assert result.status_code in (400, 403)
+    elif door == "api":
+        result = officer.api("post", "/api/v1/buyers", fields)
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "forbidden"
+    else:
+        result = officer.cli("buyers", "add", *_buyer_cli_args(fields))
+        assert result.exit_code == 1 and "covers Migori only" in result.output
+    assert db.session.execute(db.select(Buyer)).first() is None
+    assert entries("buyer_added") == []
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_bad_buyer_field_is_named_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    fields = _buyer_fields(phone="12")
+    if door == "dashboard":
+        result = officer.post_form("/dashboard/buyers/new", "/dashboard/buyers/new", fields)
+        assert result.status_code == 400 and "Not accepted: not a" in result.get_data(as_text=True)
+    elif door == "api":
+        result = officer.api("post", "/api/v1/buyers", fields)
+        assert result.status_code == 400 and result.get_json()["error"]["code"] == "invalid_phone"
+        assert result.get_json()["error"]["message"].startswith("phone: ")
+    else:
+        result = officer.cli("buyers", "add", *_buyer_cli_args(fields))
+        assert result.exit_code == 1 and "phone: " in result.output
+    assert entries("buyer_added") == []
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_buyer_edit_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    buyer_id = _buyer()
+    if door == "dashboard":
+        page = f"/dashboard/buyers/{buyer_id}/edit"
+        ok(door, officer.post_form(page, page, _buyer_fields(market="Macalder")), 302)
+    elif door == "api":
+        ok(door, officer.api("patch", f"/api/v1/buyers/{buyer_id}", {"market": "Macalder"}), 200)
+    else:
+        ok(door, officer.cli("buyers", "edit", str(buyer_id), "--market", "Macalder"))
+    assert _buyer_row(buyer_id).market == "Macalder"
+    entry = only_entry("buyer_edited", door, "otieno", f"buyer {buyer_id}")
+    assert entry.detail == {"changes": {"market": ["Osiri", "Macalder"]}}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_buyer_delete_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    buyer_id = _buyer()
+    if door == "dashboard":
+        ok(door, officer.post_form("/dashboard/buyers/", f"/dashboard/buyers/{buyer_id}/delete", {}), 302)
+    elif door == "api":
+        ok(door, officer.api("delete", f"/api/v1/buyers/{buyer_id}"), 204)
+    else:
+        ok(door, officer.cli("buyers", "delete", str(buyer_id)))
+    db.session.expunge_all()
+    assert _buyer_row(buyer_id) is None
+    assert only_entry("buyer_deleted", door, "otieno", f"buyer {buyer_id}").detail["county"] == "Migori"
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_another_countys_buyer_is_not_found_at_any_door(app, world, door):
+    officer = Doors(app, world, "other_county_officer")
+    buyer_id = _buyer()
+    if door == "dashboard":
+        token = csrf_token(officer.dashboard.get("/dashboard/buyers/"))
+        assert officer.dashboard.get(f"/dashboard/buyers/{buyer_id}/edit").status_code == 404
+        assert officer.dashboard.post(f"/dashboard/buyers/{buyer_id}/edit",
+                                      data={**_buyer_fields(market="Macalder"), "csrf_token": token}).status_code == 404
+        assert officer.dashboard.post(f"/dashboard/buyers/{buyer_id}/delete",
+                                      data={"csrf_token": token}).status_code == 404
+    elif door == "api":
+        assert officer.api("patch", f"/api/v1/buyers/{buyer_id}", {"market": "Macalder"}).status_code == 404
+        assert officer.api("delete", f"/api/v1/buyers/{buyer_id}").status_code == 404
+    else:
+        for args in (("edit", str(buyer_id), "--market", "Macalder"), ("delete", str(buyer_id))):
+            result = officer.cli("buyers", *args)
+            assert result.exit_code == 1 and "no such buyer" in result.output, args
+    assert _buyer_row(buyer_id).market == "Osiri"
+    assert entries("buyer_edited") == [] and entries("buyer_deleted") == []
+
+
+def test_a_viewer_does_not_change_buyers_at_any_door(app, world):
+    viewer = Doors(app, world, "viewer")
+    buyer_id = _buyer()
+    token = csrf_token(viewer.dashboard.get("/dashboard/buyers/"))
+    assert viewer.dashboard.post(f"/dashboard/buyers/{buyer_id}/delete",
+                                 data={"csrf_token": token}).status_code == 403
+    assert viewer.api("delete", f"/api/v1/buyers/{buyer_id}").status_code == 403
+    result = viewer.cli("buyers", "delete", str(buyer_id))
+    assert result.exit_code == 1 and "viewer role may not" in result.output
+    assert _buyer_row(buyer_id) is not None and entries("buyer_deleted") == []
