@@ -740,3 +740,128 @@ def test_a_viewer_does_not_change_buyers_at_any_door(app, world):
     result = viewer.cli("buyers", "delete", str(buyer_id))
     assert result.exit_code == 1 and "viewer role may not" in result.output
     assert _buyer_row(buyer_id) is not None and entries("buyer_deleted") == []
+
+
+# --- permits: call-backs and county contacts (issue 16) -------------------------------------
+
+def _callback(county="Migori", phone="+254711000001"):
+    from permits import callbacks
+
+    request, _outcome = callbacks.request_callback(phone, county)
+    return request.id
+
+
+def _callback_row(callback_id):
+    from models.permit import CallbackRequest
+
+    return db.session.get(CallbackRequest, callback_id, populate_existing=True)
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_callback_status_change_is_audited_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    callback_id = _callback()
+    note = "No answer the first time."
+    if door == "dashboard":
+        ok(door, officer.post_form("/dashboard/callbacks/", f"/dashboard/callbacks/{callback_id}",
+                                   {f"cb{callback_id}-status": "called", f"cb{callback_id}-note": note}), 302)
+    elif door == "api":
+        ok(door, officer.api("patch", f"/api/v1/callbacks/{callback_id}", {"status": "called", "note": note}), 200)
+    else:
+        ok(door, officer.cli("permits", "mark", str(callback_id), "called", "--note", note))
+    request = _callback_row(callback_id)
+    assert (request.status, request.note, request.handled_by) == ("called", note, "otieno")
+    entry = only_entry("callback_status", door, "otieno", f"CB{callback_id}")
+    assert entry.detail == {"from": "open", "to": "called", "note": note, "county": "Migori"}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_another_countys_callback_is_refused_at_every_door(app, world, door):
+    officer = Doors(app, world, "other_county_officer")
+    callback_id = _callback()
+    if door == "dashboard":
+        result = officer.post_form("/dashboard/callbacks/", f"/dashboard/callbacks/{callback_id}",
+                                   {f"cb{callback_id}-status": "called"})
+        assert result.status_code == 403
+    elif door == "api":
+        result = officer.api("patch", f"/api/v1/callbacks/{callback_id}", {"status": "called"})
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "forbidden"
+    else:
+        result = officer.cli("permits", "mark", str(callback_id), "called")
+        assert result.exit_code == 1 and "outside your county" in result.output
+    assert _callback_row(callback_id).status == "open"
+    assert entries("callback_status") == []
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_callback_is_done_only_with_a_note_at_every_door(app, world, door):
+    officer = Doors(app, world, "county_officer")
+    callback_id = _callback()
+    if door == "dashboard":
+        result = officer.post_form("/dashboard/callbacks/", f"/dashboard/callbacks/{callback_id}",
+                                   {f"cb{callback_id}-status": "done"})
+        assert result.status_code == 400 and "say in a note" in result.get_data(as_text=True)
+    elif door == "api":
+        result = officer.api("patch", f"/api/v1/callbacks/{callback_id}", {"status": "done"})
+        assert result.status_code == 400 and result.get_json()["error"]["code"] == "bad_note"
+    else:
+        result = officer.cli("permits", "mark", str(callback_id), "done")
+        assert result.exit_code == 1 and "say in a note" in result.output
+    assert _callback_row(callback_id).status == "open" and entries("callback_status") == []
+
+
+def test_a_viewer_does_not_change_callbacks_at_any_door(app, world):
+    viewer = Doors(app, world, "viewer")
+    callback_id = _callback()
+    token = csrf_token(viewer.dashboard.get("/dashboard/callbacks/"))
+    assert viewer.dashboard.post(f"/dashboard/callbacks/{callback_id}",
+                                 data={f"cb{callback_id}-status": "called", "csrf_token": token}).status_code == 403
+    assert viewer.api("patch", f"/api/v1/callbacks/{callback_id}", {"status": "called"}).status_code == 403
+    result = viewer.cli("permits", "mark", str(callback_id), "called")
+    assert result.exit_code == 1 and "viewer role may not" in result.output
+    assert _callback_row(callback_id).status == "open" and entries("callback_status") == []
+
+
+def _with_phone(world):
+    world["officers"]["county_officer"].phone = "+254722000111"
+    db.session.commit()
+
+
+# The county contacts have two doors: the dashboard's call-backs page and the CLI (no API route).
+@pytest.mark.parametrize("door", ("dashboard", "cli"))
+def test_county_contact_set_and_remove_are_audited_at_their_doors(app, world, door):
+    from permits import contacts
+
+    _with_phone(world)
+    admin = Doors(app, world, "admin")
+    office = "Migori town, county offices"
+    if door == "dashboard":
+        ok(door, admin.post_form("/dashboard/callbacks/", "/dashboard/callbacks/contacts",
+                                 {"username": "otieno", "office": office}), 302)
+    else:
+        ok(door, admin.cli("permits", "contact", "set", "otieno", "--office", office))
+    assert contacts.contact_for("Migori") == {"phone": "0722 000111", "office": office}
+    entry = only_entry("permit_contact_set", door, "ada", "otieno")
+    assert entry.detail == {"county": "Migori", "office": office}
+    if door == "dashboard":
+        ok(door, admin.post_form("/dashboard/callbacks/", "/dashboard/callbacks/contacts/otieno/remove", {}), 302)
+    else:
+        ok(door, admin.cli("permits", "contact", "remove", "otieno"))
+    assert contacts.contact_for("Migori") is None
+    only_entry("permit_contact_unset", door, "ada", "otieno")
+
+
+@pytest.mark.parametrize("door", ("dashboard", "cli"))
+def test_only_admins_choose_county_contacts_at_their_doors(app, world, door):
+    from permits import contacts
+
+    _with_phone(world)
+    officer = Doors(app, world, "county_officer")
+    if door == "dashboard":
+        token = csrf_token(officer.dashboard.get("/dashboard/callbacks/"))
+        assert officer.dashboard.post("/dashboard/callbacks/contacts",
+                                      data={"username": "otieno", "csrf_token": token}).status_code == 403
+    else:
+        result = officer.cli("permits", "contact", "set", "otieno")
+        assert result.exit_code == 1 and "officer role may not" in result.output
+    assert contacts.contact_for("Migori") is None and entries("permit_contact_set") == []
