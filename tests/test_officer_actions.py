@@ -4,7 +4,11 @@ entry, naming the officer and the door; and the county rule refuses the same thi
 door (nothing done, nothing recorded).
 
 The actions: broadcasts create/cancel/resume, prices publish, incidents change_status and
-reveal_reporter, and the tip edits (add, edit, retire, restore)."""
+reveal_reporter, the tip edits (add, edit, retire, restore), and the services of issue 16:
+training create/update/cancel/invite/attendance (update has no dashboard page: API and CLI),
+buyers add/edit/delete, permits call-back status and county contacts (dashboard and CLI: no
+API route), finance leads export and broadcast to leads. A training invitation and a
+broadcast to leads are the officer's broadcast: one `broadcast_created` entry."""
 import pytest
 
 from models import ApiToken, AuditEntry, Broadcast, Incident, IncidentStatusChange, Price, ReporterReveal, Tip, db, \
@@ -865,3 +869,88 @@ def test_only_admins_choose_county_contacts_at_their_doors(app, world, door):
         result = officer.cli("permits", "contact", "set", "otieno")
         assert result.exit_code == 1 and "officer role may not" in result.output
     assert contacts.contact_for("Migori") is None and entries("permit_contact_set") == []
+
+
+# --- finance: leads (issue 16) --------------------------------------------------------------
+
+@pytest.fixture
+def leads(world):
+    from finance import service as finance
+
+    finance.record_lead("+254711000001", "savings_group")  # Amina, Migori
+    finance.record_lead("+254711000002", "savings_group")  # Otieno, Kakamega
+    return world
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_leads_export_is_scoped_and_audited_at_every_door(app, leads, door, tmp_path):
+    officer = Doors(app, leads, "county_officer")
+    if door == "dashboard":
+        result = officer.dashboard.get("/dashboard/finance/leads.csv?kind=savings_group")
+        ok(door, result, 200)
+        text = result.get_data(as_text=True)
+    elif door == "api":
+        result = officer.api("get", "/api/v1/leads.csv?kind=savings_group")
+        ok(door, result, 200)
+        text = result.get_data(as_text=True)
+    else:
+        out = tmp_path / "leads.csv"
+        ok(door, officer.cli("finance", "export", "--kind", "savings_group", "-o", str(out)))
+        text = out.read_text()
+    # The county officer's own county only, numbers masked, whichever door.
+    assert "Amina" in text and "Otieno" not in text and "+254711000001" not in text and "+2547******01" in text
+    entry = only_entry("export_leads", door, "otieno", "leads.csv")
+    assert entry.detail == {"county": None, "kind": "savings_group", "county_scope": "Migori", "rows": 1,
+                            "full_numbers": False}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_broadcast_to_leads_is_one_broadcast_audited_at_every_door(app, leads, door):
+    officer = Doors(app, leads, "county_officer")
+    text = "Mkutano wa kikundi cha akiba Jumamosi."
+    mark = audit_mark()
+    if door == "dashboard":
+        page = "/dashboard/finance/leads/broadcast?kind=savings_group"
+        ok(door, officer.post_form(page, page, {"step": "send", "text_sw": text, "text_en": ""}), 302)
+    elif door == "api":
+        ok(door, officer.api("post", "/api/v1/leads/broadcast", {"kind": "savings_group", "text": {"sw": text}}), 202)
+    else:
+        ok(door, officer.cli("finance", "broadcast", "--kind", "savings_group", "--sw", text, "--yes"))
+    broadcast = db.session.execute(db.select(Broadcast)).scalar_one()
+    # The county officer's county is filled in by the broadcasts' county rule.
+    assert broadcast.audience == {"county": ["Migori"], "lead_kind": ["savings_group"]}
+    assert broadcast.officer_id == leads["officers"]["county_officer"].id and broadcast.texts == {"sw": text}
+    entry = only_entry("broadcast_created", door, "otieno", f"broadcast {broadcast.id}")
+    assert entry.detail["recipients"] == 1 and entry.detail["to"] == "finance leads"
+    assert actions_since(mark) == ["broadcast_created"]
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_broadcast_to_another_countys_leads_is_refused_at_every_door(app, leads, door):
+    officer = Doors(app, leads, "county_officer")
+    if door == "dashboard":
+        page = "/dashboard/finance/leads/broadcast?kind=savings_group&county=Kakamega"
+        assert officer.dashboard.get(page).status_code == 403
+        token = csrf_token(officer.dashboard.get("/dashboard/finance/leads/broadcast?kind=savings_group"))
+        result = officer.dashboard.post(page, data={"step": "send", "text_sw": "Habari.", "csrf_token": token})
+        assert result.status_code == 403
+    elif door == "api":
+        result = officer.api("post", "/api/v1/leads/broadcast", {"kind": "savings_group", "county": "Kakamega",
+                                                                 "text": {"sw": "Habari."}})
+        assert result.status_code == 403 and result.get_json()["error"]["code"] == "out_of_scope"
+    else:
+        result = officer.cli("finance", "broadcast", "--kind", "savings_group", "--county", "Kakamega",
+                             "--sw", "Habari.", "--yes")
+        assert result.exit_code == 1 and "only broadcast to Migori" in result.output
+    assert db.session.execute(db.select(Broadcast)).first() is None
+    assert entries("broadcast_created") == []
+
+
+def test_a_viewer_does_not_broadcast_to_leads_at_any_door(app, leads):
+    viewer = Doors(app, leads, "viewer")
+    assert viewer.dashboard.get("/dashboard/finance/leads/broadcast?kind=savings_group").status_code == 403
+    assert viewer.api("post", "/api/v1/leads/broadcast", {"kind": "savings_group",
+                                                          "text": {"sw": "Habari."}}).status_code == 403
+    result = viewer.cli("finance", "broadcast", "--kind", "savings_group", "--sw", "Habari.", "--yes")
+    assert result.exit_code == 1 and "viewer role may not" in result.output
+    assert db.session.execute(db.select(Broadcast)).first() is None and entries("broadcast_created") == []
