@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 
+from broadcasts import actions as broadcast_actions
 from core import phones as phone_numbers
 from core.policy import FieldInvalid, NotFound, county_clause, require, require_scope, username
 from models import Miner, db, utcnow
@@ -292,8 +293,6 @@ def invite(officer, session_id):
     text per language saying how to book (SMS TRAINING / MAFUNZO, or *384*12# then 6, 1).
     The broadcast is the officer's (broadcasts.actions.create: the `broadcasts` role, the
     broadcasts' county rule, one audit entry `broadcast_created` naming the training)."""
-    from broadcasts import actions as broadcasts
-
     require(officer, "broadcasts")
     session = get(officer, session_id)
     if session.status != "scheduled" or session.starts_at <= utcnow():
@@ -302,7 +301,7 @@ def invite(officer, session_id):
     data = as_dict(session)
     invitation = {locale: texts.sms_text(locale, texts.SMS_INVITE, seats=session.seats, shortcode=shortcode,
                                          **texts.params(data, locale)) for locale in ("sw", "en")}
-    broadcast, _preview = broadcasts.create(officer, invitation, {"county": [session.county]},
+    broadcast, _preview = broadcast_actions.create(officer, invitation, {"county": [session.county]},
                                             about={"training": session.id})
     session.invited_broadcast_id = broadcast.id
     db.session.commit()
