@@ -43,8 +43,9 @@ def preview(officer, texts, audience):
     return audiences.preview(texts, audience)
 
 
-def create(officer, texts, audience, *, urgent=False, send_at=None):
-    """Store and schedule a broadcast, and record it; returns (broadcast, preview)."""
+def create(officer, texts, audience, *, urgent=False, send_at=None, about=None):
+    """Store and schedule a broadcast, and record it; returns (broadcast, preview). `about`
+    (a dict) tells in the audit entry what a capability sent it for, e.g. {"training": 12}."""
     if not isinstance(urgent, bool):
         raise Invalid("urgent must be true or false", code="invalid_broadcast", field="urgent")
     texts, audience = prepare(officer, texts, audience)
@@ -55,7 +56,7 @@ def create(officer, texts, audience, *, urgent=False, send_at=None):
                  detail={"audience": broadcast.audience, "urgent": broadcast.urgent,
                          "send_at": broadcast.send_at.isoformat() if broadcast.send_at else None,
                          "recipients": shown["recipients"], "cost_kes": shown["cost_kes"],
-                         "languages": sorted(broadcast.texts)})
+                         "languages": sorted(broadcast.texts), **(about or {})})
     return broadcast, shown
 
 

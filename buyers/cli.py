@@ -1,25 +1,19 @@
 """`flask --app app buyers ...`: the licensed gold buyers directory from the command line.
 
-Changes are audited; with `--as USERNAME` they are made as that officer (their role and
-county rule apply, and the audit entry names them), else as the server's operator ("cli").
+Changes are buyers.service's officer actions: with `--as USERNAME` (core/clidoor.py) they are
+made as that officer (their role and county rule apply, and the audit entry names them), else
+as the server's operator ("cli" in the audit log). The lists take `--as` too (that officer's
+county only).
 """
 import click
 from flask.cli import AppGroup
 
 from buyers import rules, service
+from core.clidoor import as_officer_option, refused_as_click
 from core.phones import mask
-from models import Officer, db
+from models import db
 
 buyers_cli = AppGroup("buyers", help="Licensed gold buyers: list, add, edit, delete, expiring.")
-
-
-def _officer(username):
-    if not username:
-        return None
-    officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
-    if officer is None or officer.disabled_at is not None:
-        raise click.ClickException(f"no enabled officer {username}")
-    return officer
 
 
 def _line(b, on):
@@ -29,33 +23,24 @@ def _line(b, on):
             f"{b.county:<13} {b.market[:16]:<16} {mask(b.phone)}")
 
 
-def _run(action):
-    try:
-        return action()
-    except rules.BuyerInvalid as exc:
-        raise click.ClickException(f"{exc.field}: {exc.message}") from None
-    except service.Refused as exc:
-        raise click.ClickException(exc.message) from None
-
-
 @buyers_cli.command("list")
 @click.option("--county", default=None)
 @click.option("--status", type=click.Choice(["listed", "expired", "expiring"]), default=None)
-@click.option("--as", "username", default=None, help="list as this officer (their county only)")
-def list_buyers(county, status, username):
+@as_officer_option
+def list_buyers(county, status, officer):
     """Buyers (phones masked)."""
     on = rules.today()
-    rows = db.session.execute(service.listing(_officer(username), county=county, status=status, on=on)).scalars()
+    rows = db.session.execute(service.listing(officer, county=county, status=status, on=on)).scalars()
     for b in rows:
         click.echo(_line(b, on))
 
 
 @buyers_cli.command("expiring")
-@click.option("--as", "username", default=None)
-def expiring(username):
+@as_officer_option
+def expiring(officer):
     """Licences in force that end within 30 days."""
     on = rules.today()
-    for b in service.expiring(_officer(username), on):
+    for b in service.expiring(officer, on):
         click.echo(_line(b, on))
 
 
@@ -66,12 +51,13 @@ def expiring(username):
 @click.option("--county", required=True)
 @click.option("--market", required=True)
 @click.option("--phone", required=True)
-@click.option("--as", "username", default=None)
-def add(name, licence_number, licence_expires, county, market, phone, username):
+@as_officer_option
+def add(name, licence_number, licence_expires, county, market, phone, officer):
     """Add a buyer."""
     fields = {"name": name, "licence_number": licence_number, "licence_expires": licence_expires,
               "county": county, "market": market, "phone": phone}
-    buyer = _run(lambda: service.create(_officer(username), fields, by="cli"))
+    with refused_as_click():
+        buyer = service.create(officer, fields)
     click.echo(f"buyer {buyer.id}: {buyer.name} ({buyer.county}), licence {buyer.licence_number} "
                f"to {buyer.licence_expires.isoformat()}")
 
@@ -84,24 +70,22 @@ def add(name, licence_number, licence_expires, county, market, phone, username):
 @click.option("--county")
 @click.option("--market")
 @click.option("--phone")
-@click.option("--as", "username", default=None)
-def edit(buyer_id, username, **changes):
+@as_officer_option
+def edit(buyer_id, officer, **changes):
     """Change some fields of a buyer."""
     fields = {k: v for k, v in changes.items() if v is not None}
     if not fields:
         raise click.ClickException("nothing to change: give at least one option")
-    officer = _officer(username)
-    buyer = _run(lambda: service.get(officer, buyer_id))
-    buyer = _run(lambda: service.update(officer, buyer, fields, by="cli"))
+    with refused_as_click():
+        buyer = service.update(officer, buyer_id, fields)
     click.echo(f"buyer {buyer.id} saved")
 
 
 @buyers_cli.command("delete")
 @click.argument("buyer_id", type=int)
-@click.option("--as", "username", default=None)
-def delete(buyer_id, username):
+@as_officer_option
+def delete(buyer_id, officer):
     """Remove a buyer from the directory."""
-    officer = _officer(username)
-    buyer = _run(lambda: service.get(officer, buyer_id))
-    _run(lambda: service.delete(officer, buyer, by="cli"))
+    with refused_as_click():
+        service.delete(officer, buyer_id)
     click.echo(f"buyer {buyer_id} deleted")

@@ -1,8 +1,9 @@
 """Officers' pages for the buyers directory, under /dashboard/buyers: the list (filter by
 county and status), add, edit, delete, and the licences that expire within 30 days.
 
-Every change goes through `buyers.service` (the county rule and the audit entry are there,
-as for the API and the CLI); a bad field is shown under that field.
+Every change goes through `buyers.service` (the role, the county rule and the audit entry are
+there, as for the API and the CLI); a bad field is shown under that field, any other refusal
+(core.policy) is the dashboard's 403 or 404 page (dashboard.auth.install_officer_pages).
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,10 +13,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from buyers import rules, service
-from flask_wtf.csrf import CSRFError
-
-from dashboard.auth import (county_choices, current_officer_object, login_manager, officer_required,
-                            protect_unsafe_requests, scoped_county)
+from dashboard.auth import (county_choices, current_officer_object, officer_required, protect_unsafe_requests,
+                            scoped_county)
 from dashboard.forms import ActionForm
 from dashboard.views import list_page
 from flows.catalog import MINING_COUNTIES
@@ -27,37 +26,7 @@ STATUS_LABELS = {"": _l("All"), "listed": _l("Licence in force"), "expiring": _l
                  "expired": _l("Expired")}
 
 
-@bp.before_request
-def _signed_in():
-    """Every page needs a signed-in officer (like the rest of the dashboard)."""
-    from flask_login import current_user
-
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
-
-
 protect_unsafe_requests(bp)  # CSRF on every POST, the dashboard's security headers
-
-
-def _error(code, message):
-    return render_template("dashboard/error.html", code=code, message=message), code
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc):
-    return _error(400, _("This form has expired or did not come from this site. Go back, reload the page and try "
-                         "again."))
-
-
-@bp.errorhandler(403)
-def _forbidden(exc):
-    return _error(403, _("Your role does not allow this page, or the record is outside your county."))
-
-
-@bp.errorhandler(404)
-def _not_found(exc):
-    return _error(404, _("There is no such page or record."))
 
 
 class BuyerForm(FlaskForm):
@@ -82,22 +51,13 @@ class BuyerForm(FlaskForm):
 
 
 def _save(form, do):
-    """Run `do(fields)`; a BuyerInvalid becomes an error under its field. True when saved."""
+    """Run `do(fields)`; a BuyerError becomes an error under its field. True when saved."""
     try:
         do(form.fields())
-    except rules.BuyerInvalid as exc:
-        getattr(form, exc.field, form.name).errors.append(_("Not accepted: %(problem)s", problem=exc.message))
+    except service.BuyerError as exc:
+        getattr(form, exc.field, form.name).errors.append(_("Not accepted: %(problem)s", problem=exc.reason))
         return False
-    except service.Refused:
-        abort(403)
     return True
-
-
-def _buyer_or_404(buyer_id):
-    try:
-        return service.get(current_officer_object(), buyer_id)
-    except service.Refused:
-        abort(404)
 
 
 @bp.get("/")
@@ -138,7 +98,7 @@ def new():
 @bp.route("/<int(max=2147483647):buyer_id>/edit", methods=["GET", "POST"])
 @officer_required(service.ACTION)
 def edit(buyer_id):
-    buyer = _buyer_or_404(buyer_id)
+    buyer = service.get(current_officer_object(), buyer_id)
     if request.method == "GET":
         form = BuyerForm(formdata=None, name=buyer.name, licence_number=buyer.licence_number,
                          licence_expires=buyer.licence_expires.isoformat(), county=buyer.county,
@@ -146,7 +106,7 @@ def edit(buyer_id):
     else:
         form = BuyerForm()
     if request.method == "POST" and form.validate_on_submit():
-        if _save(form, lambda fields: service.update(current_officer_object(), buyer, fields)):
+        if _save(form, lambda fields: service.update(current_officer_object(), buyer.id, fields)):
             flash(_("Buyer %(name)s saved.", name=buyer.name), "success")
             return redirect(url_for("buyers.index"))
         db.session.rollback()
@@ -159,11 +119,7 @@ def edit(buyer_id):
 def delete(buyer_id):
     if not ActionForm().validate_on_submit():
         abort(400)
-    buyer = _buyer_or_404(buyer_id)
-    name = buyer.name
-    try:
-        service.delete(current_officer_object(), buyer)
-    except service.Refused:
-        abort(403)
+    name = service.get(current_officer_object(), buyer_id).name
+    service.delete(current_officer_object(), buyer_id)
     flash(_("Buyer %(name)s removed from the directory.", name=name), "success")
     return redirect(url_for("buyers.index"))

@@ -1,6 +1,11 @@
-"""The buyers directory: officers' actions (county rule and audit inside each, whichever
-door they came through: dashboard, API, CLI), the snapshot miners' screens read, the SMS job
-and the "report a buyer" filing.
+"""The buyers directory: officers' actions (`get`, `create`, `update`, `delete`, the officer
+first: the role, the county rule and the audit entry inside each, whichever door they came
+through: dashboard, API, CLI; refusals are core.policy's), the snapshot miners' screens read,
+the SMS job and the "report a buyer" filing.
+
+A bad field is a BuyerError (core.policy.FieldInvalid, code `invalid_<field>`, message
+"field: reason"); a licence number another buyer has is a Duplicate (409). A buyer of another
+county is not found, as if it did not exist.
 """
 import logging
 from datetime import timedelta
@@ -12,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from buyers import rules, texts
 from core import jobs
 from core.phones import mask
+from core.policy import FieldInvalid, NotFound, county_clause, in_scope, require, require_scope, username
 from core.snapshot import Snapshot
 from models import Buyer, audit, db
 
@@ -20,26 +26,31 @@ log = logging.getLogger(__name__)
 ACTION = "buyers"  # Officer.may: admins, and officers (in their county)
 
 
-class Refused(Exception):
-    """An officer may not do this (`status` 403) or the buyer is not there (404)."""
+class BuyerError(FieldInvalid):
+    """A field of a buyer that is not accepted (rules.BuyerInvalid as an officer action's refusal)."""
 
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    def __init__(self, field, reason, *, code=None, status=None):
+        super().__init__(field, reason, code=code or f"invalid_{field}", status=status)
 
 
-class Duplicate(rules.BuyerInvalid):
+class Duplicate(BuyerError):
     def __init__(self):
-        super().__init__("licence_number", "another buyer already has this licence number")
+        super().__init__("licence_number", "another buyer already has this licence number",
+                         code="duplicate_licence_number", status=409)
+
+
+def _clean(fields, partial=False):
+    try:
+        return rules.clean(fields, partial=partial)
+    except rules.BuyerInvalid as exc:
+        raise BuyerError(exc.field, exc.message) from None
 
 
 # --- reading ------------------------------------------------------------------------
 
 def scoped(query, officer):
     """Only the officer's county when they have one (admins see all)."""
-    if officer is not None and officer.role != "admin" and officer.county:
-        query = query.where(func.lower(Buyer.county) == officer.county.casefold())
-    return query
+    return query.where(county_clause(officer, Buyer.county))
 
 
 def listing(officer, *, county=None, status=None, on=None):
@@ -65,10 +76,10 @@ def expiring(officer, on=None):
 
 
 def get(officer, buyer_id):
-    """The buyer, or Refused 404 (none, or outside the officer's county: never say which)."""
+    """The buyer, or NotFound (none, or outside the officer's county: never say which)."""
     buyer = db.session.get(Buyer, buyer_id) if isinstance(buyer_id, int) and 0 < buyer_id < 2**31 else None
-    if buyer is None or (officer is not None and not officer.in_scope(buyer.county)):
-        raise Refused(404, "not_found", "no such buyer")
+    if buyer is None or not in_scope(officer, buyer.county):
+        raise NotFound("no such buyer")
     return buyer
 
 
@@ -89,12 +100,8 @@ def serialise(buyer, on=None):
 # --- officers' changes ----------------------------------------------------------------
 
 def _may_change(officer, county):
-    if officer is None:
-        return  # the command line on the server: trusted, audited as "cli"
-    if not officer.may(ACTION):
-        raise Refused(403, "forbidden", f"the {officer.role} role may not change buyers")
-    if not officer.in_scope(county):
-        raise Refused(403, "forbidden", f"your account covers {officer.county} only")
+    require(officer, ACTION)
+    require_scope(officer, county)
 
 
 def _audit_detail(buyer):
@@ -111,12 +118,14 @@ def _licence_taken(number, except_id=None):
 
 
 def create(officer, fields, *, by=None):
-    """Add a buyer from raw fields (validated here; BuyerInvalid names the field)."""
-    clean = rules.clean(fields)
+    """Add a buyer from raw fields (validated here; BuyerError names the field). `by` names
+    who did it when there is no officer (a setup script)."""
+    require(officer, ACTION)
+    clean = _clean(fields)
     _may_change(officer, clean["county"])
     if _licence_taken(clean["licence_number"]):
         raise Duplicate()
-    buyer = Buyer(**clean, created_by=getattr(officer, "username", None) or by)
+    buyer = Buyer(**clean, created_by=by or username(officer))
     db.session.add(buyer)
     try:
         db.session.flush()
@@ -127,13 +136,15 @@ def create(officer, fields, *, by=None):
                  username=by, commit=False)
     db.session.commit()
     changed()
-    log.info("buyer %s added in %s by %s", buyer.id, buyer.county, getattr(officer, "username", by))
+    log.info("buyer %s added in %s by %s", buyer.id, buyer.county, by or username(officer))
     return buyer
 
 
-def update(officer, buyer, fields, *, by=None):
+def update(officer, buyer_id, fields, *, by=None):
     """Change some fields of a buyer (both the old and the new county must be the officer's)."""
-    clean = rules.clean(fields, partial=True)
+    require(officer, ACTION)
+    buyer = get(officer, buyer_id)
+    clean = _clean(fields, partial=True)
     _may_change(officer, buyer.county)
     if "county" in clean:
         _may_change(officer, clean["county"])
@@ -158,7 +169,10 @@ def update(officer, buyer, fields, *, by=None):
     return buyer
 
 
-def delete(officer, buyer, *, by=None):
+def delete(officer, buyer_id, *, by=None):
+    """Remove a buyer from the directory (miners no longer see it)."""
+    require(officer, ACTION)
+    buyer = get(officer, buyer_id)
     _may_change(officer, buyer.county)
     audit.record(officer, "buyer_deleted", target=f"buyer {buyer.id}", detail=_audit_detail(buyer),
                  username=by, commit=False)

@@ -88,3 +88,12 @@ def county_clause(officer, column):
 def username(officer):
     """Who did it, for the records a capability keeps besides the audit log."""
     return officer.username if officer is not None else CLI_OPERATOR
+
+
+class FieldInvalid(Invalid):
+    """Bad input that names its field: the message is "field: reason" (the API's 400, the
+    CLI's error line), `reason` alone for the form that shows it under the field."""
+
+    def __init__(self, field, reason, *, code=None, status=None):
+        super().__init__(f"{field}: {reason}", code=code, status=status, field=field)
+        self.reason = reason

@@ -5,7 +5,9 @@
     POST /api/v1/leads/broadcast     {"kind", "county", "text": {"sw", "en"}, "urgent"} -> 202
 
 Phones are masked unless the officer is an admin; a county officer sees and reaches only
-their county. The broadcast goes through the broadcasts (audience "lead_kind").
+their county. The county rule and the audit entries are finance.service's (the broadcast is
+the officer's broadcast, broadcasts.actions.create, audience "lead_kind"), whose refusals
+(core.policy) get the API's error shape; this module parses and renders.
 """
 from flask import Blueprint, g, jsonify, request
 
@@ -16,7 +18,6 @@ from finance import service
 from finance.labels import EQUIPMENT, KINDS
 from models import db
 from broadcasts import lifecycle as broadcasts
-from broadcasts.audience import BroadcastError
 from dashboard.views import csv_download
 
 # Mounted at /api/v1 by the registry (core.capability._install_api): /api/v1/leads...
@@ -57,10 +58,7 @@ register_schema("LeadBroadcastInput", {
 
 
 def _filters():
-    try:
-        return service.clean_filters(request.args.get("county"), request.args.get("kind"))
-    except service.LeadError as exc:
-        raise ApiError(400, "invalid_" + exc.field, str(exc)) from None
+    return service.clean_filters(request.args.get("county"), request.args.get("kind"))
 
 
 @bp.get("/leads")
@@ -109,7 +107,7 @@ def export_leads():
         400: {$ref: '#/components/responses/BadRequest'}
     """
     county, kind = _filters()
-    text, _rows = service.export_csv(g.officer, county, kind, door="api")
+    text, _rows = service.export_csv(g.officer, county, kind)
     return csv_download(text, "leads")
 
 
@@ -147,11 +145,5 @@ def broadcast_leads():
     urgent = body.get("urgent", False)
     if not isinstance(urgent, bool):
         raise ApiError(400, "invalid_broadcast", "urgent must be true or false")
-    try:
-        broadcast = service.broadcast_to_leads(g.officer, body.get("text"), kind, county, urgent=urgent, door="api")
-    except service.LeadError as exc:
-        status = 403 if exc.field == "county" else 400
-        raise ApiError(status, "out_of_scope" if status == 403 else "invalid_" + exc.field, str(exc)) from None
-    except BroadcastError as exc:
-        raise ApiError(400, "invalid_broadcast", str(exc)) from None
+    broadcast = service.broadcast_to_leads(g.officer, body.get("text"), kind, county, urgent=urgent)
     return jsonify(broadcasts.serialise(broadcast)), 202

@@ -6,14 +6,15 @@
   broadcast's own progress page;
 - /impact: the one-page impact summary for a date range and county, printable.
 
-Sign-in, CSRF, roles and the county rule as on every dashboard page.
+Sign-in, CSRF, roles and the county rule as on every dashboard page: the rule and the audit
+entries are finance.service's (the broadcast is broadcasts.actions.create's, as at every door);
+a refusal (core.policy) is the dashboard's 403 page, bad text a message on the form.
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -25,8 +26,9 @@ from finance import impact, service
 from finance.labels import EQUIPMENT_LABELS, KIND_LABELS, KINDS
 from flows.catalog import GENDER_LABELS
 from incidents.categories import CATEGORY_LABELS
-from broadcasts import audience as broadcasts
-from broadcasts.audience import MAX_SEGMENTS, BroadcastError
+from broadcasts import actions as broadcasts
+from broadcasts.audience import MAX_SEGMENTS
+from core.policy import Invalid
 from sms import encoding
 
 bp = Blueprint("finance", __name__, url_prefix="/dashboard/finance", template_folder="templates",
@@ -44,19 +46,6 @@ def _signed_in():
     return None
 
 
-def _error(code, message):
-    return render_template("dashboard/error.html", code=code, message=message), code
-
-
-@bp.errorhandler(403)
-def _forbidden(exc):
-    return _error(403, _("Your role does not allow this page, or the record is outside your county."))
-
-
-@bp.errorhandler(CSRFError)
-def _csrf_error(exc):
-    return _error(400, _("This form has expired or did not come from this site. "
-                         "Go back, reload the page and try again."))
 
 
 def kind_label(kind):
@@ -73,11 +62,8 @@ def _labels():
 
 
 def _filters():
-    """(county, kind) from the query string; a kind that is not one is a 400."""
-    try:
-        return service.clean_filters(request.args.get("county"), request.args.get("kind"))
-    except service.LeadError:
-        abort(400)
+    """(county, kind) from the query string; a kind that is not one is a 400 (a LeadError)."""
+    return service.clean_filters(request.args.get("county"), request.args.get("kind"))
 
 
 # --- leads ------------------------------------------------------------------------------
@@ -98,7 +84,7 @@ def leads():
 @officer_required("read")
 def leads_csv():
     county, kind = _filters()
-    text, _rows = service.export_csv(current_officer_object(), county, kind, door="dashboard")
+    text, _rows = service.export_csv(current_officer_object(), county, kind)
     return csv_download(text, "leads")
 
 
@@ -119,12 +105,7 @@ class LeadBroadcastForm(FlaskForm):
 def leads_broadcast():
     officer = current_officer_object()
     county, kind = _filters()
-    if kind is None:
-        abort(400)
-    try:
-        audience = service.lead_audience(officer, kind, county)
-    except service.LeadError:
-        abort(403)
+    audience = service.lead_audience(officer, kind, county)  # no kind: 400; another county: 403
     form = LeadBroadcastForm()
     context = {"form": form, "kind": kind, "county": (audience.get("county") or [""])[0],
                "recipients": service.recipients_count(audience), "preview": None, "error": None}
@@ -134,14 +115,13 @@ def leads_broadcast():
         return render_template("finance/leads_broadcast.html", **context,
                                error=_("Check the fields marked below.")), 400
     try:
-        texts = broadcasts.clean_texts(form.texts())
-    except BroadcastError as exc:
-        return render_template("finance/leads_broadcast.html", **{**context, "error": str(exc)}), 400
-    if request.form.get("step") != "send":
-        return render_template("finance/leads_broadcast.html",
-                               **{**context, "preview": broadcasts.preview(texts, audience)})
-    broadcast = service.broadcast_to_leads(officer, texts, kind, context["county"] or None,
-                                           urgent=form.urgent.data, door="dashboard")
+        preview = broadcasts.preview(officer, form.texts(), audience)
+        if request.form.get("step") != "send":
+            return render_template("finance/leads_broadcast.html", **{**context, "preview": preview})
+        broadcast = service.broadcast_to_leads(officer, form.texts(), kind, context["county"] or None,
+                                               urgent=form.urgent.data)
+    except Invalid as exc:
+        return render_template("finance/leads_broadcast.html", **{**context, "error": exc.message}), 400
     flash(_("Broadcast %(id)d created.", id=broadcast.id), "success")
     return redirect(url_for("broadcasts.broadcast", broadcast_id=broadcast.id))
 

@@ -1,35 +1,49 @@
 """Finance and equipment leads: storing a miner's interest, and the officers' actions on
 leads (list, counts, CSV export, broadcast to them).
 
-Every officer action takes the officer and applies the county rule here (an officer with a
-county sees and acts on that county only, whatever was asked), and the actions that hand
-out or use personal data (export, broadcast) write an audit entry here, whichever door
-(dashboard, API, CLI) they came through.
+Every officer action takes the officer first and applies the county rule here with
+core/policy.py (an officer with a county sees and acts on that county only, whatever was
+asked), and the actions that hand out or use personal data write an audit entry, which
+records the door (dashboard, API, CLI): the export here (`export_leads`), the broadcast to
+leads through the broadcasts' own officer action (`broadcasts.actions.create`: the
+`broadcasts` role, the broadcasts' county rule, one entry `broadcast_created`). `officer` None
+is the command line without --as (every county, whole numbers, "cli" in the audit log).
+Bad input is a LeadError (core.policy.Invalid, code `invalid_<field>`).
 """
 import csv
 import io
 
 from sqlalchemy import func, select
 
+from broadcasts import actions as broadcast_actions
+from broadcasts import audience as broadcasts
+from broadcasts.audience import Audience, BroadcastError
 from core.i18n import N_
+from core.phones import mask
+from core.policy import Invalid, require, scope_county
 from finance.labels import EQUIPMENT, KINDS, LOAN
-from miners import search as miner_search
 from models import Miner, audit, db, utcnow
 from models.base import upsert_insert
 from models.lead import Lead
-from broadcasts import audience as broadcasts, lifecycle
-from broadcasts.audience import Audience, BroadcastError
 
 AUDIENCE_KEY = "lead_kind"
 CSV_COLUMNS = ["id", "phone", "name", "county", "site", "kind", "equipment", "consent_at", "updated_at"]
 
 
-class LeadError(ValueError):
-    """Bad input for a lead query or action; `field` names what to fix."""
+class LeadError(Invalid):
+    """Bad input for a lead query or action; `field` names what to fix (API: 400 `invalid_<field>`)."""
 
     def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, code=f"invalid_{field}", field=field)
+
+
+def _scoped_county(officer, requested):
+    """The county a list really uses: a county officer's own, whatever was asked."""
+    return scope_county(officer) or requested or None
+
+
+def _sees_full_numbers(officer):
+    return officer is None or officer.sees_full_numbers
 
 
 # --- what a miner does ------------------------------------------------------------------
@@ -82,7 +96,7 @@ def clean_filters(county=None, kind=None):
 def select_leads(officer, county=None, kind=None):
     """SELECT of the leads the officer may see, newest change first (county rule)."""
     county, kind = clean_filters(county, kind)
-    county = miner_search.scoped_county(officer, county)
+    county = _scoped_county(officer, county)
     query = select(Lead).join(Miner, Miner.id == Lead.miner_id)
     if county:
         query = query.where(func.lower(Lead.county) == county.casefold())
@@ -94,7 +108,7 @@ def select_leads(officer, county=None, kind=None):
 def counts(officer, county=None):
     """{"rows": [(county, {kind: n}, total)], "totals": {kind: n}, "total": n} in the
     officer's scope, biggest county first."""
-    county = miner_search.scoped_county(officer, clean_filters(county)[0])
+    county = _scoped_county(officer, clean_filters(county)[0])
     query = select(Lead.county, Lead.kind, func.count()).join(Miner, Miner.id == Lead.miner_id)
     if county:
         query = query.where(func.lower(Lead.county) == county.casefold())
@@ -112,7 +126,7 @@ def serialise(officer, lead):
     miner = lead.miner
     return {
         "id": lead.id,
-        "phone": miner_search.shown_phone(officer, lead.phone),
+        "phone": lead.phone if _sees_full_numbers(officer) else mask(lead.phone),
         "name": miner.name,
         "county": lead.county,
         "site": miner.site,
@@ -130,9 +144,10 @@ def _csv_safe(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def export_csv(officer, county=None, kind=None, *, door="dashboard"):
+def export_csv(officer, county=None, kind=None):
     """The leads the officer may see as CSV text (phones as `serialise` shows them), and the
-    audit entry saying who took which rows. Returns (text, rows)."""
+    audit entry saying who took which rows (and through which door). Returns (text, rows)."""
+    require(officer, "read")
     county, kind = clean_filters(county, kind)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -143,40 +158,39 @@ def export_csv(officer, county=None, kind=None, *, door="dashboard"):
         writer.writerow([data[name] if name in ("id", "phone") else _csv_safe(data[name]) for name in CSV_COLUMNS])
         count += 1
     audit.record(officer, "export_leads", target="leads.csv",
-                 detail={"county": county, "kind": kind, "county_scope": miner_search.scoped_county(officer, None),
-                         "rows": count, "full_numbers": officer.sees_full_numbers, "door": door})
+                 detail={"county": county, "kind": kind, "county_scope": scope_county(officer),
+                         "rows": count, "full_numbers": _sees_full_numbers(officer)})
     return buffer.getvalue(), count
 
 
-def lead_audience(officer, kind, county=None):
-    """The broadcast audience "the miners with a lead of `kind` in `county`" for this officer:
-    a county officer's own county whatever was asked; an officer who sees every county must
-    name one or ask for all (county None)."""
+def _raw_audience(kind, county):
     county, kind = clean_filters(county, kind)
     if kind is None:
         raise LeadError("kind", f"kind must be one of {', '.join(KINDS)}")
-    own = miner_search.scoped_county(officer, None)
-    if own and county and county.casefold() != own.casefold():
-        raise LeadError("county", f"you may only reach leads in {own}")
-    county = own or county
     audience = {AUDIENCE_KEY: [kind]}
     if county:
         audience["county"] = [county]
-    return broadcasts.clean_audience(audience)
+    return audience
 
 
-def broadcast_to_leads(officer, texts, kind, county=None, *, urgent=False, door="dashboard"):
-    """Send `texts` to the miners with a lead of `kind` (in `county`), through the broadcasts
-    (opted-out and unreachable miners are left out there). Audited; returns the broadcast."""
-    if not officer.may("broadcasts"):
-        raise PermissionError("this role may not send broadcasts")
-    audience = lead_audience(officer, kind, county)
-    texts = broadcasts.clean_texts(texts)
-    recipients = recipients_count(audience)
-    broadcast = lifecycle.create(texts, audience, urgent=urgent, officer_id=officer.id)
-    audit.record(officer, "broadcast_created", target=f"broadcast {broadcast.id}",
-                 detail={"audience": broadcast.audience, "urgent": broadcast.urgent, "recipients": recipients,
-                         "languages": sorted(broadcast.texts), "door": door, "to": "finance leads"})
+def lead_audience(officer, kind, county=None):
+    """The broadcast audience "the miners with a lead of `kind` in `county`" for this officer,
+    with the broadcasts' county rule (broadcasts.actions.scoped_audience): a county officer's
+    own county when none is named, OutOfScope for another; an officer who sees every county
+    names one or reaches all (county None)."""
+    try:
+        audience = broadcasts.clean_audience(_raw_audience(kind, county))
+    except BroadcastError as exc:
+        raise LeadError("county", str(exc)) from None
+    return broadcast_actions.scoped_audience(officer, audience)
+
+
+def broadcast_to_leads(officer, texts, kind, county=None, *, urgent=False):
+    """Send `texts` to the miners with a lead of `kind` (in `county`): the officer's broadcast
+    (broadcasts.actions.create: role, county rule, one audit entry `broadcast_created`; opted-out
+    and unreachable miners are left out there). Returns the broadcast."""
+    broadcast, _shown = broadcast_actions.create(officer, texts, _raw_audience(kind, county), urgent=urgent,
+                                                 about={"to": "finance leads"})
     return broadcast
 
 

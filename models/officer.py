@@ -65,13 +65,14 @@ class Officer(UserMixin, db.Model):
 
     def may(self, action):
         """Roles per the contract: admin everything (including `reveal_reporter`, seeing who
-        sent an anonymous report, and the nationwide `tips`); officer incidents, broadcasts
-        prices, trainings and the licensed buyers directory (limited to their county when they
-        have one); viewer reads only."""
+        sent an anonymous report, the nationwide `tips` and the permits' `county_contacts`);
+        officer incidents, broadcasts, prices, trainings, the licensed buyers directory and the
+        miners' call-back requests (limited to their county when they have one); viewer reads
+        only."""
         if self.role == "admin":
             return True
         if self.role == "officer":
-            return action in {"read", "incidents", "broadcasts", "prices", "trainings", "buyers"}
+            return action in {"read", "incidents", "broadcasts", "prices", "trainings", "buyers", "callbacks"}
         return action == "read"
 
     def in_scope(self, county):

@@ -1,9 +1,11 @@
 """Call-back requests: a miner asks an officer of their county to call them (permits and
 groups), and officers follow the request up: open -> called -> done (with a note).
 
-Every officer action is decided here, whatever the door (dashboard, API, CLI): the county
-rule (an officer with a county sees and acts on that county only), the role (admins and
-officers act; viewers read) and the audit entry. The doors parse and render.
+Every officer action is decided here, whatever the door (dashboard, API, CLI), the officer
+first: the county rule (an officer with a county sees and acts on that county only), the role
+(`callbacks`: admins and officers act; viewers read) with core/policy.py, and the audit entry
+(which records the door). Refusals are core.policy's: NotFound, OutOfScope, NotAllowed, and
+CallbackError (Invalid, code `bad_<field>`). The doors parse and render.
 
 Phones are personal data. The miner asked to be called on this number (the USSD screen
 says so and asks them to agree; the SMS keyword is their own message), so the officers who
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import jobs
 from core.phones import mask
+from core.policy import Invalid, NotFound, county_clause, in_scope, may, require, require_scope, username
 from models import Miner, db, utcnow
 from models import audit
 from models.permit import ACTIVE_STATUSES, CALLBACK_STATUSES, CALLBACK_TOPICS, NOTE_MAX, CallbackRequest
@@ -26,16 +29,16 @@ log = logging.getLogger(__name__)
 CREATED, EXISTS = "created", "exists"
 
 
-class CallbackError(ValueError):
-    """Bad input for a call-back action; `field` names what was wrong."""
+ACTION = "callbacks"  # Officer.may: admins, and officers (in their county)
+MAX_ID = 2**31 - 1
+OUTSIDE = "this call-back is outside your county"
+
+
+class CallbackError(Invalid):
+    """Bad input for a call-back action; `field` names what was wrong (API: 400 `bad_<field>`)."""
 
     def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    pass
+        super().__init__(message, code=f"bad_{field}"[:40], field=field)
 
 
 def reference(request):
@@ -96,14 +99,12 @@ def ussd_effect(phone, county, topic, locale, channel="ussd"):
 # --- the officers' side -----------------------------------------------------------------
 
 def may_act(officer):
-    return officer is not None and officer.role in ("admin", "officer")
+    return may(officer, ACTION)
 
 
 def scoped(query, officer):
     """The county rule in the query: an officer with a county sees that county only."""
-    if officer.role != "admin" and officer.county:
-        query = query.where(func.lower(CallbackRequest.county) == officer.county.casefold())
-    return query
+    return query.where(county_clause(officer, CallbackRequest.county))
 
 
 def listing(officer, *, status=None, county=None):
@@ -116,37 +117,34 @@ def listing(officer, *, status=None, county=None):
             raise CallbackError("status", f"status must be among: {', '.join(CALLBACK_STATUSES)}")
         query = query.where(CallbackRequest.status.in_(statuses))
     if county:
-        if not officer.in_scope(county):
-            raise NotAllowed("you may only see call-backs in your county")
+        require_scope(officer, county, "you may only see call-backs in your county")
         query = query.where(func.lower(CallbackRequest.county) == county.strip().casefold())
     order = db.case({"open": 0, "called": 1}, value=CallbackRequest.status, else_=2)
     return query.order_by(order, CallbackRequest.created_at, CallbackRequest.id)
 
 
-def get_for(officer, request_id):
-    """The request if this officer may see it; None when there is none, NotAllowed when it
-    is another county's."""
-    request = db.session.get(CallbackRequest, request_id)
+def get(officer, request_id):
+    """The request if this officer may see it; NotFound when there is none, OutOfScope when
+    it is another county's."""
+    request = db.session.get(CallbackRequest, request_id) if isinstance(request_id, int) \
+        and 0 < request_id <= MAX_ID else None
     if request is None:
-        return None
-    if not officer.in_scope(request.county):
-        raise NotAllowed("this call-back is outside your county")
+        raise NotFound("no call-back with this id")
+    require_scope(officer, request.county, OUTSIDE)
     return request
 
 
 def phone_for(officer, request):
     """The number as this officer may see it."""
-    if may_act(officer) and officer.in_scope(request.county):
+    if may_act(officer) and in_scope(officer, request.county):
         return request.phone
     return mask(request.phone)
 
 
-def change_status(officer, request, status, note=None):
+def change_status(officer, request_id, status, note=None):
     """An officer moves a request on (open -> called -> done; done needs a note). Audited."""
-    if not may_act(officer):
-        raise NotAllowed(f"the {officer.role} role may not change call-backs")
-    if not officer.in_scope(request.county):
-        raise NotAllowed("this call-back is outside your county")
+    require(officer, ACTION)
+    request = get(officer, request_id)
     if status not in CALLBACK_STATUSES:
         raise CallbackError("status", f"status must be one of {', '.join(CALLBACK_STATUSES)}")
     note = (note or "").strip() or None
@@ -164,12 +162,12 @@ def change_status(officer, request, status, note=None):
     request.status = status
     if note is not None:
         request.note = note
-    request.handled_by = officer.username
+    request.handled_by = username(officer)
     request.updated_at = utcnow()
     audit.record(officer, "callback_status", target=reference(request),
                  detail={"from": old, "to": status, "note": note, "county": request.county}, commit=False)
     db.session.commit()
-    log.info("call-back %s: %s -> %s by %s", reference(request), old, status, officer.username)
+    log.info("call-back %s: %s -> %s by %s", reference(request), old, status, username(officer))
     return request
 
 

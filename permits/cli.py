@@ -1,18 +1,20 @@
 """`flask --app app permits ...`: call-backs and county contacts at a terminal.
 
-    flask --app app permits callbacks --as USERNAME [--status open] [--county Migori]
-    flask --app app permits mark ID called|done --as USERNAME [--note TEXT]
-    flask --app app permits contact set USERNAME [--office "Migori town, county offices"]
-    flask --app app permits contact remove USERNAME
+    flask --app app permits callbacks [--as USERNAME] [--status open] [--county Migori]
+    flask --app app permits mark ID called|done [--as USERNAME] [--note TEXT]
+    flask --app app permits contact set USERNAME [--office "Migori town, county offices"] [--as ADMIN]
+    flask --app app permits contact remove USERNAME [--as ADMIN]
 
-An officer's action names the officer (`--as`): the county rule and the audit entry are the
-same as in the dashboard and the API (permits.callbacks). Choosing county contacts is an
-admin's job; at the server's terminal it is recorded as done from the CLI.
+`--as USERNAME` (core/clidoor.py) acts as that officer: the role, the county rule and the
+audit entry are the same as in the dashboard and the API (permits.callbacks,
+permits.contacts). Without it the action is the server operator's (all counties; "cli" in
+the audit log). Choosing county contacts is an admin's job.
 """
 import click
 from flask.cli import AppGroup
 
-from models import Officer, db
+from core.clidoor import as_officer_option, refused_as_click
+from models import db
 from models.permit import CALLBACK_STATUSES
 from permits import callbacks, contacts
 
@@ -21,24 +23,14 @@ contact_cli = AppGroup("contact", help="Who miners are told to call in each coun
 permits_cli.add_command(contact_cli)
 
 
-def _officer(username):
-    officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
-    if officer is None or officer.disabled_at is not None:
-        raise click.BadParameter(f"no active officer {username!r}", param_hint="--as")
-    return officer
-
-
 @permits_cli.command("callbacks")
-@click.option("--as", "username", required=True, help="The officer looking (their county rule applies).")
 @click.option("--status", type=click.Choice(CALLBACK_STATUSES), default=None)
 @click.option("--county", default=None)
-def list_callbacks(username, status, county):
+@as_officer_option
+def list_callbacks(status, county, officer):
     """Call-back requests, open first (numbers as this officer may see them)."""
-    officer = _officer(username)
-    try:
+    with refused_as_click():
         rows = db.session.execute(callbacks.listing(officer, status=status, county=county).limit(200)).scalars().all()
-    except callbacks.NotAllowed as exc:
-        raise click.ClickException(str(exc)) from None
     if not rows:
         click.echo("No call-backs.")
         return
@@ -50,39 +42,31 @@ def list_callbacks(username, status, county):
 @permits_cli.command("mark")
 @click.argument("callback_id", type=click.IntRange(1, 2**31 - 1))
 @click.argument("status", type=click.Choice(CALLBACK_STATUSES))
-@click.option("--as", "username", required=True, help="The officer who called.")
 @click.option("--note", default=None)
-def mark(callback_id, status, username, note):
+@as_officer_option
+def mark(callback_id, status, note, officer):
     """Move a call-back on (open -> called -> done; done needs a note)."""
-    officer = _officer(username)
-    try:
-        item = callbacks.get_for(officer, callback_id)
-        if item is None:
-            raise click.ClickException(f"no call-back {callback_id}")
-        callbacks.change_status(officer, item, status, note)
-    except (callbacks.NotAllowed, callbacks.CallbackError) as exc:
-        raise click.ClickException(str(exc)) from None
+    with refused_as_click():
+        item = callbacks.change_status(officer, callback_id, status, note)
     click.echo(f"{callbacks.reference(item)}: {item.status}")
 
 
 @contact_cli.command("set")
 @click.argument("username")
 @click.option("--office", default=None, help="Where miners find the office (at most 60 characters).")
-def contact_set(username, office):
+@as_officer_option
+def contact_set(username, office, officer):
     """Flag an officer (with a county and a phone) as their county's contact."""
-    try:
-        contacts.set_contact(None, username, office, active=True)
-    except contacts.ContactError as exc:
-        raise click.ClickException(str(exc)) from None
+    with refused_as_click():
+        contacts.set_contact(officer, username, office, active=True)
     click.echo(f"{username} is a county contact.")
 
 
 @contact_cli.command("remove")
 @click.argument("username")
-def contact_remove(username):
+@as_officer_option
+def contact_remove(username, officer):
     """Stop giving this officer's phone to miners."""
-    try:
-        contacts.set_contact(None, username, active=False)
-    except contacts.ContactError as exc:
-        raise click.ClickException(str(exc)) from None
+    with refused_as_click():
+        contacts.set_contact(officer, username, active=False)
     click.echo(f"{username} is no longer a county contact.")

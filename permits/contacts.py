@@ -11,18 +11,21 @@ The contacts reach the USSD journey as the `permit_contacts` snapshot (no query 
 """
 from sqlalchemy import func
 
+from core.policy import Invalid, require
 from core.snapshot import Snapshot
 from models import Officer, audit, db
 from models.permit import CountyContact
 from core.phones import dialled
 
 OFFICE_MAX = 60
+ACTION = "county_contacts"  # Officer.may: admins only
 
 
-class ContactError(ValueError):
+class ContactError(Invalid):
+    """A contact that cannot be set; `field` names what was wrong."""
+
     def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, code=f"bad_{field}", field=field)
 
 
 def _build():
@@ -50,10 +53,10 @@ def contact_for(county):
 
 
 def set_contact(officer, username, office=None, *, active=True):
-    """Flag (or unflag) an officer as their county's contact. Admins only (`officer` None:
-    the CLI, someone on the server). Audited."""
-    if officer is not None and officer.role != "admin":
-        raise PermissionError("only admins choose the county contacts")
+    """Flag (or unflag) an officer as their county's contact: an officer action (core/policy),
+    admins only (`officer` None: the CLI without --as, someone on the server). Audited, with
+    the door. A contact is nationwide data, so no county rule applies beyond the role."""
+    require(officer, ACTION)
     target = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
     if target is None:
         raise ContactError("username", f"no officer {username!r}")
@@ -69,8 +72,7 @@ def set_contact(officer, username, office=None, *, active=True):
     if row is not None:
         row.active, row.office = active, office if active else row.office
     audit.record(officer, "permit_contact_set" if active else "permit_contact_unset", target=target.username,
-                 detail={"county": target.county, "office": office}, username=None if officer else "cli",
-                 commit=False)
+                 detail={"county": target.county, "office": office}, commit=False)
     db.session.commit()
     CONTACTS.invalidate()
     return row

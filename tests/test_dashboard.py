@@ -132,7 +132,8 @@ def test_wrong_password_is_refused_and_audited(client, people):
     assert "Jina la mtumiaji au nenosiri si sahihi" in response.get_data(as_text=True)  # default language: sw
     assert client.get("/dashboard/").status_code == 302
     sign_in(client, "nobody", "whatever")
-    failures = db.session.execute(db.select(AuditEntry).filter_by(action="sign_in_failed")).scalars().all()
+    failures = db.session.execute(db.select(AuditEntry).filter_by(action="sign_in_failed")
+                               .order_by(AuditEntry.id)).scalars().all()
     assert [(f.officer_username, f.officer_id is None) for f in failures] == [("ada", False), ("nobody", True)]
 
 

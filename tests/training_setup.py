@@ -12,8 +12,8 @@ TITLES = {
 
 def session(topic, county, starts_at, seats, venue="Osiri"):
     """`@call tests.training_setup:session mercury_free Migori 2026-12-10T09:00 30`"""
-    service.create({"topic": topic, "title": TITLES[topic], "county": county, "venue": venue,
-                    "starts_at": starts_at, "seats": seats}, None, username="golden")
+    service.create(None, {"topic": topic, "title": TITLES[topic], "county": county, "venue": venue,
+                    "starts_at": starts_at, "seats": seats})
 
 
 def registered(phone, county, locale="sw"):

@@ -6,12 +6,14 @@
     POST /trainings/<id>/attendance   {"phones": ["+2547..."]} marks who came
     POST /trainings/<id>/invite       an SMS invitation to the county's miners (a broadcast) -> 202
 
-County rule and audit live in training.service (the dashboard and CLI call the same functions).
+Role, county rule and audit live in training.service (the dashboard and CLI call the same
+functions, the officer first); its refusals (core.policy) get the API's error shape: 404 for
+no such session, 403 for another county's, 400 naming the field.
 """
 from flask import Blueprint, g, jsonify, request
 
 from api.auth import requires
-from api.errors import MAX_ID, ApiError, paged
+from api.errors import ApiError, paged
 from models import db, utcnow
 from models.training import TrainingSession
 from training import service
@@ -25,22 +27,6 @@ def _body():
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "send a JSON object")
     return body
-
-
-def _session(training_id):
-    if training_id > MAX_ID:
-        raise ApiError(404, "not_found", "no such training session")
-    try:
-        session = service.get_for(g.officer, training_id)
-    except service.OutOfScope as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
-    if session is None:
-        raise ApiError(404, "not_found", "no such training session")
-    return session
-
-
-def _invalid(exc):
-    return ApiError(400, "invalid", f"{exc.field}: {exc.message}")
 
 
 @bp.get("/trainings")
@@ -90,12 +76,7 @@ def create_training():
               schema: {$ref: '#/components/schemas/Training'}
         400: {$ref: '#/components/responses/BadRequest'}
     """
-    try:
-        session = service.create(_body(), g.officer)
-    except service.TrainingError as exc:
-        raise _invalid(exc) from None
-    except service.OutOfScope as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
+    session = service.create(g.officer, _body())
     return jsonify(service.serialise(session)), 201
 
 
@@ -115,7 +96,7 @@ def get_training(training_id):
               schema: {$ref: '#/components/schemas/Training'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    return jsonify(service.serialise(_session(training_id)))
+    return jsonify(service.serialise(service.get(g.officer, training_id)))
 
 
 @bp.patch("/trainings/<int:training_id>")
@@ -140,13 +121,7 @@ def patch_training(training_id):
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    session = _session(training_id)
-    try:
-        session = service.update(session, _body(), g.officer)
-    except service.TrainingError as exc:
-        raise _invalid(exc) from None
-    except service.OutOfScope as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
+    session = service.update(g.officer, training_id, _body())
     return jsonify(service.serialise(session))
 
 
@@ -163,7 +138,7 @@ def training_attendees(training_id):
         404: {$ref: '#/components/responses/NotFound'}
     """
     items = [{k: row[k] for k in ("phone", "name", "status")}
-             for row in service.attendees(_session(training_id), g.officer)]
+             for row in service.attendees(service.get(g.officer, training_id), g.officer)]
     return jsonify({"items": items, "total": len(items)})
 
 
@@ -185,16 +160,11 @@ def training_attendance(training_id):
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    session = _session(training_id)
+    session = service.get(g.officer, training_id)
     body = _body()
     if "phones" not in body:
         raise ApiError(400, "invalid", "phones: is required")
-    try:
-        marked = service.set_attendance(session, body["phones"], g.officer)
-    except service.TrainingError as exc:
-        raise _invalid(exc) from None
-    except service.OutOfScope as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
+    marked = service.set_attendance(g.officer, session.id, body["phones"])
     return jsonify({"attended": len(marked), "session": service.serialise(session)})
 
 
@@ -211,14 +181,8 @@ def invite_training(training_id):
         400: {$ref: '#/components/responses/BadRequest'}
         404: {$ref: '#/components/responses/NotFound'}
     """
-    session = _session(training_id)
-    try:
-        broadcast = service.invite(session, g.officer)
-    except service.TrainingError as exc:
-        raise _invalid(exc) from None
-    except service.OutOfScope as exc:
-        raise ApiError(403, "forbidden", str(exc)) from None
-    return jsonify({"broadcast_id": broadcast.id, "training_id": session.id}), 202
+    broadcast = service.invite(g.officer, training_id)
+    return jsonify({"broadcast_id": broadcast.id, "training_id": training_id}), 202
 
 
 # --- OpenAPI schemas -------------------------------------------------------------------------

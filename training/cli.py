@@ -1,45 +1,18 @@
-"""`flask --app app training ...`: list, create, cancel, invite, attendance, reminders.
+"""`flask --app app training ...`: list, create, update, cancel, invite, attendance, reminders.
 
-`--as USERNAME` acts as that officer (county rule and audit as in the dashboard and API);
-without it the action is the operator's ("cli" in the audit log, all counties)."""
+The officer actions (create, update, cancel, invite, attend) take `--as USERNAME` (core/clidoor.py):
+that officer's role and county rule apply and the audit entry names them, as in the
+dashboard and the API (training.service); without it the action is the operator's ("cli" in
+the audit log, all counties)."""
 import click
 from flask.cli import AppGroup
 
-from models import Officer, db, utcnow
+from core.clidoor import as_officer_option, refused_as_click
+from models import db, utcnow
 from models.training import TOPICS, TrainingSession
 from training import service, texts
 
 training_cli = AppGroup("training", help="Training sessions: list, create, cancel, invite, attend, remind.")
-
-
-def _officer(username):
-    if not username:
-        return None
-    officer = db.session.execute(db.select(Officer).filter_by(username=username)).scalar_one_or_none()
-    if officer is None or officer.disabled_at is not None:
-        raise click.ClickException(f"no active officer {username}")
-    if not officer.may("trainings"):
-        raise click.ClickException(f"the {officer.role} role may not manage trainings")
-    return officer
-
-
-def _session(officer, training_id):
-    try:
-        session = service.get_for(officer, training_id)
-    except service.OutOfScope as exc:
-        raise click.ClickException(str(exc)) from None
-    if session is None:
-        raise click.ClickException(f"no training session {training_id}")
-    return session
-
-
-def _run(action):
-    try:
-        return action()
-    except service.TrainingError as exc:
-        raise click.ClickException(f"{exc.field}: {exc.message}") from None
-    except service.OutOfScope as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _line(s):
@@ -69,48 +42,66 @@ def list_sessions(county, show_all):
 @click.option("--venue", required=True)
 @click.option("--starts-at", required=True, help="e.g. 2026-12-10T09:00 (Nairobi time unless a zone is given)")
 @click.option("--seats", required=True)
-@click.option("--as", "username", default=None, help="the officer acting")
-def create(topic, title_sw, title_en, county, venue, starts_at, seats, username):
+@as_officer_option
+def create(topic, title_sw, title_en, county, venue, starts_at, seats, officer):
     """Create a training session."""
-    officer = _officer(username)
     body = {"topic": topic, "title": {"sw": title_sw, "en": title_en}, "county": county, "venue": venue,
             "starts_at": starts_at, "seats": seats}
-    session = _run(lambda: service.create(body, officer, username=None if officer else "cli"))
+    with refused_as_click():
+        session = service.create(officer, body)
     click.echo(f"created training {session.id}: {_line(session)}")
+
+
+@training_cli.command("update")
+@click.argument("training_id", type=int)
+@click.option("--title-sw")
+@click.option("--title-en")
+@click.option("--venue")
+@click.option("--starts-at", help="e.g. 2026-12-10T09:00 (Nairobi time unless a zone is given)")
+@click.option("--seats")
+@as_officer_option
+def update(training_id, title_sw, title_en, venue, starts_at, seats, officer):
+    """Change a session's title, venue, start or seats (those booked keep their seats)."""
+    body = {key: value for key, value in (("venue", venue), ("starts_at", starts_at), ("seats", seats))
+            if value is not None}
+    titles = {locale: value for locale, value in (("sw", title_sw), ("en", title_en)) if value is not None}
+    if titles:
+        body["title"] = titles
+    if not body:
+        raise click.ClickException("nothing to change: give at least one option")
+    with refused_as_click():
+        session = service.update(officer, training_id, body)
+    click.echo(f"changed training {session.id}: {_line(session)}")
 
 
 @training_cli.command("cancel")
 @click.argument("training_id", type=int)
-@click.option("--as", "username", default=None)
-def cancel(training_id, username):
+@as_officer_option
+def cancel(training_id, officer):
     """Cancel a session; those booked are told by SMS."""
-    officer = _officer(username)
-    session = _session(officer, training_id)
-    _run(lambda: service.update(session, {"status": "cancelled"}, officer, username=None if officer else "cli"))
+    with refused_as_click():
+        service.cancel(officer, training_id)
     click.echo(f"cancelled training {training_id}")
 
 
 @training_cli.command("invite")
 @click.argument("training_id", type=int)
-@click.option("--as", "username", default=None)
-def invite(training_id, username):
+@as_officer_option
+def invite(training_id, officer):
     """Invite the county's miners by SMS (a broadcast that says how to book)."""
-    officer = _officer(username)
-    session = _session(officer, training_id)
-    broadcast = _run(lambda: service.invite(session, officer, username=None if officer else "cli"))
-    click.echo(f"invitation broadcast {broadcast.id} queued for {session.county}")
+    with refused_as_click():
+        broadcast = service.invite(officer, training_id)
+    click.echo(f"invitation broadcast {broadcast.id} queued for {broadcast.audience['county'][0]}")
 
 
 @training_cli.command("attend")
 @click.argument("training_id", type=int)
 @click.argument("phones", nargs=-1, required=True)
-@click.option("--as", "username", default=None)
-def attend(training_id, phones, username):
+@as_officer_option
+def attend(training_id, phones, officer):
     """Mark phones as attended."""
-    officer = _officer(username)
-    session = _session(officer, training_id)
-    marked = _run(lambda: service.set_attendance(session, list(phones), officer,
-                                                 username=None if officer else "cli"))
+    with refused_as_click():
+        marked = service.set_attendance(officer, training_id, list(phones))
     click.echo(f"{len(marked)} marked as attended")
 
 

@@ -5,11 +5,13 @@
 - a session's page: counts, "invite by SMS" (a broadcast), cancel, and the attendance
   checklist: one big tick box per person, made for a phone held at the door.
 
-Every action goes through training.service (county rule + audit), like the API and the CLI.
+Every action goes through training.service (role, county rule and audit, the officer
+first), like the API and the CLI; a refusal it raises (core.policy) is the dashboard's 403 or
+404 page, a bad field is shown under the field.
 """
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -50,16 +52,6 @@ def _county_choices(officer):
     return [SelectChoice(c, c) for c in MINING_COUNTIES]
 
 
-def _load(training_id):
-    try:
-        session = service.get_for(current_officer_object(), training_id)
-    except service.OutOfScope:
-        abort(403)
-    if session is None:
-        abort(404)
-    return session
-
-
 @bp.route("/")
 @officer_required("read")
 def trainings():
@@ -87,12 +79,10 @@ def new_training():
                     "county": form.county.data, "venue": form.venue.data,
                     "starts_at": (form.starts_at.data or "").strip(), "seats": form.seats.data}
             try:
-                session = service.create(body, officer)
+                session = service.create(officer, body)
             except service.TrainingError as exc:
                 getattr(form, {"title.sw": "title_sw", "title.en": "title_en"}.get(exc.field, exc.field),
-                        form.venue).errors.append(exc.message)
-            except service.OutOfScope:
-                abort(403)
+                        form.venue).errors.append(exc.reason)
             else:
                 flash(_("Training session created."), "success")
                 return redirect(url_for("trainings.training", training_id=session.id))
@@ -103,8 +93,8 @@ def new_training():
 @bp.route("/<int:training_id>")
 @officer_required("read")
 def training(training_id):
-    session = _load(training_id)
     officer = current_officer_object()
+    session = service.get(officer, training_id)
     people = service.attendees(session, officer)
     return render_template("trainings/detail.html", session=session, people=people, topics=dict(texts.TOPICS),
                            action_form=ActionForm(), may_manage=officer.may("trainings"),
@@ -115,14 +105,14 @@ def training(training_id):
 @bp.post("/<int:training_id>/attendance")
 @officer_required("trainings")
 def attendance(training_id):
-    session = _load(training_id)
     officer = current_officer_object()
+    session = service.get(officer, training_id)
     chosen = set(request.form.getlist("booking"))
     phones = [b.phone for b in session.bookings if str(b.id) in chosen]
     try:
-        service.set_attendance(session, phones, officer, replace=True)
+        service.set_attendance(officer, session.id, phones, replace=True)
     except service.TrainingError as exc:
-        flash(exc.message, "error")
+        flash(exc.reason, "error")
     else:
         flash(_("Attendance saved: %(n)d came.", n=len(phones)), "success")
     return redirect(url_for("trainings.training", training_id=training_id))
@@ -131,11 +121,12 @@ def attendance(training_id):
 @bp.post("/<int:training_id>/invite")
 @officer_required("broadcasts")
 def invite(training_id):
-    session = _load(training_id)
+    officer = current_officer_object()
+    session = service.get(officer, training_id)
     try:
-        broadcast = service.invite(session, current_officer_object())
+        broadcast = service.invite(officer, session.id)
     except service.TrainingError as exc:
-        flash(exc.message, "error")
+        flash(exc.reason, "error")
         return redirect(url_for("trainings.training", training_id=training_id))
     flash(_("Invitation sent to the miners of %(county)s.", county=session.county), "success")
     return redirect(url_for("broadcasts.broadcast", broadcast_id=broadcast.id))
@@ -144,11 +135,10 @@ def invite(training_id):
 @bp.post("/<int:training_id>/cancel")
 @officer_required("trainings")
 def cancel(training_id):
-    session = _load(training_id)
     try:
-        service.update(session, {"status": "cancelled"}, current_officer_object())
+        service.cancel(current_officer_object(), training_id)
     except service.TrainingError as exc:
-        flash(exc.message, "error")
+        flash(exc.reason, "error")
     else:
         flash(_("Training cancelled; those booked are told by SMS."), "success")
     return redirect(url_for("trainings.training", training_id=training_id))

@@ -1,8 +1,11 @@
 """Training sessions: the rules, with the county rule and the audit inside every officer action.
 
 Miners' side (no officer): `book`, `cancel_booking` (USSD effects and the SMS keyword call
-them), `send_reminders` (cron). Officers' side (dashboard, API and CLI all call these):
-`create`, `update` (cancelling tells those booked), `invite`, `set_attendance`.
+them), `send_reminders` (cron). Officers' side (dashboard, API and CLI all call these, the
+officer first; core/policy.py): `get`, `create`, `update`, `cancel` (tells those booked),
+`invite` (a broadcast, through broadcasts.actions), `set_attendance`. Each checks the role
+and the county rule and writes the audit entry (which records the door); bad input is a
+TrainingError naming the field (core.policy.FieldInvalid: the API's 400 `invalid`).
 
 Seats are never over-booked: a seat is taken by one conditional UPDATE
 (`booked < seats`), and a phone has at most one booking row per session (unique
@@ -17,7 +20,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 
+from broadcasts import actions as broadcast_actions
 from core import phones as phone_numbers
+from core.policy import FieldInvalid, NotFound, county_clause, require, require_scope, username
 from models import Miner, db, utcnow
 from models import audit
 from models.claim import claim
@@ -33,16 +38,12 @@ ATTENDED_SHOWN = 5
 PURPOSE_PROMOTED, PURPOSE_REMINDER, PURPOSE_CANCELLED = "training_seat", "training_reminder", "training_cancelled"
 
 
-class TrainingError(ValueError):
-    """Bad input from an officer; `field` names what to fix."""
-
-    def __init__(self, field, message):
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+ACTION = "trainings"  # Officer.may: admins, and officers (in their county)
+MAX_ID = 2**31 - 1
 
 
-class OutOfScope(PermissionError):
-    pass
+class TrainingError(FieldInvalid):
+    """Bad input from an officer; `field` names what to fix (API: 400 "field: reason")."""
 
 
 @dataclass
@@ -83,19 +84,17 @@ def serialise(session):
 
 
 def scoped_query(officer):
-    query = select(TrainingSession)
-    if officer is not None and officer.role != "admin" and officer.county:
-        query = query.filter(func.lower(TrainingSession.county) == officer.county.lower())
-    return query
+    """The sessions an officer sees (the county rule in the query)."""
+    return select(TrainingSession).where(county_clause(officer, TrainingSession.county))
 
 
-def get_for(officer, session_id):
-    """The session, or None when missing; OutOfScope when the officer's county is another."""
-    session = db.session.get(TrainingSession, session_id)
+def get(officer, session_id):
+    """The session; NotFound when there is none, OutOfScope when it is another county's."""
+    session = db.session.get(TrainingSession, session_id) if isinstance(session_id, int) \
+        and 0 < session_id <= MAX_ID else None
     if session is None:
-        return None
-    if officer is not None and not officer.in_scope(session.county):
-        raise OutOfScope(f"your account covers {officer.county} only")
+        raise NotFound("no such training session")
+    require_scope(officer, session.county)
     return session
 
 
@@ -203,17 +202,17 @@ def clean(body, now=None):
             "starts_at": _starts_at(body.get("starts_at"), now), "seats": _seats(body.get("seats"))}
 
 
-def create(body, officer, *, username=None):
+def create(officer, body):
+    """An officer creates a session in a county (theirs, when they have one)."""
+    require(officer, ACTION)
     data = clean(body)
-    if officer is not None and not officer.in_scope(data["county"]):
-        raise OutOfScope(f"your account covers {officer.county} only")
-    session = TrainingSession(**data, status="scheduled", created_by=getattr(officer, "username", None) or username)
+    require_scope(officer, data["county"])
+    session = TrainingSession(**data, status="scheduled", created_by=username(officer))
     db.session.add(session)
     db.session.flush()
     audit.record(officer, "training_created", session.id, {"county": session.county, "topic": session.topic,
                                                             "starts_at": session.starts_at.isoformat(),
-                                                            "seats": session.seats},
-                 username=username, commit=False)
+                                                            "seats": session.seats}, commit=False)
     db.session.commit()
     SNAPSHOT.invalidate()
     return session
@@ -222,15 +221,15 @@ def create(body, officer, *, username=None):
 EDITABLE = ("title", "venue", "starts_at", "seats", "status")
 
 
-def update(session, body, officer, *, username=None):
+def update(officer, session_id, body):
     """PATCH: change title, venue, start, seats; `status: cancelled` cancels and tells those booked."""
+    require(officer, ACTION)
+    session = get(officer, session_id)
     if not isinstance(body, dict) or not body:
         raise TrainingError("body", f"send a JSON object with any of {', '.join(EDITABLE)}")
     unknown = sorted(set(body) - set(EDITABLE))
     if unknown:
         raise TrainingError(unknown[0], f"cannot be changed; use {', '.join(EDITABLE)}")
-    if officer is not None and not officer.in_scope(session.county):
-        raise OutOfScope(f"your account covers {officer.county} only")
     if "status" in body and body["status"] not in ("cancelled", "scheduled"):
         raise TrainingError("status", "only 'cancelled' can be set")
     if session.status == "cancelled":
@@ -267,10 +266,15 @@ def update(session, body, officer, *, username=None):
         detail["status"] = "cancelled"
         detail["told"] = len(messages)
     audit.record(officer, "training_cancelled" if body.get("status") == "cancelled" else "training_updated",
-                 session.id, detail, username=username, commit=False)
+                 session.id, detail, commit=False)
     db.session.commit()
     _after_commit(messages, changed_phones)
     return session
+
+
+def cancel(officer, session_id):
+    """Cancel a session: those booked or waiting are told by SMS. Cancelling twice does nothing."""
+    return update(officer, session_id, {"status": "cancelled"})
 
 
 def _cancel_session(session, now):
@@ -284,33 +288,31 @@ def _cancel_session(session, now):
     return messages, {b.phone for b in told}
 
 
-def invite(session, officer, *, county=None, username=None):
+def invite(officer, session_id):
     """An invitation by SMS through the broadcasts: the county's miners who accept SMS get one
-    text per language saying how to book (SMS TRAINING / MAFUNZO, or *384*12# then 6, 1)."""
-    from broadcasts import lifecycle as broadcasts
-
-    if officer is not None and not officer.in_scope(session.county):
-        raise OutOfScope(f"your account covers {officer.county} only")
+    text per language saying how to book (SMS TRAINING / MAFUNZO, or *384*12# then 6, 1).
+    The broadcast is the officer's (broadcasts.actions.create: the `broadcasts` role, the
+    broadcasts' county rule, one audit entry `broadcast_created` naming the training)."""
+    require(officer, "broadcasts")
+    session = get(officer, session_id)
     if session.status != "scheduled" or session.starts_at <= utcnow():
         raise TrainingError("status", "only a scheduled session that has not started can be announced")
     shortcode = current_app.config.get("AT_SHORTCODE") or "22384"
     data = as_dict(session)
     invitation = {locale: texts.sms_text(locale, texts.SMS_INVITE, seats=session.seats, shortcode=shortcode,
                                          **texts.params(data, locale)) for locale in ("sw", "en")}
-    broadcast = broadcasts.create(invitation, {"county": [county or session.county]},
-                                  officer_id=getattr(officer, "id", None))
+    broadcast, _preview = broadcast_actions.create(officer, invitation, {"county": [session.county]},
+                                            about={"training": session.id})
     session.invited_broadcast_id = broadcast.id
-    audit.record(officer, "training_invited", session.id, {"broadcast": broadcast.id, "county": session.county},
-                 username=username, commit=False)
     db.session.commit()
     return broadcast
 
 
-def set_attendance(session, phones, officer, *, replace=False, username=None):
+def set_attendance(officer, session_id, phones, *, replace=False):
     """Mark `phones` as attended (a phone with no booking is a walk-in). With `replace` (the
     dashboard checklist), ticks taken off go back to `booked`. Returns the attended phones."""
-    if officer is not None and not officer.in_scope(session.county):
-        raise OutOfScope(f"your account covers {officer.county} only")
+    require(officer, ACTION)
+    session = get(officer, session_id)
     if session.status == "cancelled":
         raise TrainingError("status", "this session was cancelled")
     if not isinstance(phones, (list, tuple)):
@@ -346,7 +348,7 @@ def set_attendance(session, phones, officer, *, replace=False, username=None):
                 changed.add(phone)
     audit.record(officer, "training_attendance", session.id,
                  {"attended": len(set(wanted)), "changed": [phone_numbers.mask(p) for p in sorted(changed)][:50]},
-                 username=username, commit=False)
+                 commit=False)
     db.session.commit()
     _after_commit([], changed)
     return sorted(set(wanted))

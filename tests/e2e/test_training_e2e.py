@@ -37,19 +37,19 @@ def test_create_page(app, page, live_server):
 
 def test_list_page(app, page, live_server):
     _sign_in(page, live_server)
-    service.create({"topic": "first_aid", "title": {"sw": "Huduma ya kwanza", "en": "First aid"}, "county": "Migori",
+    service.create(None, {"topic": "first_aid", "title": {"sw": "Huduma ya kwanza", "en": "First aid"}, "county": "Migori",
                     "venue": "Osiri", "starts_at": (datetime.now(texts.NAIROBI) + timedelta(days=2)).isoformat(),
-                    "seats": 10}, None, username="test")
+                    "seats": 10})
     page.goto(f"{live_server}/dashboard/trainings/")
     expect(page.get_by_role("link", name="Huduma ya kwanza")).to_be_visible()
 
 
 def test_detail_page_attendance_checklist(app, page, live_server):
     _sign_in(page, live_server)
-    session = service.create({"topic": "first_aid", "title": {"sw": "Huduma ya kwanza", "en": "First aid"},
+    session = service.create(None, {"topic": "first_aid", "title": {"sw": "Huduma ya kwanza", "en": "First aid"},
                               "county": "Migori", "venue": "Osiri",
                               "starts_at": (datetime.now(texts.NAIROBI) + timedelta(days=2)).isoformat(),
-                              "seats": 10}, None, username="test")
+                              "seats": 10})
     add_miner("+254712600001", name="Akinyi Atieno", county="Migori")
     service.book(session.id, "+254712600001")
     page.goto(f"{live_server}/dashboard/trainings/{session.id}")
