@@ -175,6 +175,12 @@ def audience_filter(audience):
     return and_(true(), *conditions)
 
 
+def reachable_count(audience):
+    """How many miners of `audience` a broadcast would reach now (consenting, not opted out)."""
+    return db.session.execute(
+        select(func.count()).select_from(Miner).where(audience_filter(audience), reachable())).scalar_one()
+
+
 def preview(texts, audience, *, default_locale=None, cost_per_segment=None):
     """What an officer checks before sending: recipients per language, encoding and parts
     per language, estimated cost, and how many in the audience are excluded (opted out...)."""

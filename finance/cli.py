@@ -7,6 +7,7 @@ whole numbers, "cli" in the audit log)."""
 import click
 from flask.cli import AppGroup
 
+from broadcasts.audience import reachable_count
 from core.clidoor import as_officer_option, refused_as_click
 from finance import service
 from finance.labels import KINDS
@@ -54,7 +55,7 @@ def broadcast(county, kind, text_sw, text_en, urgent, yes, officer):
     """Send an SMS to the miners with a lead of KIND (in COUNTY)."""
     texts = {k: v for k, v in (("sw", text_sw), ("en", text_en)) if v}
     with refused_as_click():
-        recipients = service.recipients_count(service.lead_audience(officer, kind, county))
+        recipients = reachable_count(service.lead_audience(officer, kind, county))
         if not yes:
             click.confirm(f"Send to {recipients} miner(s)?", abort=True)
         item = service.broadcast_to_leads(officer, texts, kind, county, urgent=urgent)

@@ -27,7 +27,7 @@ from finance.labels import EQUIPMENT_LABELS, KIND_LABELS, KINDS
 from flows.catalog import GENDER_LABELS
 from incidents.categories import CATEGORY_LABELS
 from broadcasts import actions as broadcasts
-from broadcasts.audience import MAX_SEGMENTS
+from broadcasts.audience import MAX_SEGMENTS, reachable_count
 from core.policy import Invalid
 from sms import encoding
 
@@ -108,7 +108,7 @@ def leads_broadcast():
     audience = service.lead_audience(officer, kind, county)  # no kind: 400; another county: 403
     form = LeadBroadcastForm()
     context = {"form": form, "kind": kind, "county": (audience.get("county") or [""])[0],
-               "recipients": service.recipients_count(audience), "preview": None, "error": None}
+               "recipients": reachable_count(audience), "preview": None, "error": None}
     if request.method == "GET":
         return render_template("finance/leads_broadcast.html", **context)
     if not form.validate_on_submit():

@@ -194,11 +194,6 @@ def broadcast_to_leads(officer, texts, kind, county=None, *, urgent=False):
     return broadcast
 
 
-def recipients_count(audience):
-    return db.session.execute(select(func.count()).select_from(Miner).where(
-        broadcasts.audience_filter(audience), broadcasts.reachable())).scalar_one()
-
-
 # --- the broadcasts' audience "leads of kind K" -------------------------------------------
 
 def _clean_kind(raw):
