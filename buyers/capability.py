@@ -22,7 +22,7 @@ CAPABILITY = Capability(
     name="buyers",
     journey=journey,
     effects={"buyer_sms": _buyer_sms, "buyer_report": _buyer_report},
-    keywords=(Keyword("BUYER", "MNUNUZI", sms.buyer_keyword),),
+    keywords=(Keyword("BUYER", "MNUNUZI", sms.buyer_keyword, aliases={"BUYERS": "en", "WANUNUZI": "sw"}),),
     snapshots=(service.SNAPSHOT,),
     commands=(cli.buyers_cli,),
     api=api.bp,
